@@ -1,0 +1,128 @@
+"""Bulk insert paths: COPY on PostgreSQL, batched ``executemany`` on SQLite.
+
+Rows are plain tuples in the order of the columns given; the writer converts the few value
+types each backend needs converted. Everything goes through Django's connection (and so its
+transaction): inside a test the rows vanish with the test's transaction.
+"""
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable, Iterable
+
+from django.core.management.color import no_style
+from django.db import connection, models
+
+BATCH = 20_000
+
+
+def _utc_naive_text(value):
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.isoformat(" ")
+
+
+def _converter(field: models.Field, vendor: str) -> Callable | None:
+    if isinstance(field, models.JSONField):
+        return lambda v: None if v is None else json.dumps(v, ensure_ascii=False)
+    if vendor != "sqlite":
+        return None
+    if isinstance(field, models.DateTimeField):
+        return _utc_naive_text
+    if isinstance(field, models.DateField):
+        return lambda v: None if v is None else v.isoformat()
+    if isinstance(field, models.BooleanField):
+        return lambda v: None if v is None else int(v)
+    if isinstance(field, models.DecimalField):
+        return lambda v: None if v is None else str(v)
+    if isinstance(field, models.UUIDField):
+        return lambda v: None if v is None else v.hex
+    return None
+
+
+def concrete_fields(model) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields]
+
+
+def table_exists(model) -> bool:
+    return model._meta.db_table in connection.introspection.table_names()
+
+
+def db_columns(model) -> set[str]:
+    """Columns the table really has (a model may be ahead of its migrations while someone
+    works on it; the generator then fills what exists)."""
+    with connection.cursor() as cur:
+        return {c.name for c in connection.introspection.get_table_description(cur, model._meta.db_table)}
+
+
+def next_id(model) -> int:
+    """Generated rows carry explicit primary keys (COPY returns none); the sequence is reset
+    afterwards with :func:`reset_sequence`."""
+    top = model._base_manager.aggregate(m=models.Max("pk"))["m"]
+    return (top or 0) + 1
+
+
+def reset_sequence(model) -> None:
+    statements = connection.ops.sequence_reset_sql(no_style(), [model])
+    if statements:
+        with connection.cursor() as cur:
+            for sql in statements:
+                cur.execute(sql)
+
+
+class Writer:
+    """Insert tuples into ``model``'s table for the given field names (``attname``s, e.g.
+    ``user_id``). ``progress(count)`` is called after every batch."""
+
+    def __init__(self, model, fields: list[str], *, batch: int = BATCH, progress: Callable[[int], None] | None = None):
+        by_attname = {f.attname: f for f in concrete_fields(model)}
+        missing = [name for name in fields if name not in by_attname]
+        if missing:
+            raise ValueError(f"{model._meta.label} has no columns {missing}")
+        self.model = model
+        self.fields = [by_attname[name] for name in fields]
+        self.vendor = connection.vendor
+        self.batch = batch
+        self.progress = progress
+        self.count = 0
+        self.seconds = 0.0
+        self._convert = [(i, c) for i, f in enumerate(self.fields) if (c := _converter(f, self.vendor))]
+        qn = connection.ops.quote_name
+        self.table = qn(model._meta.db_table)
+        self.columns = ", ".join(qn(f.column) for f in self.fields)
+
+    def _prepare(self, row):
+        if not self._convert:
+            return row
+        row = list(row)
+        for i, conv in self._convert:
+            row[i] = conv(row[i])
+        return row
+
+    def write(self, rows: Iterable[tuple]) -> int:
+        chunk: list = []
+        for row in rows:
+            chunk.append(self._prepare(row))
+            if len(chunk) >= self.batch:
+                self._flush(chunk)
+                chunk = []
+        if chunk:
+            self._flush(chunk)
+        return self.count
+
+    def _flush(self, chunk: list) -> None:
+        started = time.perf_counter()
+        with connection.cursor() as cur:
+            if self.vendor == "postgresql":
+                with cur.copy(f"COPY {self.table} ({self.columns}) FROM STDIN") as copy:
+                    for row in chunk:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(self.fields))
+                cur.executemany(f"INSERT INTO {self.table} ({self.columns}) VALUES ({marks})", chunk)
+        self.seconds += time.perf_counter() - started
+        self.count += len(chunk)
+        if self.progress:
+            self.progress(self.count)

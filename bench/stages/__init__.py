@@ -1,0 +1,141 @@
+"""Generator stages: one per model family, run in order. Later issues add a module here and a
+line to :data:`STAGE_MODULES`.
+
+A stage is a class with ``name``, ``models`` (app labels ``"app.Model"`` it fills) and
+``run(ctx) -> dict[label, rows]``. When one of its models does not exist yet, the stage is
+skipped with a message; when the models exist but the stage is still a placeholder, the run
+reports it as ``missing`` and the smoke test fails, so a new model family cannot silently stay
+out of the benchmarks.
+"""
+
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import import_module
+
+from django.apps import apps
+from django.db import models
+
+from bench.sizes import Size
+
+STAGE_MODULES = (
+    "bench.stages.regions",
+    "bench.stages.people",
+    "bench.stages.organizations",
+    "bench.stages.pending",  # activities, shifts, enrollments, attendance, ledger, demands
+)
+
+
+class Skip(Exception):
+    """Raised by a stage that cannot run here; the message says why."""
+
+
+class Progress:
+    """One line per second at most, on stderr: rows so far, share done, rows per second."""
+
+    def __init__(self, *, quiet: bool = False, stream=None):
+        self.quiet = quiet
+        self.stream = stream or sys.stderr
+        self._last = 0.0
+
+    def reporter(self, stage: str, table: str, total: int | None):
+        started = time.perf_counter()
+
+        def report(done: int, *, final: bool = False) -> None:
+            now = time.perf_counter()
+            if self.quiet or (not final and now - self._last < 1.0):
+                return
+            self._last = now
+            rate = done / max(now - started, 1e-9)
+            share = f" ({done / total:4.0%})" if total else ""
+            of = f"/{total:,}" if total else ""
+            print(f"  [{stage}] {table}: {done:,}{of}{share}  {rate:,.0f} rows/s", file=self.stream, flush=True)
+
+        return report
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=self.stream, flush=True)
+
+
+@dataclass
+class Context:
+    size: Size
+    seed: int
+    province: str | None  # 2-digit prefix, or None for the whole country
+    progress: Progress
+    shared: dict = field(default_factory=dict)  # what a stage hands to later ones
+
+    def rng(self, stage: str) -> random.Random:
+        """A generator per stage, so adding a stage never changes the data of another."""
+        return random.Random(f"{self.seed}:{stage}")
+
+
+def get_model(label: str, *, migrated: bool = False):
+    """The model, or None when it does not exist (or, with ``migrated``, has no table yet)."""
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+    if migrated:
+        from bench.bulk import table_exists
+
+        if not table_exists(model):
+            return None
+    return model
+
+
+def require_models(*labels: str) -> list:
+    found = []
+    for label in labels:
+        model = get_model(label)
+        if model is None:
+            raise Skip(f"{label} does not exist yet")
+        found.append(model)
+    return found
+
+
+def has_field(model, name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except Exception:
+        return False
+    return True
+
+
+class UnknownField(Exception):
+    pass
+
+
+def constant_fill(model, exclude: set[str], columns: set[str] | None = None) -> tuple[list[str], tuple]:
+    """Columns a stage does not generate get their default (evaluated once), NULL, or ''.
+    A required column without any of those stops the run with a message naming it, so a new
+    column is noticed here rather than producing a half-filled dataset."""
+    names, values = [], []
+    for f in model._meta.concrete_fields:
+        if f.attname in exclude or f.name in exclude or (columns is not None and f.column not in columns):
+            continue
+        if f.has_default():
+            value = f.get_default()
+        elif f.null:
+            value = None
+        elif f.blank and isinstance(f, models.CharField | models.TextField):
+            value = ""
+        elif isinstance(f, models.CharField | models.TextField) and f.choices:
+            value = f.choices[0][0]
+        else:
+            raise UnknownField(
+                f"bench: {model._meta.label}.{f.name} is required and has no default; "
+                f"teach the generator stage that fills {model._meta.label} to generate it"
+            )
+        names.append(f.attname)
+        values.append(value)
+    return names, tuple(values)
+
+
+def load_stages() -> list:
+    stages = []
+    for path in STAGE_MODULES:
+        stages.extend(import_module(path).STAGES)
+    return stages

@@ -1,0 +1,279 @@
+"""The benchmarks at smoke size, in the default test suite so they never rot: the generator into the
+test database (COPY on PostgreSQL, batched inserts on SQLite), the statistics, the pure-Python
+load client, and the whole HTTP harness against a real gunicorn."""
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from stdnum.cn import ric
+
+from bench import idcards
+from bench.sizes import parse_size
+from bench.stats import compare, percentile, summarize
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# --- generator ---------------------------------------------------------------------------------
+
+
+def _generated():
+    from zhiyuan.core.crypto import blind_index, unseal
+    from zhiyuan.volunteers.models import Volunteer
+
+    rows = []
+    for v in Volunteer.objects.select_related("user").order_by("id"):
+        number = unseal(v.id_number_sealed, purpose="volunteers.id_number")
+        assert v.id_number_index == blind_index(f"{v.id_type}:{number}", purpose="volunteers.id_number")
+        rows.append((v, number))
+    return rows
+
+
+@pytest.mark.django_db
+def test_generator_smoke_fills_every_existing_model_realistically():
+    from bench.generate import generate
+    from zhiyuan.accounts.models import User
+
+    users_before = User.objects.count()
+    report = generate(size=parse_size("smoke"), seed=7, province="44", quiet=True)
+
+    statuses = {s["stage"]: s["status"] for s in report["stages"]}
+    assert "missing" not in statuses.values(), f"a model family has no generator stage: {report['stages']}"
+    assert statuses["people"] == "done"
+    assert report["tables"]["volunteers.Volunteer"] == 200
+    assert User.objects.count() == users_before + 200
+
+    rows = _generated()
+    assert len(rows) == 200
+    numbers = [n for _, n in rows]
+    assert len(set(numbers)) == 200
+    for v, number in rows:
+        # checksum-valid GB 11643 number agreeing with the profile it was generated with
+        assert idcards.is_valid(number) and ric.calc_check_digit(number) == number[-1]
+        assert number[6:14] == v.birth_date.strftime("%Y%m%d")
+        assert int(number[16]) % 2 == (1 if v.gender == "1" else 0)
+        assert number not in v.id_number_sealed and v.id_number_masked == number[:4] + "*" * 10 + number[-4:]
+        assert v.region_code.startswith("44") and len(v.region_code) == 12
+        assert v.user.display_name == v.name
+        assert 14 <= (dt.date(2026, 11, 22) - v.birth_date).days // 365 <= 81
+    # one password for everyone, hashed once
+    hashes = {v.user.password for v, _ in rows}
+    assert len(hashes) == 1 and rows[0][0].user.check_password("Bench#2026zy")
+    assert len({v.volunteer_no for v, _ in rows}) == 200
+    try:
+        from zhiyuan.volunteers.numbers import volunteer_no_is_valid
+    except ImportError:
+        pass
+    else:
+        assert all(volunteer_no_is_valid(v.volunteer_no) for v, _ in rows)
+    _assert_related_rows_like_registration([v for v, _ in rows])
+    assert len({v.user.mobile for v, _ in rows}) == 200
+    # proportions: ~55 % women, Guangzhou + Shenzhen the biggest cities, most people local
+    women = sum(v.gender == "2" for v, _ in rows) / 200
+    assert 0.4 < women < 0.7
+    cities = Counter(v.region_code[:4] for v, _ in rows)
+    assert cities["4401"] + cities["4403"] > cities["4453"] + cities["4404"]
+    assert sum(n[:6] == v.region_code[:6] for v, n in rows) > 100
+
+
+def _assert_related_rows_like_registration(volunteers):
+    """What registration writes beside the volunteer, where those tables exist."""
+    from bench.stages import get_model
+
+    ids = [v.id for v in volunteers]
+    minors = {v.id for v in volunteers if (dt.date(2026, 11, 22) - v.birth_date).days < 18 * 365}
+    Consent = get_model("volunteers.ConsentRecord", migrated=True)
+    if Consent is not None:
+        kinds = Counter(Consent.objects.filter(volunteer_id__in=ids).values_list("kind", flat=True))
+        assert kinds["privacy"] == kinds["oath"] == len(ids)
+        assert kinds["guardian"] == len(minors) > 0
+    Status = get_model("volunteers.VolunteerStatusChange", migrated=True)
+    if Status is not None:
+        first = Status.objects.filter(volunteer_id__in=ids, from_status="")
+        assert first.count() == len(ids)
+    Counter_ = get_model("volunteers.VolunteerNumberCounter", migrated=True)
+    if Counter_ is not None:
+        from zhiyuan.volunteers.numbers import serial_of
+
+        assert Counter_.objects.get(pk=1).last_serial >= max(serial_of(v.volunteer_no) for v in volunteers)
+
+
+@pytest.mark.django_db
+def test_generator_is_reproducible_for_a_seed():
+    from django.db import transaction
+
+    from bench.generate import generate
+
+    def run(seed):
+        with transaction.atomic():  # a savepoint: each run starts from the same empty tables
+            generate(size=parse_size("50"), seed=seed, quiet=True)
+            rows = [(v.name, v.birth_date, v.region_code, v.gender, v.user.mobile, v.volunteer_no, n) for v, n in _generated()]
+            transaction.set_rollback(True)
+        return rows
+
+    first = run(3)
+    assert len(first) == 50
+    assert run(3) == first
+    assert run(4) != first
+
+
+@pytest.mark.django_db
+def test_generator_refuses_a_database_that_already_has_volunteers():
+    from bench.generate import generate
+
+    generate(size=parse_size("20"), quiet=True)
+    report = generate(size=parse_size("20"), quiet=True)
+    people = next(s for s in report["stages"] if s["stage"] == "people")
+    assert people["status"] == "skipped" and "already" in people["message"]
+
+
+def test_sizes():
+    assert parse_size("large").volunteers == 1_000_000
+    assert parse_size("large").ledger_entries == 10_000_000
+    assert parse_size("2.5e5").volunteers == 250_000
+    with pytest.raises(ValueError):
+        parse_size("huge")
+    with pytest.raises(ValueError):
+        parse_size("0")
+
+
+def test_resident_id_checksum_matches_python_stdnum():
+    number = idcards.resident_id("441302", dt.date(1990, 1, 1), 123)
+    assert ric.is_valid(number)
+    assert not idcards.is_valid(number[:-1] + ("0" if number[-1] != "0" else "1"))
+
+
+# --- statistics --------------------------------------------------------------------------------
+
+
+def test_percentile_interpolates_between_ranks():
+    values = list(range(1, 101))
+    assert percentile(values, 50) == 50.5
+    assert percentile(values, 99) == pytest.approx(99.01)
+    assert percentile(values, 0) == 1 and percentile(values, 100) == 100
+    assert percentile([5.0], 99) == 5.0
+    assert percentile([3, 1, 2], 50) == 2  # unsorted input
+    with pytest.raises(ValueError):
+        percentile([], 50)
+
+
+def test_summarize_and_compare():
+    lat = [0.001] * 98 + [0.010, 0.100]
+    s = summarize(lat, seconds=2.0, errors=3)
+    assert s["requests"] == 100 and s["errors"] == 3 and s["rps"] == 50.0
+    assert s["median_ms"] == 1.0 and s["max_ms"] == 100.0
+    assert 10.0 < s["p99_ms"] < 100.0
+    ping, page = {"rps": 2000.0, "median_ms": 2.0, "p99_ms": 8.0}, {"rps": 500.0, "median_ms": 6.0, "p99_ms": 40.0}
+    assert compare(page, ping) == {"throughput": 0.25, "median_latency": 3.0, "p99_latency": 5.0}
+    assert compare({"rps": 0}, ping)["throughput"] is None
+
+
+# --- load client ---------------------------------------------------------------------------------
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        status = 500 if self.path == "/fail" else 200
+        body = b'{"status": "ok"}'
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_python_load_client_counts_requests_and_errors():
+    from bench.http_load import python_load
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        ok = python_load(base + "/ping", concurrency=2, duration=0.5, warmup=0.1, processes=1)
+        assert ok["requests"] > 10 and ok["errors"] == 0
+        assert 0 < ok["median_ms"] <= ok["p99_ms"] <= ok["max_ms"]
+        bad = python_load(base + "/fail", concurrency=1, duration=0.3, warmup=0, processes=1)
+        assert bad["requests"] == 0 and bad["errors"] > 0
+    finally:
+        server.shutdown()
+
+
+# --- the whole harness -----------------------------------------------------------------------------
+
+
+def test_http_harness_end_to_end_on_smoke_size(tmp_path):
+    """python -m bench.run http at smoke size: generated SQLite database, the production server
+    (gunicorn, 2 workers), both scenarios, a JSON result with machine, versions and dataset."""
+    out = tmp_path / "http.json"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env["ZHIYUAN_VAR_DIR"] = str(tmp_path / "var")
+    env["ZHIYUAN_BENCH_RESULTS"] = str(tmp_path / "results")
+    cmd = [sys.executable, "-m", "bench.run", "http", "--db", "sqlite", "--size", "smoke", "--duration", "1",
+           "--warmup", "0.3", "--concurrency", "2", "--client", "python", "--json", str(out)]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result["benchmark"] == "http"
+    assert result["dataset"]["size"]["volunteers"] == 200
+    assert result["dataset"]["tables"]["volunteers.Volunteer"] == 200
+    assert result["database"]["vendor"] == "sqlite"
+    assert result["machine"]["cpu_count"] and result["machine"]["django"]
+    assert result["server"]["argv"][:2] == ["gunicorn", "zhiyuan.wsgi:application"]
+    for key in ("ping", "page"):
+        r = result["results"][key]
+        assert r["requests"] > 0 and r["errors"] == 0, r
+    assert result["ratios"]["page/ping"]["throughput"] > 0
+    assert "authenticated page / ping" in proc.stdout
+    assert [p.name[:22] for p in (tmp_path / "results").iterdir()] == ["generate-sqlite-smoke-"]
+
+
+def test_prefetch_keeps_order_and_hands_errors_to_the_caller():
+    from bench.pipeline import prefetch
+
+    assert list(prefetch(iter(range(100)), depth=3)) == list(range(100))
+
+    def broken():
+        yield 1
+        raise RuntimeError("generator failed")
+
+    got = []
+    with pytest.raises(RuntimeError, match="generator failed"):
+        for item in prefetch(broken()):
+            got.append(item)
+    assert got == [1]
+
+
+# --- import (VOL-10) -----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_import_benchmark_smoke(platform_admin):
+    """bench.run import at a tiny size: generated rows are checksum-valid and all imported."""
+    from bench.import_bench import measure
+    from zhiyuan.volunteers.models import Volunteer
+
+    figures = measure(actor=platform_admin, rows=30, seed=2)
+    assert figures["created"] == 30 and figures["rows_per_second"] > 0
+    assert Volunteer.objects.filter(region_code__startswith="4413").count() == 30
+
+
+def test_import_benchmark_rows_are_unique_and_valid():
+    from bench.import_bench import make_rows
+
+    rows = make_rows(3000, seed=1, towns=["441302001000"])
+    numbers = [r[2] for r in rows]
+    assert len(set(numbers)) == 3000 and len({r[6] for r in rows}) == 3000
+    assert all(idcards.is_valid(n) for n in numbers[:50])

@@ -1,0 +1,60 @@
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
+
+from zhiyuan.accounts.roles import Role
+from zhiyuan.accounts.scopes import actor_roles
+from zhiyuan.core.nav import nav_items
+
+
+def _visible(item, *, signed_in: bool, held: set) -> bool:
+    if item.audience == "anyone":
+        return True
+    if item.audience == "anonymous":
+        return not signed_in
+    if not signed_in:
+        return False
+    return not item.roles or bool(item.roles & held)
+
+
+def _role_badges(user) -> list[dict]:
+    """The actor's roles as shown on the home page: label and, for region managers, the region."""
+    from zhiyuan.regions.selectors import region_full_name
+
+    badges = []
+    for ref in actor_roles(user):
+        try:
+            label = Role(ref.role).label
+        except ValueError:
+            label = ref.role
+        scope = ""
+        if ref.region_prefix:
+            scope = region_full_name(ref.region_prefix.ljust(12, "0"))
+        badges.append({"role": ref.role, "label": label, "scope": scope})
+    return badges
+
+
+def navigation(request):
+    """``nav`` (menu entries the user may see, by role and audience), ``user_roles`` (role codes)
+    and ``role_badges`` (lazy: computed only by pages that show them)."""
+    user = getattr(request, "user", None)
+    signed_in = bool(user is not None and user.is_authenticated)
+    held = {r.role for r in actor_roles(user)} if signed_in else set()
+    entries = []
+    for item in nav_items():
+        if not _visible(item, signed_in=signed_in, held=held):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        entries.append(
+            {
+                "key": item.key,
+                "label": item.label,
+                "url": url,
+                "group": item.group,
+                "active": request.path.startswith(url) and url != "/",
+            }
+        )
+    badges = SimpleLazyObject(lambda: _role_badges(user)) if signed_in else []
+    return {"nav": entries, "user_roles": sorted(held), "role_badges": badges}

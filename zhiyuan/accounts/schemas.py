@@ -1,0 +1,124 @@
+import datetime
+
+from ninja import Schema
+
+
+class RoleOut(Schema):
+    role: str
+    role_label: str
+    region_prefix: str | None = None
+    region_code: str | None = None
+    region_name: str = ""
+    object_id: int | None = None
+
+
+class TokenScopeOut(Schema):
+    id: int
+    can_write: bool
+    region_prefix: str = ""
+
+
+class MeOut(Schema):
+    id: int
+    mobile: str
+    display_name: str
+    email: str
+    totp_enabled: bool
+    roles: list[RoleOut]
+    token: TokenScopeOut | None = None
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    key_prefix: str
+    can_write: bool
+    region_prefix: str
+    created_at: datetime.datetime
+    expires_at: datetime.datetime | None = None
+    revoked_at: datetime.datetime | None = None
+    last_used_at: datetime.datetime | None = None
+    active: bool
+
+
+class TokenCreateIn(Schema):
+    name: str
+    can_write: bool = False
+    region_prefix: str = ""
+    expires_at: datetime.datetime | None = None
+
+
+class TokenCreatedOut(TokenOut):
+    secret: str
+
+
+class RoleAssignmentOut(Schema):
+    id: int
+    user_id: int
+    user_name: str
+    user_mobile_masked: str
+    role: str
+    role_label: str
+    region_code: str
+    region_name: str = ""
+    object_id: int | None = None
+    active: bool
+    granted_at: datetime.datetime
+    granted_by: str = ""
+    revoked_at: datetime.datetime | None = None
+
+
+class RoleAssignmentPage(Schema):
+    items: list[RoleAssignmentOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class RoleGrantIn(Schema):
+    mobile: str
+    role: str
+    region_code: str = ""
+    object_id: int | None = None
+
+
+class RoleAssignmentFiltersIn(Schema):
+    q: str = ""
+    role: str = ""
+    region: str = ""
+    status: str = "active"
+    page: int = 1
+    page_size: int = 20
+
+
+class AuditEntryOut(Schema):
+    id: int
+    at: datetime.datetime
+    actor_id: int | None = None
+    actor_label: str
+    action: str
+    object_type: str
+    object_id: str
+    result: str
+    ip: str | None = None
+    detail: dict
+    hash: str
+
+
+class AuditEntryPage(Schema):
+    items: list[AuditEntryOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class AuditFiltersIn(Schema):
+    action: str = ""
+    actor_mobile: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    result: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    page: int = 1
+    page_size: int = 50

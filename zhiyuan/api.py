@@ -1,0 +1,28 @@
+"""The JSON API under /api/v1/ (django-ninja). Each app contributes one Router per resource."""
+
+from django.utils.module_loading import import_string
+from ninja import NinjaAPI
+
+from zhiyuan.accounts.api_auth import SessionAuth, TokenAuth
+from zhiyuan.core.api import install_error_handlers
+
+api = NinjaAPI(
+    title="志愿服务信息系统 API",
+    version="1",
+    description="Zhiyuan volunteer-service information system. See docs/api.md.",
+    auth=[TokenAuth(), SessionAuth(csrf=True)],
+    urls_namespace="api",
+)
+install_error_handlers(api)
+
+# (mount path, router). Order is the order in the OpenAPI document.
+ROUTERS = [
+    ("/", "zhiyuan.core.api_views.router"),
+    ("/regions", "zhiyuan.regions.api.router"),
+    ("/accounts", "zhiyuan.accounts.api.router"),
+    ("/volunteers", "zhiyuan.volunteers.api.router"),
+    ("/organizations", "zhiyuan.organizations.api.router"),
+    ("/stations", "zhiyuan.stations.api.router"),
+]
+for prefix, path in ROUTERS:
+    api.add_router(prefix, import_string(path))

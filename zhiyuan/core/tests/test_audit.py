@@ -1,0 +1,167 @@
+"""The audit chain (SPEC ACC-3): append, verify, and detection of tampering by raw SQL."""
+
+import datetime
+import decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import RequestFactory
+from django.utils.translation import gettext_lazy
+
+from zhiyuan.core.audit import GENESIS, audit_record, audit_verify, client_ip, entry_hash
+from zhiyuan.core.models import AuditEntry, AuditHead
+
+pytestmark = pytest.mark.django_db
+
+
+def sql(statement: str, params=()):
+    with connection.cursor() as cur:
+        cur.execute(statement, params)
+
+
+def append(n: int, **kwargs) -> list[AuditEntry]:
+    return [audit_record(actor=None, action=f"test.{i}", **kwargs) for i in range(n)]
+
+
+def test_entries_form_a_gapless_chain():
+    entries = append(3)
+    ids = [e.id for e in entries]
+    assert ids == list(range(ids[0], ids[0] + 3))
+    assert entries[1].prev_hash == entries[0].hash and entries[2].prev_hash == entries[1].hash
+    first = AuditEntry.objects.get(id=entries[0].id)
+    assert entry_hash(first.prev_hash, first) == first.hash
+    head = AuditHead.objects.get()
+    assert (head.last_id, head.last_hash) == (entries[2].id, entries[2].hash)
+
+
+def test_first_entry_starts_from_genesis():
+    first = AuditEntry.objects.order_by("id").first() or append(1)[0]
+    assert first.id == 1 and first.prev_hash == GENESIS
+
+
+def test_verify_ok():
+    entries = append(5)
+    checked, broken, why = audit_verify(batch=2)  # several batches
+    assert (checked, broken, why) == (entries[-1].id, None, "")
+
+
+def test_content_tampering_is_detected():
+    entries = append(4)
+    target = entries[1]
+    sql("UPDATE core_auditentry SET result = 'ok', action = %s WHERE id = %s", ["test.forged", target.id])
+    checked, broken, why = audit_verify()
+    assert broken.id == target.id and checked == target.id - 1
+    assert "篡改" in why
+
+
+def test_detail_tampering_is_detected():
+    e = audit_record(actor=None, action="test.detail", detail={"amount": 10})
+    sql("UPDATE core_auditentry SET object_id = %s WHERE id = %s", ["999", e.id])
+    assert audit_verify()[1].id == e.id
+
+
+def test_deleted_entry_is_detected():
+    entries = append(4)
+    sql("DELETE FROM core_auditentry WHERE id = %s", [entries[1].id])
+    _checked, broken, why = audit_verify()
+    assert broken.id == entries[2].id and "缺失" in why
+
+
+def test_deleted_last_entry_is_detected():
+    entries = append(3)
+    sql("DELETE FROM core_auditentry WHERE id = %s", [entries[-1].id])
+    checked, broken, why = audit_verify()
+    assert broken is None and checked == entries[-2].id and "缺失" in why
+
+
+def test_rehashed_entry_is_detected_by_its_successor():
+    entries = append(3)
+    forged = AuditEntry.objects.get(id=entries[1].id)
+    forged.action = "test.forged"
+    new_hash = entry_hash(forged.prev_hash, forged)
+    sql("UPDATE core_auditentry SET action = %s, hash = %s WHERE id = %s", ["test.forged", new_hash, forged.id])
+    _checked, broken, why = audit_verify()
+    assert broken.id == entries[2].id and "哈希" in why
+
+
+def test_rehashed_last_entry_is_detected_by_the_head():
+    entries = append(2)
+    forged = AuditEntry.objects.get(id=entries[-1].id)
+    forged.action = "test.forged"
+    new_hash = entry_hash(forged.prev_hash, forged)
+    sql("UPDATE core_auditentry SET action = %s, hash = %s WHERE id = %s", ["test.forged", new_hash, forged.id])
+    _checked, broken, why = audit_verify()
+    assert broken is None and why
+
+
+def test_rolled_back_write_leaves_no_entry_and_no_gap():
+    before = AuditHead.objects.filter(id=1).values_list("last_id", flat=True).first() or 0
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit_record(actor=None, action="test.rolled_back")
+        raise RuntimeError
+    assert not AuditEntry.objects.filter(action="test.rolled_back").exists()
+    e = audit_record(actor=None, action="test.after")
+    assert e.id == before + 1
+    assert audit_verify()[2] == ""
+
+
+def test_values_survive_the_database_round_trip():
+    """What is hashed is what the database gives back: normalized IPv6, truncated text,
+    JSON-safe detail (lazy strings, dates, decimals), no NUL characters."""
+    audit_record(
+        actor=None,
+        action="a" * 200,
+        object_type="t" * 200,
+        object_id="9" * 200,
+        ip="2001:0DB8:0000:0000:0000:0000:0000:0001",
+        detail={
+            "label": gettext_lazy("成功"),
+            "day": datetime.date(2026, 1, 2),
+            "amount": decimal.Decimal("1.50"),
+            "text": "a\x00b",
+            "nested": {"list": [1, "😀", None]},
+        },
+    )
+    e = AuditEntry.objects.order_by("-id").first()
+    assert e.ip == "2001:db8::1" and len(e.action) == 80 and len(e.object_id) == 64
+    assert e.detail["text"] == "ab" and e.detail["day"] == "2026-01-02"
+    assert audit_verify()[2] == ""
+
+
+def test_forged_client_address_is_dropped(settings):
+    settings.ZHIYUAN_TRUST_X_FORWARDED_FOR = True
+    req = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="<script>, 10.0.0.1", REMOTE_ADDR="127.0.0.1")
+    assert client_ip(req) is None
+    e = audit_record(actor=None, action="test.ip", request=req)
+    assert e.ip is None
+    req = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="198.51.100.9, 10.0.0.1", REMOTE_ADDR="127.0.0.1")
+    assert client_ip(req) == "198.51.100.9"
+    settings.ZHIYUAN_TRUST_X_FORWARDED_FOR = False
+    assert client_ip(req) == "127.0.0.1"
+
+
+def test_audit_verify_command_ok(capsys):
+    append(2)
+    call_command("audit_verify")
+    out = capsys.readouterr().out
+    assert "checked:" in out and "OK" in out
+
+
+def test_audit_verify_command_names_the_broken_entry(capsys):
+    entries = append(3)
+    sql("UPDATE core_auditentry SET action = %s WHERE id = %s", ["test.forged", entries[1].id])
+    with pytest.raises(SystemExit) as exc:
+        call_command("audit_verify")
+    assert exc.value.code == 1
+    out = capsys.readouterr().out
+    assert f"#{entries[1].id}" in out and "test.forged" in out and "篡改" in out
+
+
+def test_audit_verify_command_after_a_deletion(capsys):
+    entries = append(3)
+    sql("DELETE FROM core_auditentry WHERE id = %s", [entries[0].id])
+    with pytest.raises(SystemExit) as exc:
+        call_command("audit_verify", "--batch", "1")
+    assert exc.value.code == 1
+    assert f"#{entries[1].id}" in capsys.readouterr().out

@@ -1,0 +1,264 @@
+"""The demo data set (issue 2, item 9): the city of 惠州 (4413) with its real counties and towns,
+organizations of each kind, service points, ~200 volunteers with generated but checksum-valid
+ID numbers, and one login per role.
+
+Everything is created through the real services, so demo data obeys the same rules (sealed
+document numbers, consents, audit entries) as real data. ``seed()`` is idempotent: running it
+again changes nothing. The logins are public knowledge — never run the demo seed on a
+production database (``demo_seed`` refuses when ``DEBUG`` is off unless ``--force`` is given).
+"""
+
+import datetime as dt
+import random
+
+from django.db import transaction
+
+from zhiyuan.accounts.roles import Role
+
+DEMO_PASSWORD = "Zhiyuan@2026"
+# Fixed base32 TOTP secret of the demo managers, so an authenticator app (or the browser tests)
+# can produce their codes. Demo only.
+DEMO_TOTP_SECRET = "ZHIYUANDEMOTOTPSECRETKEY"  # 120 bits (pyotp asks for at least 112)
+
+CITY = "441300000000"  # 惠州市
+HUICHENG = "441302000000"  # 惠城区
+HUIYANG = "441303000000"  # 惠阳区
+
+# One login per role. ``nav``/``nav_hidden`` are the navigation keys (``data-nav``) each role
+# must and must not see; the browser tests check them.
+DEMO_LOGINS = {
+    "platform_admin": {
+        "mobile": "13900001001",
+        "name": "平台管理员",
+        "title": "平台管理员",
+        "totp": True,
+        "nav": ["accounts.roles", "accounts.audit", "regions", "volunteers_manage", "organizations_manage", "stations"],
+        "nav_hidden": ["volunteers.card"],
+    },
+    "city_manager": {
+        "mobile": "13900001002",
+        "name": "惠州市文明办",
+        "title": "区域管理员（惠州市）",
+        "totp": True,
+        "nav": ["accounts.roles", "regions", "volunteers_manage", "organizations_manage", "stations"],
+        "nav_hidden": ["accounts.audit", "volunteers.card"],
+    },
+    "county_manager": {
+        "mobile": "13900001003",
+        "name": "惠城区文明办",
+        "title": "区域管理员（惠城区）",
+        "totp": True,
+        "nav": ["accounts.roles", "regions", "volunteers_manage", "organizations_manage", "stations"],
+        "nav_hidden": ["accounts.audit", "volunteers.card"],
+    },
+    "county_manager_huiyang": {
+        "mobile": "13900001004",
+        "name": "惠阳区文明办",
+        "title": "区域管理员（惠阳区）",
+        "totp": True,
+        "nav": ["accounts.roles", "regions", "volunteers_manage"],
+        "nav_hidden": ["accounts.audit"],
+    },
+    "org_admin": {
+        "mobile": "13900001005",
+        "name": "李组织",
+        "title": "组织管理员",
+        "totp": False,
+        "nav": ["volunteers.card", "organizations_admin"],
+        "nav_hidden": ["accounts.roles", "accounts.audit", "regions", "volunteers_manage"],
+    },
+    "station_admin": {
+        "mobile": "13900001006",
+        "name": "黄站长",
+        "title": "站点管理员",
+        "totp": False,
+        "nav": ["my_station"],
+        "nav_hidden": ["accounts.roles", "accounts.audit", "regions", "volunteers_manage"],
+    },
+    "volunteer": {
+        "mobile": "13900001007",
+        "name": "陈志愿",
+        "title": "志愿者",
+        "totp": False,
+        "nav": ["volunteers.card", "volunteers.profile"],
+        "nav_hidden": ["accounts.roles", "accounts.audit", "regions", "volunteers_manage", "stations"],
+    },
+}
+
+VOLUNTEER_COUNT = 200
+SEED = 4413
+
+_SURNAMES = "陈李黄张梁林刘吴罗杨周郑何王钟曾谢叶邓冯蔡赖许朱卢苏潘徐赵胡郭古"
+_GIVEN = "伟强磊军洋勇杰涛明超辉健浩宇俊鹏峰文博芳娜敏静丽婷雪慧颖琳欣怡晓燕玲萍佳梓涵诗雨思嘉悦晨安乐"
+
+
+def _person(rng: random.Random) -> tuple[str, dt.date, bool]:
+    name = rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2, 2))))
+    age = rng.choices([rng.randint(18, 22), rng.randint(23, 35), rng.randint(36, 59), rng.randint(60, 75)], [25, 35, 28, 12])[0]
+    today = dt.date.today()
+    birth = dt.date(today.year - age - 1, 1, 1) + dt.timedelta(days=rng.randrange(365))
+    return name, birth, rng.random() < 0.45
+
+
+def _ensure_user(key: str):
+    from zhiyuan.accounts.models import User
+
+    info = DEMO_LOGINS[key]
+    user = User.objects.filter(mobile=info["mobile"]).first()
+    if user is None:
+        user = User.objects.create_user(info["mobile"], DEMO_PASSWORD, display_name=info["name"])
+    return user
+
+
+def _ensure_totp(user) -> None:
+    """Managers must have a second factor; the demo ones share a published secret."""
+    from zhiyuan.accounts.services import TOTP_PURPOSE
+    from zhiyuan.core.crypto import seal
+
+    if not user.totp_enabled:
+        user.totp_secret_sealed = seal(DEMO_TOTP_SECRET, purpose=TOTP_PURPOSE)
+        user.totp_enabled = True
+        user.save(update_fields=["totp_secret_sealed", "totp_enabled"])
+
+
+def _ensure_role(*, actor, user, role: str, region_code: str = "", object_id=None) -> None:
+    from zhiyuan.accounts.models import RoleAssignment
+    from zhiyuan.accounts.services import role_grant
+
+    existing = RoleAssignment.objects.filter(user=user, role=role, active=True)
+    if role == Role.REGION_MANAGER:
+        existing = existing.filter(region_code=region_code)
+    if object_id is not None:
+        existing = existing.filter(object_id=object_id)
+    if existing.exists():
+        return
+    if actor is None:  # the first platform admin is bootstrapped, as createsuperuser would
+        RoleAssignment.objects.create(user=user, role=role)
+        return
+    role_grant(actor=actor, user=user, role=role, region_code=region_code, object_id=object_id)
+
+
+def _towns(prefix: str) -> list[str]:
+    from zhiyuan.regions.models import Region
+
+    return list(Region.objects.filter(code__startswith=prefix, level=4).order_by("code").values_list("code", flat=True))
+
+
+def _register_named(key: str, *, region_code: str, address: str, birth: dt.date, sequence: int):
+    """A demo login who is also a registered volunteer (self-registration with a password)."""
+    from zhiyuan.accounts.models import User
+    from zhiyuan.volunteers.idcards import generate_resident_id
+    from zhiyuan.volunteers.models import Volunteer
+    from zhiyuan.volunteers.services import volunteer_register
+
+    info = DEMO_LOGINS[key]
+    existing = Volunteer.objects.filter(user__mobile=info["mobile"]).first()
+    if existing:
+        return existing
+    data = {
+        "name": info["name"],
+        "id_type": "111",
+        "id_number": generate_resident_id(address, birth, sequence),
+        "region_code": region_code,
+        "mobile": info["mobile"],
+        "password": DEMO_PASSWORD,
+        "accept_privacy": True,
+        "accept_oath": True,
+    }
+    user = User.objects.filter(mobile=info["mobile"]).first()
+    if user is not None:  # the login exists already (e.g. created before it registered)
+        data.pop("mobile")
+        data.pop("password")
+        return volunteer_register(actor=user, user=user, data=data)
+    return volunteer_register(actor=None, data=data)
+
+
+def _bulk_volunteers(*, actor, towns: list[str], count: int) -> int:
+    """``count`` generated volunteers across the towns of 惠州 (import mode: no password).
+
+    The generator is seeded, so a second run produces the same people, whom the registration
+    rejects as duplicates (blind index): the seed stays idempotent."""
+    from zhiyuan.volunteers.idcards import generate_resident_id
+    from zhiyuan.volunteers.services import volunteer_register_many
+
+    rng = random.Random(SEED)
+    rows = []
+    for i in range(count):
+        name, birth, male = _person(rng)
+        town = towns[i % len(towns)] if rng.random() < 0.5 else rng.choice(towns)
+        sequence = (i * 2 + (1 if male else 0)) % 1000
+        rows.append(
+            {
+                "name": name,
+                "id_type": "111",
+                "id_number": generate_resident_id(town[:6], birth, sequence),
+                "region_code": town,
+                "mobile": f"136{13000000 + i:08d}",
+            }
+        )
+    results = volunteer_register_many(actor=actor, rows=rows)
+    return sum(1 for r in results if r.ok)
+
+
+def _optional_seed(module: str, **kwargs):
+    """Call ``<module>.seed(**kwargs)`` when that app is installed (organizations, stations)."""
+    from importlib import import_module
+
+    try:
+        seeder = import_module(module)
+    except ModuleNotFoundError as exc:
+        if not module.startswith(str(exc.name)):
+            raise  # a missing dependency inside the module, not an app that is absent
+        return None
+    return seeder.seed(**kwargs)
+
+
+def seed(*, progress=print, province_prefix: str | None = None) -> dict:
+    """Load the demo data set; returns counts. Safe to run any number of times.
+
+    Regions: the whole shipped tree, or one province (``"44"``, for tests)."""
+    from zhiyuan.regions.services import region_import_shipped
+    from zhiyuan.volunteers.models import Volunteer
+
+    progress("regions …")
+    region_import_shipped(province_prefix=province_prefix)
+    with transaction.atomic():
+        admin = _ensure_user("platform_admin")
+        _ensure_role(actor=None, user=admin, role=Role.PLATFORM_ADMIN)
+        _ensure_totp(admin)
+        managers = {
+            "city_manager": CITY,
+            "county_manager": HUICHENG,
+            "county_manager_huiyang": HUIYANG,
+        }
+        for key, code in managers.items():
+            user = _ensure_user(key)
+            _ensure_role(actor=admin, user=user, role=Role.REGION_MANAGER, region_code=code)
+            _ensure_totp(user)
+
+        progress("volunteers …")
+        huicheng_towns = _towns("441302")
+        volunteer = _register_named(
+            "volunteer", region_code=huicheng_towns[0], address="441302", birth=dt.date(1995, 3, 12), sequence=517
+        )
+        org_admin_volunteer = _register_named(
+            "org_admin", region_code=huicheng_towns[1], address="441302", birth=dt.date(1988, 9, 2), sequence=233
+        )
+        created = _bulk_volunteers(actor=admin, towns=_towns("4413"), count=VOLUNTEER_COUNT - 2)
+        station_admin = _ensure_user("station_admin")
+
+    progress("organizations and service points …")
+    city_volunteers = list(Volunteer.objects.filter(region_code__startswith="4413").order_by("id")[:VOLUNTEER_COUNT])
+    orgs = _optional_seed(
+        "zhiyuan.organizations.demo",
+        org_admin_user=org_admin_volunteer.user,
+        region_manager_user=_ensure_user("city_manager"),
+        volunteers=[v for v in city_volunteers if v.pk not in (volunteer.pk, org_admin_volunteer.pk)] + [volunteer],
+    )
+    points = _optional_seed("zhiyuan.stations.demo", station_admin_user=station_admin)
+    return {
+        "volunteers_created": created,
+        "volunteers": Volunteer.objects.filter(region_code__startswith="4413").count(),
+        "organizations": len(orgs or []),
+        "service_points": len(points or []),
+    }

@@ -1,0 +1,41 @@
+"""``manage.py demo_seed``: load the demo city, organizations, volunteers and one login per role
+(idempotent), then print the logins. ``python3 run.py`` runs it before starting the server."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from zhiyuan.demo import data
+
+
+class Command(BaseCommand):
+    help = "Load the demo data set (惠州市, organizations, ~200 volunteers, one login per role)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet", action="store_true", help="print nothing")
+        parser.add_argument("--province", default=None, help="load the regions of one province only (e.g. 44)")
+        parser.add_argument("--force", action="store_true", help="run even with DEBUG off and a non-demo database")
+
+    def handle(self, *args, quiet=False, force=False, province=None, **options):
+        if not (settings.DEBUG or settings.ZHIYUAN_DEMO or force):
+            raise CommandError(
+                "The demo data publishes its passwords. Set ZHIYUAN_DEMO=1 (or DEBUG) or pass --force to load it."
+            )
+
+        def progress(message):
+            if not quiet:
+                self.stdout.write(f"demo: {message}")
+
+        counts = data.seed(progress=progress, province_prefix=province)
+        if quiet:
+            return
+        self.stdout.write(
+            "demo: {volunteers} volunteers in 惠州市 ({volunteers_created} new), {organizations} organizations, "
+            "{service_points} service points".format(**counts)
+        )
+        self.stdout.write(
+            f"\nDemo logins — password for all: {data.DEMO_PASSWORD}; managers' TOTP secret: {data.DEMO_TOTP_SECRET}"
+            " (add it to an authenticator app, or run: .venv/bin/python -c \"import pyotp; print(pyotp.TOTP("
+            f"'{data.DEMO_TOTP_SECRET}').now())\")"
+        )
+        for info in data.DEMO_LOGINS.values():
+            self.stdout.write(f"  {info['mobile']}  {info['title']}{'（需两步验证码 / + TOTP）' if info['totp'] else ''}")

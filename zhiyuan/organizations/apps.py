@@ -1,0 +1,64 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+def _admin_org_ids(actor) -> list[int]:
+    from zhiyuan.accounts.roles import Role
+    from zhiyuan.accounts.scopes import actor_object_ids
+
+    return sorted(actor_object_ids(actor, Role.ORG_ADMIN))
+
+
+def org_admin_scope(actor):
+    """An organization admin sees the organizations they administer and their sub-teams."""
+    from django.db.models import Q
+
+    ids = _admin_org_ids(actor)
+    return (Q(pk__in=ids) | Q(parent_id__in=ids)) if ids else None
+
+
+def org_admin_volunteer_scope(actor):
+    """An organization admin sees the volunteers who are active members of (or applied to) their
+    organizations and sub-teams — not invitees, who have not yet agreed to join."""
+    from django.db.models import Q
+
+    from zhiyuan.organizations.models import Membership
+
+    ids = _admin_org_ids(actor)
+    if not ids:
+        return None
+    members = Membership.objects.filter(
+        Q(organization_id__in=ids) | Q(organization__parent_id__in=ids),
+        status__in=[Membership.Status.ACTIVE, Membership.Status.APPLIED],
+    ).values("volunteer_id")
+    return Q(pk__in=members)
+
+
+class OrganizationsConfig(AppConfig):
+    name = "zhiyuan.organizations"
+    label = "organizations"
+    verbose_name = _("志愿服务组织")
+
+    def ready(self):
+        from zhiyuan.accounts.roles import Role
+        from zhiyuan.accounts.scopes import register_scope_provider
+        from zhiyuan.core.nav import NavItem, register_nav
+
+        register_scope_provider("organizations.Organization", org_admin_scope)
+        register_scope_provider("volunteers.Volunteer", org_admin_volunteer_scope)
+        # ORG-5 (activity index 活跃度) hooks in here once activities exist: see selectors.activity_index.
+        register_nav(NavItem("organizations_directory", _("志愿组织"), "organizations:directory", order=35, audience="anyone"))
+        register_nav(NavItem("organizations.my", _("我的组织"), "organizations:my", roles=frozenset({Role.VOLUNTEER}), order=22))
+        register_nav(
+            NavItem("organizations_admin", _("我管理的组织"), "organizations:mine", roles=frozenset({Role.ORG_ADMIN}), order=25)
+        )
+        register_nav(
+            NavItem(
+                "organizations_manage",
+                _("组织管理"),
+                "organizations:manage",
+                roles=frozenset({Role.REGION_MANAGER, Role.PLATFORM_ADMIN}),
+                order=65,
+                group="manage",
+            )
+        )

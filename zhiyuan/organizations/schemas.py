@@ -1,0 +1,193 @@
+import datetime
+
+from ninja import Schema
+
+
+class OrganizationFiltersIn(Schema):
+    q: str = ""
+    kind: str = ""
+    status: str = ""
+    region: str = ""
+    page: int = 1
+    page_size: int = 20
+
+
+class PublicFiltersIn(Schema):
+    q: str = ""
+    kind: str = ""
+    region: str = ""
+    page: int = 1
+    page_size: int = 20
+
+
+class MemberFiltersIn(Schema):
+    q: str = ""
+    role: str = ""
+    status: str = ""
+    page: int = 1
+    page_size: int = 20
+
+
+class OrganizationApplyIn(Schema):
+    name: str
+    kind: str
+    region_code: str
+    address: str
+    contact_name: str
+    contact_phone: str
+    intro: str = ""
+    uscc: str = ""
+    sponsor_type: str = ""
+    sponsor_name: str = ""
+    team_category: str = ""
+    parent_id: int | None = None
+
+
+class OrganizationPatchIn(Schema):
+    name: str | None = None
+    region_code: str | None = None
+    uscc: str | None = None
+    intro: str | None = None
+    address: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    sponsor_type: str | None = None
+    sponsor_name: str | None = None
+    team_category: str | None = None
+
+
+class ReviewIn(Schema):
+    decision: str  # approve | reject
+    reason: str = ""
+
+
+class StatusIn(Schema):
+    action: str  # suspend | reinstate | deregister
+    reason: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+class InviteIn(Schema):
+    volunteer_no: str
+    role: str = "member"
+
+
+class ApproveIn(Schema):
+    role: str = ""
+
+
+class RoleIn(Schema):
+    role: str
+
+
+class RespondIn(Schema):
+    accept: bool
+
+
+class PublicOrganizationOut(Schema):
+    id: int
+    name: str
+    kind: str
+    kind_label: str
+    intro: str
+    region_code: str
+    region_name: str
+    address: str
+    sponsor_type: str
+    sponsor_name: str
+    team_category: str
+    parent_id: int | None
+    parent_name: str
+    member_count: int
+
+
+class PublicOrganizationDetailOut(PublicOrganizationOut):
+    sub_teams: list[PublicOrganizationOut]
+
+
+class StatusChangeOut(Schema):
+    from_status: str
+    to_status: str
+    reason: str
+    at: datetime.datetime
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    kind: str
+    kind_label: str
+    intro: str
+    region_code: str
+    region_name: str
+    address: str
+    contact_name: str
+    contact_phone: str
+    uscc: str
+    sponsor_type: str
+    sponsor_name: str
+    team_category: str
+    parent_id: int | None
+    parent_name: str
+    status: str
+    status_label: str
+    status_reason: str
+    reviewed_at: datetime.datetime | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class OrganizationDetailOut(OrganizationOut):
+    history: list[StatusChangeOut]
+
+
+class OrganizationPage(Schema):
+    items: list[OrganizationOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class PublicOrganizationPage(Schema):
+    items: list[PublicOrganizationOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class MembershipOut(Schema):
+    id: int
+    organization_id: int
+    volunteer_id: int
+    volunteer_no: str
+    volunteer_name: str
+    role: str
+    role_label: str
+    status: str
+    status_label: str
+    reason: str
+    created_at: datetime.datetime
+    joined_at: datetime.datetime | None
+    ended_at: datetime.datetime | None
+
+
+class MembershipPage(Schema):
+    items: list[MembershipOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class MyMembershipOut(Schema):
+    id: int
+    organization_id: int
+    organization_name: str
+    role: str
+    status: str
+    status_label: str
+    reason: str
+    created_at: datetime.datetime
+    joined_at: datetime.datetime | None

@@ -1,0 +1,222 @@
+"""Reads of the organizations app. Every manager query starts from
+``Organization.objects.visible_to`` (ARCHITECTURE rule 1); the public directory shows active
+organizations only, without personal data (no contact person, no member names)."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from zhiyuan.accounts.roles import Role
+from zhiyuan.accounts.scopes import actor_is_platform_admin, actor_object_ids, actor_region_prefixes, region_q
+from zhiyuan.core.errors import NotFound, PermissionDenied
+from zhiyuan.organizations.models import Kind, Membership, Organization, OrganizationStatusChange, Status
+from zhiyuan.organizations.permissions import can_edit_profile, can_manage_members, can_review
+from zhiyuan.regions.codes import normalize_code, region_prefix
+from zhiyuan.regions.models import Region
+
+
+@dataclass
+class OrganizationFilters:
+    q: str = ""  # part of the name, or the USCC
+    kind: str = ""
+    status: str = ""
+    region: str = ""  # a 2/4/6/9/12-digit code: organizations inside it
+
+
+@dataclass
+class MemberFilters:
+    q: str = ""  # part of the name, or the volunteer number
+    role: str = ""
+    status: str = ""  # "" = open memberships (applied, invited, active); "all" = every row
+
+
+def _pk(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+
+
+def _apply_filters(qs: QuerySet, f: OrganizationFilters) -> QuerySet:
+    q = (f.q or "").strip()[:50]
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(uscc=q.upper()) | Q(sponsor_name__icontains=q))
+    if f.kind in Kind.values:
+        qs = qs.filter(kind=f.kind)
+    if f.status in Status.values:
+        qs = qs.filter(status=f.status)
+    if f.region:
+        try:
+            qs = qs.filter(region_code__startswith=region_prefix(normalize_code(str(f.region))))
+        except ValueError:
+            qs = qs.none()
+    return qs
+
+
+def organization_list(*, actor, filters: OrganizationFilters | None = None) -> QuerySet[Organization]:
+    """Organizations the actor may see (region managers: their region; platform admins: all;
+    organization admins: their own and their sub-teams), filtered, in region then name order."""
+    qs = Organization.objects.visible_to(actor).select_related("parent")
+    return _apply_filters(qs, filters or OrganizationFilters()).order_by("region_code", "name", "id")
+
+
+def review_queue(*, actor, filters: OrganizationFilters | None = None) -> QuerySet[Organization]:
+    """ORG-3: pending applications the actor may review (inside their region), oldest first."""
+    f = filters or OrganizationFilters()
+    qs = _apply_filters(Organization.objects.visible_to(actor), OrganizationFilters(q=f.q, kind=f.kind, region=f.region))
+    qs = qs.filter(status=Status.PENDING).select_related("parent", "created_by")
+    if not actor_is_platform_admin(actor):
+        qs = qs.filter(region_q("region_code", actor_region_prefixes(actor)))  # not an org admin's own application
+    return qs.order_by("created_at", "id")
+
+
+def organization_get(*, actor, id) -> Organization:
+    """One visible organization; NotFound (404) for missing and out-of-scope alike."""
+    org = Organization.objects.visible_to(actor).select_related("parent").filter(pk=_pk(id)).first()
+    if org is None:
+        raise NotFound()
+    return org
+
+
+def organization_get_for_review(*, actor, id) -> Organization:
+    """404 when invisible, 403 when visible but not the actor's to review (its own admin)."""
+    org = organization_get(actor=actor, id=id)
+    if not can_review(actor, org):
+        raise PermissionDenied()
+    return org
+
+
+def organization_get_for_members(*, actor, id) -> Organization:
+    org = organization_get(actor=actor, id=id)
+    if not can_manage_members(actor, org):
+        raise PermissionDenied()
+    return org
+
+
+def organization_get_for_edit(*, actor, id) -> Organization:
+    org = organization_get(actor=actor, id=id)
+    if not can_edit_profile(actor, org):
+        raise PermissionDenied()
+    return org
+
+
+def status_history(*, org: Organization) -> QuerySet[OrganizationStatusChange]:
+    return org.status_changes.select_related("actor").order_by("at", "id")
+
+
+def admin_organizations(*, actor) -> QuerySet[Organization]:
+    """The organizations the actor administers (any status: a suspended one is still theirs to see)."""
+    ids = actor_object_ids(actor, Role.ORG_ADMIN)
+    return Organization.objects.filter(pk__in=sorted(ids)).select_related("parent").order_by("name", "id")
+
+
+def my_applications(*, actor) -> QuerySet[Organization]:
+    """Organizations the actor applied to create (to follow the review)."""
+    if not getattr(actor, "is_authenticated", False):
+        return Organization.objects.none()
+    return Organization.objects.filter(created_by=actor).order_by("-created_at", "-id")
+
+
+def member_list(*, org: Organization, filters: MemberFilters | None = None) -> QuerySet[Membership]:
+    """Memberships of ``org`` (the caller has fetched ``org`` with ``organization_get_for_members``)."""
+    f = filters or MemberFilters()
+    qs = Membership.objects.filter(organization=org).select_related("volunteer", "volunteer__user")
+    q = (f.q or "").strip()[:50]
+    if q:
+        qs = qs.filter(Q(volunteer__name__icontains=q) | Q(volunteer__volunteer_no=q.upper()))
+    if f.role in Membership.Role.values:
+        qs = qs.filter(role=f.role)
+    if f.status in Membership.Status.values:
+        qs = qs.filter(status=f.status)
+    elif f.status != "all":
+        qs = qs.filter(status__in=Membership.OPEN)
+    return qs.order_by("status", "-joined_at", "-created_at", "-id")
+
+
+def membership_get(*, org: Organization, id) -> Membership:
+    m = Membership.objects.select_related("volunteer", "volunteer__user").filter(organization=org, pk=_pk(id)).first()
+    if m is None:
+        raise NotFound()
+    return m
+
+
+def my_memberships(*, volunteer) -> QuerySet[Membership]:
+    return Membership.objects.filter(volunteer=volunteer).select_related("organization").order_by("status", "-updated_at", "-id")
+
+
+def my_membership_get(*, volunteer, id) -> Membership:
+    m = Membership.objects.select_related("organization").filter(volunteer=volunteer, pk=_pk(id)).first()
+    if m is None:
+        raise NotFound()
+    return m
+
+
+def member_counts(org_ids) -> dict[int, int]:
+    rows = (
+        Membership.objects.filter(organization_id__in=list(org_ids), status=Membership.Status.ACTIVE)
+        .values("organization_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["organization_id"]: r["n"] for r in rows}
+
+
+# --- public directory (ORG-6) ------------------------------------------------------------------------
+
+
+def public_organization_list(*, filters: OrganizationFilters | None = None) -> QuerySet[Organization]:
+    """Active organizations for anyone; callers show only public fields."""
+    f = filters or OrganizationFilters()
+    f = OrganizationFilters(q=f.q, kind=f.kind, status=Status.ACTIVE, region=f.region)
+    qs = Organization.objects.filter(status=Status.ACTIVE).annotate(
+        member_count=Count("memberships", filter=Q(memberships__status=Membership.Status.ACTIVE))
+    )
+    return _apply_filters(qs, f).order_by("region_code", "name", "id")
+
+
+def public_organization_get(*, id) -> Organization:
+    """An active organization (404 for anything else: pending, rejected, suspended, deregistered)."""
+    org = Organization.objects.select_related("parent").filter(pk=_pk(id), status=Status.ACTIVE).first()
+    if org is None:
+        raise NotFound()
+    return org
+
+
+def public_sub_teams(*, org: Organization) -> QuerySet[Organization]:
+    return org.sub_teams.filter(status=Status.ACTIVE).order_by("name", "id")
+
+
+def region_names(codes) -> dict[str, str]:
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    return dict(Region.objects.filter(code__in=codes).values_list("code", "full_name"))
+
+
+def region_name(code: str) -> str:
+    return region_names([code]).get(code, code)
+
+
+# --- ORG-5 activity index 活跃度 (hook) ---------------------------------------------------------------
+#
+# The index needs activities, hours and ratings, which live in apps above this one (activities,
+# records). ARCHITECTURE "Layers": a lower app never imports a higher one, so the activities app
+# registers the computation at start-up with ``register_activity_index_provider(fn)``, where
+# ``fn(org_ids) -> {org_id: float 0–100}``. Planned formula (documented in docs once built; periods
+# and weights are settings, RULES.md "Indicators" [open]):
+#   index = 100 × (0.30·activities + 0.30·hours + 0.20·active members + 0.10·ratings + 0.10·recency),
+#   each term normalized to 0–1 against the region's 90th percentile over the last 12 months.
+# Until a provider is registered the index is ``None`` and pages show "暂无".
+
+_activity_index_provider = None
+
+
+def register_activity_index_provider(provider) -> None:
+    global _activity_index_provider
+    _activity_index_provider = provider
+
+
+def activity_index(*, org_ids) -> dict[int, float]:
+    """ORG-5: the activity index per organization ({} until the activities app provides it)."""
+    if _activity_index_provider is None:
+        return {}
+    return dict(_activity_index_provider(list(org_ids)))

@@ -1,0 +1,179 @@
+"""One settings module, driven by environment variables with safe local defaults.
+
+Secrets come from the environment or from files named by ``*_FILE`` variables; see
+docs/operations.md. Nothing secret is committed: a local key file is generated under ``var/``
+on first start when no key is configured (development and demo only).
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from zhiyuan.core.keys import load_keys
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(__import__("os").environ.get("ZHIYUAN_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+from zhiyuan.core.env import env, env_bool, env_int, env_list  # noqa: E402
+
+DEBUG = env_bool("ZHIYUAN_DEBUG", False)
+ZHIYUAN_DEMO = env_bool("ZHIYUAN_DEMO", False)  # allows manage.py demo_seed (published passwords)
+KEYS = load_keys(VAR_DIR)
+SECRET_KEY = KEYS.secret_key
+ALLOWED_HOSTS = env_list("ZHIYUAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("ZHIYUAN_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "zhiyuan.core",
+    "zhiyuan.regions",
+    "zhiyuan.accounts",
+    "zhiyuan.volunteers",
+    "zhiyuan.organizations",
+    "zhiyuan.stations",
+    "zhiyuan.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "zhiyuan.accounts.middleware.TwoFactorRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "zhiyuan.urls"
+WSGI_APPLICATION = "zhiyuan.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "zhiyuan" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "zhiyuan.accounts.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- database -------------------------------------------------------------------------------
+# SQLite (WAL) by default; PostgreSQL via DATABASE_URL=postgres://user@host:5432/name
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'zhiyuan.sqlite3'}"),
+        conn_max_age=env_int("ZHIYUAN_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # ARCHITECTURE.md performance notes: WAL, synchronous=NORMAL, busy_timeout and IMMEDIATE
+    # transactions so concurrent writers wait instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            " PRAGMA busy_timeout=20000; PRAGMA cache_size=-20000;"
+        ),
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- accounts and security ------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["zhiyuan.accounts.backends.MobileBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "zhiyuan.accounts.validators.ComplexityValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+# 等保 level 3: lockout after repeated failures, session time-out.
+ZHIYUAN_LOGIN_MAX_FAILURES = env_int("ZHIYUAN_LOGIN_MAX_FAILURES", 5)
+ZHIYUAN_LOGIN_LOCKOUT_SECONDS = env_int("ZHIYUAN_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+SESSION_COOKIE_AGE = env_int("ZHIYUAN_SESSION_SECONDS", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True  # idle time-out: every request extends the session
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("ZHIYUAN_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Requests per minute, per client address (login) or per token (API).
+ZHIYUAN_LOGIN_RATE = env_int("ZHIYUAN_LOGIN_RATE", 20)
+ZHIYUAN_API_TOKEN_RATE = env_int("ZHIYUAN_API_TOKEN_RATE", 600)
+ZHIYUAN_TOTP_ISSUER = env("ZHIYUAN_TOTP_ISSUER", "志愿服务信息系统")
+# Trust X-Forwarded-For only behind a known reverse proxy.
+ZHIYUAN_TRUST_X_FORWARDED_FOR = env_bool("ZHIYUAN_TRUST_X_FORWARDED_FOR", False)
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "zhiyuan_cache",
+    }
+}
+
+# --- i18n -----------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "zhiyuan" / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- static files ---------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "zhiyuan" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "media/"
+WHITENOISE_USE_FINDERS = DEBUG
+
+# --- logging: personal data never goes to logs (ids are masked before logging) ---------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("ZHIYUAN_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# Data files shipped with the repository.
+ZHIYUAN_DATA_DIR = BASE_DIR / "data"

@@ -1,0 +1,13 @@
+// Small progressive enhancements; every page works without them.
+document.addEventListener("click", function (e) {
+  var t = e.target.closest("[data-toggle]");
+  if (!t) return;
+  var el = document.getElementById(t.getAttribute("data-toggle"));
+  if (!el) return;
+  var open = el.classList.toggle("open");
+  t.setAttribute("aria-expanded", open ? "true" : "false");
+});
+document.addEventListener("click", function (e) {
+  var t = e.target.closest("[data-confirm]");
+  if (t && !window.confirm(t.getAttribute("data-confirm"))) e.preventDefault();
+});

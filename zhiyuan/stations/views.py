@@ -1,0 +1,346 @@
+"""Pages of the stations app: the managers' list/create/edit/detail, the station admin's
+「我的站点」 and the public list. Thin: every rule is in ``services``/``selectors``."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from zhiyuan.accounts.forms import apply_domain_error
+from zhiyuan.accounts.views import domain_http, xlsx_response
+from zhiyuan.core.audit import audit_record
+from zhiyuan.core.errors import DomainError
+from zhiyuan.stations import selectors, services
+from zhiyuan.stations.forms import (
+    CloseForm,
+    OperationsForm,
+    PublicFilterForm,
+    ServicePointFilterForm,
+    ServicePointForm,
+    StationAdminAssignForm,
+)
+from zhiyuan.stations.models import SIX_HAVES, ServicePoint
+from zhiyuan.stations.permissions import can_manage_point, can_manage_points
+
+PAGE_SIZE = 30
+
+
+def _require_manager(request):
+    if not can_manage_points(request.user):
+        raise DjangoPermissionDenied
+
+
+def _filters(request) -> tuple[ServicePointFilterForm, selectors.ServicePointFilters]:
+    form = ServicePointFilterForm(request.GET or None, actor=request.user)
+    filters = selectors.ServicePointFilters()
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        filters = selectors.ServicePointFilters(
+            q=d["q"], network_level=d["network_level"], kind=d["kind"], status=d["status"], region=d["region"]
+        )
+    return form, filters
+
+
+def _with_region_names(points) -> list:
+    points = list(points)
+    names = selectors.region_names(p.region_code for p in points)
+    for p in points:
+        p.region_name = names.get(p.region_code, p.region_code)
+    return points
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+# --- managers -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+@domain_http
+def service_point_list(request):
+    """Points in the actor's scope: search, filters, pages, Excel export."""
+    _require_manager(request)
+    form, filters = _filters(request)
+    qs = selectors.service_point_list(actor=request.user, filters=filters)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = _with_region_names(page.object_list)
+    return render(
+        request, "stations/service_point_list.html", {"form": form, "page": page, "query": _query_without_page(request)}
+    )
+
+
+@login_required
+@require_GET
+@domain_http
+def service_point_export(request):
+    _require_manager(request)
+    _form, filters = _filters(request)
+    qs = selectors.service_point_list(actor=request.user, filters=filters)
+    names = selectors.region_names(qs.values_list("region_code", flat=True).distinct())
+    audit_record(
+        actor=request.user,
+        action="stations.point.export",
+        object_type="stations.servicepoint",
+        request=request,
+        detail={
+            "q": filters.q,
+            "network_level": filters.network_level,
+            "kind": filters.kind,
+            "status": filters.status,
+            "region": filters.region,
+        },
+    )
+    header = [
+        _("编号"), _("名称"), _("阵地层级"), _("类型"), _("上级阵地"), _("区划代码"), _("所在区划"), _("地址"),
+        _("纬度"), _("经度"), _("开放时间"), _("服务电话"), _("联系人"), _("联系人电话"), _("站点功能"),
+        *[str(label) for _f, label in SIX_HAVES], _("六有达标项"), _("状态"), _("创建时间"),
+    ]  # fmt: skip
+
+    def yes(v):
+        return _("是") if v else _("否")
+
+    rows = (
+        [
+            p.pk,
+            p.name,
+            p.get_network_level_display() if p.network_level else _("独立站点"),
+            str(p.get_kind_display()),
+            p.parent.name if p.parent else "",
+            p.region_code,
+            names.get(p.region_code, ""),
+            p.address,
+            str(p.latitude) if p.latitude is not None else "",
+            str(p.longitude) if p.longitude is not None else "",
+            p.opening_hours,
+            p.service_phone,
+            p.contact_name,
+            p.contact_phone,
+            "、".join(p.function_labels),
+            *[yes(v) for _f, _label, v in p.six_haves],
+            f"{p.six_haves_count}/6",
+            str(p.get_status_display()),
+            timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M"),
+        ]
+        for p in qs.iterator(chunk_size=2000)
+    )
+    return xlsx_response("service-points.xlsx", _("志愿服务站点"), header, rows)
+
+
+def _point_form(request, *, data=None, initial=None, exclude_id=None) -> ServicePointForm:
+    parents = selectors.parent_candidates(actor=request.user, network_level="", exclude_id=exclude_id)
+    return ServicePointForm(data, initial=initial, actor=request.user, parents=parents)
+
+
+def _form_data(form) -> dict:
+    return {k: v for k, v in form.cleaned_data.items()}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_http
+def service_point_create(request):
+    _require_manager(request)
+    form = _point_form(request, data=request.POST if request.method == "POST" else None, initial={"kind": "station"})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                point = services.service_point_create(actor=request.user, data=_form_data(form), request=request)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+                status = exc.status
+            else:
+                messages.success(request, _("站点已创建。"))
+                return redirect("stations:detail", point_id=point.pk)
+    return render(request, "stations/service_point_form.html", {"form": form, "point": None}, status=status)
+
+
+def _initial(point: ServicePoint) -> dict:
+    initial = {f: getattr(point, f) for f in services.MANAGER_FIELDS}
+    initial["parent_id"] = str(point.parent_id or "")
+    initial["latitude"] = "" if point.latitude is None else str(point.latitude)
+    initial["longitude"] = "" if point.longitude is None else str(point.longitude)
+    initial["operator_organization_id"] = point.operator_organization_id or ""
+    return initial
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_http
+def service_point_edit(request, point_id: int):
+    point = selectors.service_point_get_for_manage(actor=request.user, id=point_id)
+    form = _point_form(
+        request, data=request.POST if request.method == "POST" else None, initial=_initial(point), exclude_id=point.pk
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.service_point_update(actor=request.user, point=point, data=_form_data(form), request=request)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+                status = exc.status
+            else:
+                messages.success(request, _("站点信息已保存。"))
+                return redirect("stations:detail", point_id=point.pk)
+    return render(request, "stations/service_point_form.html", {"form": form, "point": point}, status=status)
+
+
+def _detail_context(request, point: ServicePoint, **extra) -> dict:
+    point.region_name = selectors.region_names([point.region_code]).get(point.region_code, point.region_code)
+    children = _with_region_names(point.children.order_by("name"))
+    return {
+        "point": point,
+        "children": children,
+        "admins": list(selectors.station_admin_list(point=point)),
+        "can_manage": can_manage_point(request.user, point),
+        "assign_form": extra.pop("assign_form", None) or StationAdminAssignForm(),
+        "close_form": extra.pop("close_form", None) or CloseForm(),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+@domain_http
+def service_point_detail(request, point_id: int):
+    _require_manager(request)
+    point = selectors.service_point_get(actor=request.user, id=point_id)
+    return render(request, "stations/service_point_detail.html", _detail_context(request, point))
+
+
+@login_required
+@require_POST
+@domain_http
+def service_point_close(request, point_id: int):
+    point = selectors.service_point_get_for_manage(actor=request.user, id=point_id)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.service_point_close(actor=request.user, point=point, reason=form.cleaned_data["reason"], request=request)
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("站点已关闭。"))
+            return redirect("stations:detail", point_id=point.pk)
+    return render(request, "stations/service_point_detail.html", _detail_context(request, point, close_form=form), status=400)
+
+
+@login_required
+@require_POST
+@domain_http
+def service_point_reopen(request, point_id: int):
+    point = selectors.service_point_get_for_manage(actor=request.user, id=point_id)
+    try:
+        services.service_point_reopen(actor=request.user, point=point, request=request)
+    except DomainError as exc:
+        if exc.status == 403:
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("站点已重新启用。"))
+    return redirect("stations:detail", point_id=point.pk)
+
+
+@login_required
+@require_POST
+@domain_http
+def station_admin_assign(request, point_id: int):
+    point = selectors.service_point_get_for_manage(actor=request.user, id=point_id)
+    form = StationAdminAssignForm(request.POST)
+    if form.is_valid():
+        try:
+            a = services.station_admin_assign(
+                actor=request.user, point=point, mobile=form.cleaned_data["mobile"], request=request
+            )
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("已指定%(user)s为站点管理员。") % {"user": a.user.audit_label})
+            return redirect("stations:detail", point_id=point.pk)
+    return render(request, "stations/service_point_detail.html", _detail_context(request, point, assign_form=form), status=400)
+
+
+@login_required
+@require_POST
+@domain_http
+def station_admin_revoke(request, point_id: int, assignment_id: int):
+    point = selectors.service_point_get_for_manage(actor=request.user, id=point_id)
+    try:
+        services.station_admin_revoke(actor=request.user, point=point, assignment_id=assignment_id, request=request)
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("站点管理员已撤销。"))
+    return redirect("stations:detail", point_id=point.pk)
+
+
+# --- station admin: 我的站点 ----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def my_station(request):
+    """The station admin's points; with exactly one, go straight to it."""
+    points = _with_region_names(selectors.my_service_points(actor=request.user))
+    if len(points) == 1:
+        return redirect("stations:mine_edit", point_id=points[0].pk)
+    return render(request, "stations/my_station_list.html", {"points": points})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_http
+def my_station_edit(request, point_id: int):
+    point = selectors.service_point_get_for_operations(actor=request.user, id=point_id)
+    initial = {f: getattr(point, f) for f in services.OPERATIONS_FIELDS}
+    form = OperationsForm(request.POST if request.method == "POST" else None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.service_point_operations_update(actor=request.user, point=point, data=form.cleaned_data, request=request)
+            except DomainError as exc:
+                if exc.status == 403:
+                    raise
+                apply_domain_error(form, exc)
+                status = exc.status
+            else:
+                messages.success(request, _("站点信息已保存。"))
+                return redirect("stations:mine_edit", point_id=point.pk)
+    point.region_name = selectors.region_names([point.region_code]).get(point.region_code, "")
+    return render(request, "stations/my_station_edit.html", {"form": form, "point": point}, status=status)
+
+
+# --- public -----------------------------------------------------------------------------------------
+
+
+@require_GET
+def public_list(request):
+    """Active points for everyone: name, type, region, address, hours and the public service
+    phone only — never the contact person or their phone."""
+    form = PublicFilterForm(request.GET or None)
+    filters = selectors.ServicePointFilters()
+    if form.is_bound and form.is_valid():
+        filters = selectors.ServicePointFilters(q=form.cleaned_data["q"], region=form.cleaned_data["region"])
+    qs = selectors.public_service_point_list(filters=filters)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = _with_region_names(page.object_list)
+    return render(request, "stations/public_list.html", {"form": form, "page": page, "query": _query_without_page(request)})

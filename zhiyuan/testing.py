@@ -1,0 +1,43 @@
+"""The fixed cast of test users and the region codes the scope tests compare (STYLE.md).
+
+Importable from any test package (``from zhiyuan.testing import PASSWORD, make_user``); the root
+``conftest.py`` turns these into fixtures. Not used by production code.
+"""
+
+from zhiyuan.accounts.roles import Role
+
+PASSWORD = "Zhiyuan#2026"
+
+HUIZHOU = "441300000000"
+HUICHENG = "441302000000"
+HUIYANG = "441303000000"
+
+
+def make_user(mobile: str, name: str, *, role: str | None = None, region_code: str = "", object_id=None, totp=True):
+    from zhiyuan.accounts.models import RoleAssignment, User
+
+    user = User.objects.create_user(mobile, PASSWORD, display_name=name)
+    if role:
+        RoleAssignment.objects.create(user=user, role=role, region_code=region_code, object_id=object_id)
+    if totp and role in (Role.REGION_MANAGER, Role.PLATFORM_ADMIN):
+        enable_totp(user)
+    return user
+
+
+def enable_totp(user) -> str:
+    """Set up TOTP through the real services, as a manager does on the set-up page."""
+    import pyotp
+
+    from zhiyuan.accounts.services import totp_begin, totp_confirm
+
+    secret = totp_begin(user=user)
+    totp_confirm(user=user, code=pyotp.TOTP(secret).now())
+    return secret
+
+
+def totp_code(user) -> str:
+    import pyotp
+
+    from zhiyuan.accounts.services import totp_secret
+
+    return pyotp.TOTP(totp_secret(user=user)).now()

@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from zhiyuan.api import api
+from zhiyuan.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("accounts/", include("zhiyuan.accounts.urls")),
+    path("regions/", include("zhiyuan.regions.urls")),
+    path("volunteers/", include("zhiyuan.volunteers.urls")),
+    path("organizations/", include("zhiyuan.organizations.urls")),
+    path("stations/", include("zhiyuan.stations.urls")),
+]

@@ -1,0 +1,52 @@
+"""The code tables the profile uses, read from ``codes.py`` (GB/T 4762 political status,
+GB/T 4658 education, GB/T 3304 ethnicity, skills, service categories) as ``[(code, label)]``.
+
+One place maps the profile fields to the tables so forms, services and exports agree."""
+
+
+def _codes():
+    from zhiyuan.volunteers import codes
+
+    return codes
+
+
+def _pairs(table) -> list[tuple[str, str]]:
+    if hasattr(table, "choices"):
+        return [(str(v), str(label)) for v, label in table.choices]
+    if isinstance(table, dict):
+        return [(str(k), str(v)) for k, v in table.items()]
+    return [(str(v), str(label)) for v, label in table]
+
+
+def political_status_choices():
+    return _pairs(_codes().PoliticalStatus)
+
+
+def education_choices():
+    return _pairs(_codes().Education)
+
+
+def ethnicity_choices():
+    return _pairs(_codes().Ethnicity)
+
+
+def skill_choices():
+    return _pairs(_codes().Skill)
+
+
+def service_category_choices():
+    return _pairs(_codes().ServiceCategory)
+
+
+def _labels(name: str) -> dict[str, str]:
+    return dict(globals()[f"{name}_choices"]())
+
+
+def label(table: str, code: str) -> str:
+    """``label("education", "20")`` → 大学本科; unknown codes are returned as they are."""
+    if not code:
+        return ""
+    try:
+        return _labels(table).get(code, code)
+    except (KeyError, AttributeError, ImportError):
+        return code

@@ -1,0 +1,265 @@
+"""Volunteers (SPEC VOL-1…VOL-9).
+
+Code-table values (political status, education, ethnicity, skills, service categories) are
+stored as their codes without ``choices=`` on the columns: the tables live in ``codes.py`` and
+are checked by the services, so a revised table needs no migration.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from zhiyuan.accounts.scopes import ScopedQuerySet
+
+
+class VolunteerQuerySet(ScopedQuerySet):
+    """Scope by residence region (ARCHITECTURE rule 1).
+
+    Restriction (VOL-6, PIPL 47): a person who withdrew consent (``restricted_at`` set) is kept
+    for the legal retention period but is no longer processed: ``visible_to`` leaves them out of
+    every manager list, search, export and matching. Only storage/security tasks (key rotation,
+    the person's own data access) reach restricted rows, through ``including_restricted()``.
+    """
+
+    region_field = "region_code"
+
+    def processable(self):
+        """Rows that may be used at all: consent not withdrawn."""
+        return self.filter(restricted_at__isnull=True)
+
+    def active_for_processing(self):
+        """Rows that may be matched, enrolled, dispatched: not restricted and status active."""
+        return self.processable().filter(status=Volunteer.Status.ACTIVE)
+
+    def visible_to(self, actor, *, include_restricted: bool = False):
+        """The volunteers ``actor`` may see as a manager; restricted people are excluded unless
+        ``include_restricted`` (for retention/security duties only — never lists or exports)."""
+        qs = super().visible_to(actor)
+        return qs if include_restricted else qs.filter(restricted_at__isnull=True)
+
+    def with_skill(self, code: str):
+        return self.filter(skills__code=code)
+
+    def available_at(self, mask: int):
+        """Volunteers whose weekly availability covers every slot bit in ``mask``."""
+        return self.annotate(_avail=models.F("availability").bitand(mask)).filter(_avail=mask)
+
+
+class Volunteer(models.Model):
+    """VOL-1…VOL-9: a registered person. The document number is never stored in plaintext:
+    ``id_number_sealed`` is AES-GCM, ``id_number_index`` an HMAC blind index (VOL-2)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("正常")
+        SUSPENDED = "suspended", _("暂停")
+        EXITED = "exited", _("已退出")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="volunteer")
+    volunteer_no = models.CharField(_("志愿者编号"), max_length=16, unique=True)
+    name = models.CharField(_("姓名"), max_length=50)
+    id_type = models.CharField(_("证件类型"), max_length=8)
+    id_number_sealed = models.TextField()
+    id_number_index = models.CharField(max_length=64, unique=True)
+    id_number_masked = models.CharField(_("证件号码"), max_length=40)
+    gender = models.CharField(_("性别"), max_length=1, default="0")  # GB/T 2261.1
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    region_code = models.CharField(_("居住区划"), max_length=12, db_index=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    restricted_at = models.DateTimeField(_("撤回同意时间"), null=True, blank=True)  # VOL-6
+    registered_at = models.DateTimeField(_("注册时间"), default=timezone.now)
+
+    # VOL-4 profile (codes from codes.py; "" = not given)
+    political_status = models.CharField(_("政治面貌"), max_length=2, blank=True, default="")  # GB/T 4762
+    education = models.CharField(_("学历"), max_length=2, blank=True, default="")  # GB/T 4658
+    ethnicity = models.CharField(_("民族"), max_length=2, blank=True, default="")  # GB/T 3304
+    # Sensitive (PIPL 28): used only for distance matching, never shown to anyone but the person.
+    home_lat = models.DecimalField(_("居住地纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    home_lng = models.DecimalField(_("居住地经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    # Weekly availability: bit (day-1)*3 + slot, day 1 = Monday, slot 0 morning / 1 afternoon / 2 evening.
+    availability = models.PositiveIntegerField(_("可服务时间"), default=0)
+    photo = models.FileField(_("照片"), upload_to="volunteers/photos/", blank=True, default="", max_length=200)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+
+    objects = VolunteerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("志愿者")
+        ordering = ["-registered_at", "-id"]
+        indexes = [models.Index(fields=["region_code", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(home_lat__isnull=True, home_lng__isnull=True) | Q(home_lat__isnull=False, home_lng__isnull=False),
+                name="volunteer_home_location_complete",
+            ),
+            models.CheckConstraint(condition=Q(availability__lt=1 << 21), name="volunteer_availability_21_slots"),
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.volunteer_no}）"
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.restricted_at is not None
+
+
+class VolunteerSkill(models.Model):
+    """VOL-4: a skill or professional qualification (code from codes.py) with optional detail
+    such as the certificate held (执业医师、心理咨询师…)."""
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="skills")
+    code = models.CharField(_("技能"), max_length=32)
+    detail = models.CharField(_("资质说明"), max_length=100, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("技能特长")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["volunteer", "code"], name="volunteer_skill_unique")]
+        indexes = [models.Index(fields=["code"])]
+
+
+class VolunteerServiceCategory(models.Model):
+    """VOL-4: a preferred service category (code from codes.py)."""
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="service_categories")
+    code = models.CharField(_("服务类别"), max_length=32)
+
+    class Meta:
+        verbose_name = _("服务意向")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["volunteer", "code"], name="volunteer_category_unique")]
+        indexes = [models.Index(fields=["code"])]
+
+
+class VolunteerNumberCounter(models.Model):
+    """VOL-3: the allocator of volunteer-number serials. One row (id=1), locked with
+    ``select_for_update`` while a number (or a block of numbers) is taken."""
+
+    last_serial = models.BigIntegerField(default=0)
+
+
+class PrivacyNotice(models.Model):
+    """VOL-6 (PIPL 17): a version of the privacy notice. Exactly one is current; consents name
+    the version the person accepted."""
+
+    version = models.CharField(_("版本"), max_length=20, unique=True)
+    title = models.CharField(_("标题"), max_length=100)
+    body = models.TextField(_("正文"))
+    published_at = models.DateTimeField(_("发布时间"), default=timezone.now)
+    is_current = models.BooleanField(_("当前版本"), default=False)
+
+    class Meta:
+        verbose_name = _("隐私政策")
+        ordering = ["-published_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True), name="privacy_notice_one_current")
+        ]
+
+    def __str__(self):
+        return f"{self.title} v{self.version}"
+
+
+class ConsentRecord(models.Model):
+    """VOL-6/7: one consent given (privacy notice, oath, guardian, location). Withdrawal sets
+    ``withdrawn_at``; records are never deleted (kept for the legal period)."""
+
+    class Kind(models.TextChoices):
+        PRIVACY = "privacy", _("个人信息处理同意")
+        OATH = "oath", _("志愿者誓词")
+        GUARDIAN = "guardian", _("监护人同意")
+        LOCATION = "location", _("位置信息单独同意")
+
+    class Source(models.TextChoices):
+        SELF = "self", _("本人在线确认")
+        ASSISTED = "assisted", _("管理员代为登记")
+        IMPORT = "import", _("批量导入（线下签署）")
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="consents")
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    notice = models.ForeignKey(PrivacyNotice, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    version = models.CharField(_("文本版本"), max_length=20)
+    source = models.CharField(_("方式"), max_length=10, choices=Source.choices, default=Source.SELF)
+    accepted_at = models.DateTimeField(_("同意时间"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("同意记录")
+        ordering = ["-accepted_at", "-id"]
+        indexes = [models.Index(fields=["volunteer", "kind"])]
+
+
+class GuardianConsent(models.Model):
+    """VOL-5 (PIPL 31; China Registered Volunteer rules for 14–17): the guardian who consented
+    to a minor's registration."""
+
+    class Relation(models.TextChoices):
+        FATHER = "father", _("父亲")
+        MOTHER = "mother", _("母亲")
+        GRANDPARENT = "grandparent", _("祖父母/外祖父母")
+        OTHER = "other", _("其他监护人")
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="guardian_consents")
+    consent = models.OneToOneField(ConsentRecord, on_delete=models.PROTECT, related_name="guardian_detail")
+    guardian_name = models.CharField(_("监护人姓名"), max_length=50)
+    relation = models.CharField(_("与本人关系"), max_length=12, choices=Relation.choices)
+    guardian_mobile = models.CharField(_("监护人手机号"), max_length=11)
+    consented_at = models.DateTimeField(_("同意时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("监护人同意")
+        ordering = ["-consented_at", "-id"]
+
+
+class VolunteerStatusChange(models.Model):
+    """VOL-9: status history (dynamic management and exit mechanism). Append-only."""
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(_("原状态"), max_length=10, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=10, choices=Volunteer.Status.choices)
+    reason = models.CharField(_("原因"), max_length=500)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("状态变更")
+        ordering = ["-at", "-id"]
+
+
+class ProfileCorrectionRequest(models.Model):
+    """VOL-6 (PIPL 46): the person asks a manager to correct a field they cannot edit
+    themselves (name, document, gender, birth date). The requested value is sealed: for a
+    document it is a document number (VOL-2)."""
+
+    class Field(models.TextChoices):
+        NAME = "name", _("姓名")
+        DOCUMENT = "document", _("证件类型及号码")
+        GENDER = "gender", _("性别")
+        BIRTH_DATE = "birth_date", _("出生日期")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待处理")
+        APPROVED = "approved", _("已更正")
+        REJECTED = "rejected", _("已驳回")
+        CANCELLED = "cancelled", _("已撤销")
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="correction_requests")
+    field = models.CharField(_("更正项目"), max_length=12, choices=Field.choices)
+    requested_sealed = models.TextField()
+    requested_masked = models.CharField(_("更正为"), max_length=60)
+    reason = models.CharField(_("说明"), max_length=500)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    response = models.CharField(_("处理意见"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("信息更正申请")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["volunteer", "field"], condition=Q(status="pending"), name="correction_one_pending_per_field"
+            )
+        ]

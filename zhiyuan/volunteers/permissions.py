@@ -1,0 +1,56 @@
+"""Who may do what with a volunteer (fetch-and-authorize: 404 for invisible, 403 for
+visible-but-not-allowed).
+
+* Seeing a volunteer: ``Volunteer.objects.visible_to(actor)`` — region managers by residence
+  region prefix, platform admins everywhere, plus what higher apps add through scope providers
+  (organization admins see their members). Restricted people (consent withdrawn) are excluded.
+* Managing a volunteer (reveal the document number, change status, resolve corrections,
+  register on someone's behalf): platform admins, and region managers whose region contains
+  the volunteer's residence. An organization admin can see its members but not manage them.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from zhiyuan.accounts.scopes import actor_is_platform_admin, actor_region_prefixes
+from zhiyuan.core.errors import NotFound, PermissionDenied
+from zhiyuan.volunteers.models import Volunteer
+
+
+def region_manageable(actor, region_code: str) -> bool:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    if actor_is_platform_admin(actor):
+        return True
+    return any(region_code.startswith(p) for p in actor_region_prefixes(actor))
+
+
+def is_volunteer_manager(actor) -> bool:
+    """Holds any role that manages volunteers (platform admin or region manager)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    return actor_is_platform_admin(actor) or bool(actor_region_prefixes(actor))
+
+
+def can_manage_volunteer(actor, volunteer: Volunteer) -> bool:
+    return region_manageable(actor, volunteer.region_code)
+
+
+def volunteer_get_visible(actor, volunteer_id: int, *, include_restricted: bool = False) -> Volunteer:
+    """404 unless the actor may see the volunteer."""
+    v = Volunteer.objects.visible_to(actor, include_restricted=include_restricted).filter(pk=volunteer_id).first()
+    if v is None:
+        raise NotFound()
+    return v
+
+
+def volunteer_get_for_manage(actor, volunteer_id: int, *, for_update: bool = False, include_restricted=False) -> Volunteer:
+    """404 if invisible, 403 if visible but not manageable by the actor."""
+    qs = Volunteer.objects.visible_to(actor, include_restricted=include_restricted).filter(pk=volunteer_id)
+    if for_update:
+        qs = qs.select_for_update()
+    v = qs.first()
+    if v is None:
+        raise NotFound()
+    if not can_manage_volunteer(actor, v):
+        raise PermissionDenied(_("只有志愿者所在区域的管理员或平台管理员可以执行此操作。"))
+    return v

@@ -1,0 +1,282 @@
+"""Manager list, search, detail, status change and export (SPEC §0 scope rule, VOL-2, VOL-9, VOL-10)."""
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from openpyxl import load_workbook
+
+from zhiyuan.core.models import AuditEntry
+from zhiyuan.volunteers import documents
+from zhiyuan.volunteers import services as svc
+from zhiyuan.volunteers.models import Volunteer, VolunteerServiceCategory, VolunteerSkill
+from zhiyuan.volunteers.tests import factories as f
+
+pytestmark = pytest.mark.django_db
+PAGE = "/volunteers/manage/"
+API = "/api/v1/volunteers"
+
+
+def html(r) -> str:
+    return r.content.decode()
+
+
+def number_of(v: Volunteer) -> str:
+    return documents.document_unseal(v.id_number_sealed)
+
+
+def listed_ids(r) -> set[int]:
+    import re
+
+    return {int(m) for m in re.findall(r'data-volunteer="(\d+)"', html(r))}
+
+
+@pytest.fixture
+def cast(volunteer, huiyang_volunteer):
+    """惠城区: 陈志愿 (active adult man, 1990); 惠阳区: 林惠阳."""
+    return volunteer, huiyang_volunteer
+
+
+# --- scope ------------------------------------------------------------------------------------------
+
+
+def test_county_manager_sees_only_own_county_on_page_and_api(client, county_manager, cast):
+    own, _other = cast
+    client.force_login(county_manager)
+    r = client.get(PAGE)
+    assert r.status_code == 200
+    assert listed_ids(r) == {own.pk}
+    body = client.get(API).json()
+    assert [i["id"] for i in body["items"]] == [own.pk] and body["count"] == 1
+
+
+def test_other_county_detail_is_404_on_page_and_api(client, county_manager, cast):
+    _own, other = cast
+    client.force_login(county_manager)
+    assert client.get(f"{PAGE}{other.pk}/").status_code == 404
+    assert client.get(f"{API}/{other.pk}").status_code == 404
+    r = client.post(f"{PAGE}{other.pk}/status/", {"to_status": "suspended", "reason": "测试"})
+    assert r.status_code == 404
+    other.refresh_from_db()
+    assert other.status == "active"
+
+
+def test_city_manager_and_platform_admin_see_both(client, city_manager, platform_admin, cast):
+    for actor in (city_manager, platform_admin):
+        client.force_login(actor)
+        assert listed_ids(client.get(PAGE)) == {v.pk for v in cast}
+        assert client.get(API).json()["count"] == 2
+
+
+def test_plain_user_and_volunteer_are_refused(client, plain_user, cast):
+    own, _other = cast
+    for u in (plain_user, own.user):
+        client.force_login(u)
+        assert client.get(PAGE).status_code == 403
+        assert client.get(PAGE + "export.xlsx").status_code == 403
+        assert client.get(f"{PAGE}{own.pk}/").status_code == 403
+        assert client.get(API).status_code == 403
+        assert client.post(API + "/search", {"id_number": number_of(own)}, content_type="application/json").status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client, cast):
+    r = client.get(PAGE)
+    assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+    assert client.get(API).status_code == 401
+
+
+def test_restricted_people_are_not_listed_searched_or_exported(client, county_manager, cast):
+    own, _other = cast
+    number = number_of(own)
+    svc.consent_withdraw(actor=own.user, kind="privacy")
+    client.force_login(county_manager)
+    assert listed_ids(client.get(PAGE)) == set()
+    assert client.get(f"{PAGE}{own.pk}/").status_code == 404
+    assert client.post(API + "/search", {"id_number": number}, content_type="application/json").json()["count"] == 0
+    wb = load_workbook(io.BytesIO(client.get(PAGE + "export.xlsx").content))
+    assert wb.active.max_row == 1  # the header only
+
+
+def test_list_query_count_does_not_grow_with_rows(client, county_manager, django_assert_max_num_queries):
+    for _ in range(5):
+        f.register(name="刘一")
+    client.force_login(county_manager)
+    with django_assert_max_num_queries(15):
+        r = client.get(PAGE)
+    assert len(listed_ids(r)) == 5
+
+
+# --- masking ----------------------------------------------------------------------------------------
+
+
+def test_list_shows_masked_document_and_mobile_only(client, county_manager, volunteer):
+    client.force_login(county_manager)
+    page = html(client.get(PAGE))
+    api = json.dumps(client.get(API).json(), ensure_ascii=False)
+    number, mobile = number_of(volunteer), volunteer.user.mobile
+    for text in (page, api):
+        assert volunteer.id_number_masked in text
+        assert number not in text
+        assert mobile not in text and f"{mobile[:3]}****{mobile[-4:]}" in text
+
+
+# --- filters ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def people(county_manager):
+    """Four 惠城区 people differing in one attribute each."""
+    a = f.register(name="甲男", birth=dt.date(1990, 5, 17), male=True)
+    b = f.register(name="乙女", birth=dt.date(2000, 3, 1), male=False)
+    c = f.register(name="丙长者", birth=dt.date(1950, 1, 1), male=True, region_code="441302002000")
+    d = f.register(name="丁暂停", birth=dt.date(1985, 1, 1), male=False)
+    svc.volunteer_change_status(actor=county_manager, volunteer_id=d.pk, to_status="suspended", reason="测试")
+    Volunteer.objects.filter(pk=a.pk).update(political_status="01")
+    VolunteerSkill.objects.create(volunteer=b, code="medical")
+    VolunteerServiceCategory.objects.create(volunteer=c, code="smart_elderly")
+    Volunteer.objects.filter(pk=c.pk).update(registered_at=dt.datetime(2024, 1, 10, 12, tzinfo=dt.UTC))
+    return {"a": a, "b": b, "c": c, "d": d}
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"q": "乙"}, {"b"}),
+        ({"status": "suspended"}, {"d"}),
+        ({"gender": "2"}, {"b", "d"}),
+        ({"age_min": "60"}, {"c"}),
+        ({"age_max": "30"}, {"b"}),
+        ({"age_min": "30", "age_max": "45"}, {"a", "d"}),
+        ({"political_status": "01"}, {"a"}),
+        ({"skill": "medical"}, {"b"}),
+        ({"service_category": "smart_elderly"}, {"c"}),
+        ({"region": "441302002000"}, {"c"}),
+        ({"registered_to": "2024-12-31"}, {"c"}),
+        ({"registered_from": "2025-01-01"}, {"a", "b", "d"}),
+    ],
+)
+def test_each_filter_on_page_and_api(client, county_manager, people, params, expected):
+    client.force_login(county_manager)
+    want = {people[k].pk for k in expected}
+    assert listed_ids(client.get(PAGE, params)) == want
+    assert {i["id"] for i in client.get(API, params).json()["items"]} == want
+
+
+def test_search_by_volunteer_number_and_mobile(client, county_manager, people):
+    client.force_login(county_manager)
+    a = people["a"]
+    assert listed_ids(client.get(PAGE, {"q": a.volunteer_no})) == {a.pk}
+    assert listed_ids(client.get(PAGE, {"q": a.user.mobile})) == {a.pk}
+
+
+def test_sorting_and_page_size(client, county_manager, people):
+    client.force_login(county_manager)
+    body = client.get(API, {"sort": "age", "page_size": 2}).json()
+    assert [i["name"] for i in body["items"]] == ["乙女", "甲男"] and body["count"] == 4
+    body = client.get(API, {"sort": "age", "page_size": 2, "page": 2}).json()
+    assert [i["name"] for i in body["items"]] == ["丁暂停", "丙长者"]
+    r = client.get(PAGE, {"sort": "-age", "page_size": "20"})
+    assert html(r).index("丙长者") < html(r).index("乙女")
+    assert client.get(API, {"page_size": 500}).status_code == 422
+
+
+def test_invalid_filter_shows_chinese_error_not_crash(client, county_manager, people):
+    client.force_login(county_manager)
+    r = client.get(PAGE, {"age_min": "50", "age_max": "20"})
+    assert r.status_code == 200 and "最大年龄不能小于最小年龄" in html(r)
+
+
+# --- document number search -------------------------------------------------------------------------
+
+
+def test_document_search_finds_exactly_one_and_never_echoes_the_number(client, county_manager, people):
+    client.force_login(county_manager)
+    target = people["b"]
+    number = number_of(target)
+    spaced = f"{number[:6]} {number[6:14]} {number[14:]}".lower()  # normalized before the lookup
+    r = client.post(PAGE, {"id_number": spaced, "id_type": ""})
+    assert r.status_code == 200
+    import re
+
+    found = set(map(int, re.findall(r'data-volunteer="(\d+)"', html(r).split('id="document-results"')[1].split("</table>")[0])))
+    assert found == {target.pk}
+    assert number not in html(r) and spaced not in html(r)
+    api = client.post(API + "/search", {"id_number": number}, content_type="application/json")
+    assert [i["id"] for i in api.json()["items"]] == [target.pk]
+    assert number not in api.content.decode()
+    for e in AuditEntry.objects.all():
+        assert number not in json.dumps(e.detail)
+
+
+def test_document_search_outside_scope_or_invalid_finds_nobody(client, county_manager, huiyang_volunteer):
+    client.force_login(county_manager)
+    r = client.post(PAGE, {"id_number": number_of(huiyang_volunteer)})
+    assert "data-document-none" in html(r)
+    r = client.post(PAGE, {"id_number": "123"})
+    assert "data-document-none" in html(r)
+
+
+def test_list_api_has_no_document_number_parameter(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    params = {p["name"] for p in spec["paths"][API]["get"]["parameters"]}
+    assert "q" in params and not params & {"id_number", "document", "id_no"}
+    assert "post" in spec["paths"][API + "/search"]
+
+
+# --- detail, reveal, status -------------------------------------------------------------------------
+
+
+def test_detail_shows_profile_history_and_reveal_is_audited(client, county_manager, volunteer):
+    client.force_login(county_manager)
+    r = client.get(f"{PAGE}{volunteer.pk}/")
+    page = html(r)
+    assert r.status_code == 200 and volunteer.name in page and volunteer.id_number_masked in page
+    assert number_of(volunteer) not in page
+    assert f"/volunteers/{volunteer.pk}/reveal-id/" in page and "data-history" in page
+    revealed = client.post(f"/volunteers/{volunteer.pk}/reveal-id/", {"reason": "核实"})
+    assert number_of(volunteer) in html(revealed)
+    assert AuditEntry.objects.filter(action="volunteer.reveal_id", object_id=str(volunteer.pk)).count() == 1
+
+
+def test_status_change_from_detail_page(client, county_manager, volunteer):
+    client.force_login(county_manager)
+    r = client.post(f"{PAGE}{volunteer.pk}/status/", {"to_status": "suspended", "reason": "多次无故缺席"})
+    assert r.status_code == 302
+    volunteer.refresh_from_db()
+    assert volunteer.status == "suspended"
+    assert "多次无故缺席" in html(client.get(f"{PAGE}{volunteer.pk}/"))
+    assert AuditEntry.objects.filter(action="volunteer.status_change").count() == 1
+    r = client.post(f"{PAGE}{volunteer.pk}/status/", {"to_status": "active", "reason": ""})
+    assert r.status_code == 400 and "errorlist" in html(r)
+    volunteer.refresh_from_db()
+    assert volunteer.status == "suspended"
+
+
+# --- export -----------------------------------------------------------------------------------------
+
+
+def test_export_is_masked_filtered_scoped_and_audited(client, county_manager, people, huiyang_volunteer):
+    client.force_login(county_manager)
+    r = client.get(PAGE + "export.xlsx", {"gender": "2"})
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(io.BytesIO(r.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][3] == "证件号码"
+    data = rows[1:]
+    assert {row[1] for row in data} == {"乙女", "丁暂停"}
+    flat = json.dumps([list(map(str, row)) for row in rows], ensure_ascii=False)
+    for v in (*people.values(), huiyang_volunteer):
+        assert number_of(v) not in flat and v.user.mobile not in flat
+    assert people["b"].id_number_masked in flat
+    assert huiyang_volunteer.name not in flat
+    entry = AuditEntry.objects.get(action="volunteer.export")
+    assert entry.actor_id == county_manager.pk
+    assert entry.detail == {"filters": {"gender": "2", "sort": "-registered_at"}, "count": 2}
+
+
+def test_nav_entry_for_managers_only(client, county_manager, plain_user):
+    client.force_login(county_manager)
+    assert 'href="/volunteers/manage/"' in html(client.get("/"))
+    client.force_login(plain_user)
+    assert 'href="/volunteers/manage/"' not in html(client.get("/"))
