@@ -3,6 +3,7 @@ required) and sees its own navigation, and not the navigation of other roles."""
 
 import pyotp
 import pytest
+
 from zhiyuan.demo.data import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 
