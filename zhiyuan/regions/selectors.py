@@ -2,6 +2,8 @@
 scoping of *other* apps' objects by region prefix uses ``region_descendants_q``."""
 
 import datetime
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
@@ -9,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.core.errors import NotFound
 from zhiyuan.regions.codes import ancestor_codes, normalize_code, region_prefix
-from zhiyuan.regions.models import Region, RegionPopulation
+from zhiyuan.regions.models import Level, Region, RegionPopulation
 
 # Special administrative regions / Taiwan: codes used by residence permits (GB/T 2260).
 SPECIAL_ADDRESS_CODES = frozenset({"810000", "820000", "830000"})
@@ -122,7 +124,8 @@ def _loc_db():
     return numdb.get("cn/loc")
 
 
-def _historical_ranges(code6: str) -> list[tuple[int | None, int | None]] | None:
+@lru_cache(maxsize=8192)
+def _historical_ranges(code6: str) -> tuple[tuple[int | None, int | None], ...] | None:
     """Year ranges in python-stdnum's ``cn/loc`` list for a county-level code, or None.
 
     Entries read like ``'[-1988]惠阳地区'`` (abolished 1988), ``'[1988-]惠城区'`` or a plain name
@@ -138,7 +141,46 @@ def _historical_ranges(code6: str) -> list[tuple[int | None, int | None]] | None
             ranges.append((int(start) if start.isdigit() else None, int(end) if end.isdigit() else None))
         else:
             ranges.append((None, None))
-    return ranges
+    return tuple(ranges)
+
+
+class _AddressCodeCache:
+    """The 6-digit prefixes of current province/city/county codes, loaded on first use."""
+
+    def __init__(self):
+        self.codes: frozenset[str] | None = None
+
+    def get(self) -> frozenset[str]:
+        if self.codes is None:
+            rows = Region.objects.filter(level__lte=Level.COUNTY, code__endswith="000000").values_list("code", flat=True)
+            self.codes = frozenset(code[:6] for code in rows)
+        return self.codes
+
+
+_address_code_cache: ContextVar[_AddressCodeCache | None] = ContextVar("zhiyuan_address_code_cache", default=None)
+
+
+@contextmanager
+def address_codes_cached():
+    """Inside the block, ``address_code_known`` answers current codes from one set loaded with
+    one query on first use (≈ 3,200 province/city/county codes for the whole country) instead of
+    one query per call — for batches such as the VOL-10 import. Nested blocks share the outer
+    set. The set is a snapshot: regions imported while the block runs are seen after it ends."""
+    if _address_code_cache.get() is not None:
+        yield
+        return
+    token = _address_code_cache.set(_AddressCodeCache())
+    try:
+        yield
+    finally:
+        _address_code_cache.reset(token)
+
+
+def _current_address_code(code6: str) -> bool:
+    cache = _address_code_cache.get()
+    if cache is not None:
+        return code6 in cache.get()
+    return Region.objects.filter(code=code6 + "000000", level__lte=Level.COUNTY).exists()
 
 
 def address_code_known(code6: str, *, on_date: datetime.date | None = None) -> bool:
@@ -148,13 +190,14 @@ def address_code_known(code6: str, *, on_date: datetime.date | None = None) -> b
     of 810000/820000/830000 (HK/Macau/Taiwan residence permits), or a historical code in
     python-stdnum's ``cn/loc`` list (REG-1 keeps abolished codes: an ID number keeps the code of
     its first registration). With ``on_date`` (the holder's birth date), a historical code
-    counts only if it had not been abolished before that year."""
+    counts only if it had not been abolished before that year. One query per call, none inside
+    ``address_codes_cached()`` (historical codes come from an in-memory table, cached)."""
     code6 = (code6 or "").strip()
     if len(code6) != 6 or not (code6.isascii() and code6.isdigit()) or code6.startswith("00"):
         return False
     if code6 in SPECIAL_ADDRESS_CODES:
         return True
-    if Region.objects.filter(code=code6 + "000000", level__lte=3).exists():
+    if _current_address_code(code6):
         return True
     ranges = _historical_ranges(code6)
     if not ranges:

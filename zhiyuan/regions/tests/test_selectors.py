@@ -164,3 +164,26 @@ def test_population_lookup():
     assert selectors.region_population(HUICHENG, 2021) is None
     child = selectors.region_children_with_population(HUIZHOU).get(code=HUICHENG)
     assert (child.latest_population, child.latest_year) == (1_200, 2022)
+
+
+@pytest.mark.django_db
+def test_cached_address_codes_answer_the_same_with_one_query(django_assert_max_num_queries, django_assert_num_queries):
+    cases = [
+        ("441302", None),
+        ("441300", None),
+        ("440000", None),
+        ("442500", datetime.date(1980, 5, 1)),
+        ("442500", datetime.date(1995, 1, 1)),
+        ("999999", None),
+        ("810000", None),
+        ("44130a", None),
+        ("110101", None),
+    ]
+    uncached = [selectors.address_code_known(c, on_date=d) for c, d in cases]
+    assert uncached == [True, True, True, True, False, False, True, False, True]
+    with django_assert_max_num_queries(1), selectors.address_codes_cached():
+        with selectors.address_codes_cached():  # nested: shares the outer set
+            cached = [selectors.address_code_known(c, on_date=d) for c, d in cases * 50]
+    assert cached == uncached * 50
+    with django_assert_num_queries(1):
+        assert selectors.address_code_known("441302")  # outside the block: one query per call again

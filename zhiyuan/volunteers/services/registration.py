@@ -26,6 +26,7 @@ oath and guardian consent were signed on paper, so those flags default to true).
 """
 
 import datetime as dt
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.contrib.auth import password_validation
@@ -38,6 +39,7 @@ from zhiyuan.accounts.models import User
 from zhiyuan.core.audit import audit_record, client_ip
 from zhiyuan.core.errors import DomainError, PermissionDenied
 from zhiyuan.regions.models import Level, Region
+from zhiyuan.regions.selectors import address_codes_cached
 from zhiyuan.volunteers import documents, minors
 from zhiyuan.volunteers.models import (
     ConsentRecord,
@@ -256,13 +258,16 @@ def _validate_rows(rows: list[dict], *, mode: str, today: dt.date | None, existi
     today = today or minors.today_shanghai()
     notice = privacy_notice_current()
     checked = []
-    for data in rows:
-        if not isinstance(data, dict):
-            checked.append(({}, {"__all__": [str(_("数据格式错误。"))]}))
-            continue
-        cleaned, errors = _validate_fields(data, mode=mode, today=today, notice=notice, existing_user=existing_user)
-        cleaned["existing_user"] = existing_user
-        checked.append((cleaned, errors))
+    # A batch checks every document's address code against one in-memory set of region codes
+    # (one query per batch); a single registration keeps the one small EXISTS query.
+    with address_codes_cached() if len(rows) > 1 else nullcontext():
+        for data in rows:
+            if not isinstance(data, dict):
+                checked.append(({}, {"__all__": [str(_("数据格式错误。"))]}))
+                continue
+            cleaned, errors = _validate_fields(data, mode=mode, today=today, notice=notice, existing_user=existing_user)
+            cleaned["existing_user"] = existing_user
+            checked.append((cleaned, errors))
     _check_against_database(checked)
     return checked
 
