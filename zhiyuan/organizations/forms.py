@@ -3,6 +3,7 @@ the form with ``apply_domain_error``."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhiyuan.accounts.scopes import actor_is_platform_admin, actor_region_prefixes
 from zhiyuan.organizations.models import Kind, Membership, SponsorType, Status, TeamCategory
@@ -78,7 +79,8 @@ class ReviewForm(forms.Form):
 
 class StatusForm(forms.Form):
     action = forms.ChoiceField(
-        label=_("操作"), choices=[("suspend", _("暂停")), ("reinstate", _("恢复")), ("deregister", _("注销"))]
+        label=_("操作"),
+        choices=[("suspend", pgettext_lazy("action", "暂停")), ("reinstate", _("恢复")), ("deregister", _("注销"))],
     )
     reason = _text(_("原因"), 200)
 

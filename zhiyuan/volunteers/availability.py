@@ -58,5 +58,5 @@ def describe(mask: int) -> str:
     for d, label in DAYS:
         for s, sl in SLOTS:
             if mask & slot_bit(f"{d}-{s}"):
-                parts.append(f"{label}{sl}")
-    return "、".join(parts)
+                parts.append(_("%(day)s%(slot)s") % {"day": label, "slot": sl})
+    return str(_("、")).join(parts)

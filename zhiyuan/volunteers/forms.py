@@ -4,6 +4,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhiyuan.regions.forms import RegionCascadeField
 from zhiyuan.regions.models import Level
@@ -155,7 +156,11 @@ class CorrectionForm(forms.Form):
     id_number = _text(_("正确的证件号码"), widget=forms.TextInput(attrs={"autocomplete": "off"}))
     gender = forms.ChoiceField(label=_("正确的性别"), choices=GENDER_CHOICES[1:], required=False)
     birth_date = _text(_("正确的出生日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    reason = _text(_("说明"), widget=forms.Textarea(attrs={"rows": 3}), help_text=_("请说明错误之处，管理人员核实后更正"))
+    reason = _text(
+        pgettext_lazy("correction request", "说明"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("请说明错误之处，管理人员核实后更正"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

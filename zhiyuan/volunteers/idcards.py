@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from stdnum.cn import ric
 
 from zhiyuan.core import crypto
@@ -41,13 +41,13 @@ from zhiyuan.core.errors import DomainError
 
 
 class IdType(models.TextChoices):
-    RESIDENT_ID = "111", _lazy("居民身份证")
-    HKMO_RESIDENCE_PERMIT = "991", _lazy("港澳居民居住证")
-    TW_RESIDENCE_PERMIT = "992", _lazy("台湾居民居住证")
-    HKMO_TRAVEL_PERMIT = "516", _lazy("港澳居民来往内地通行证")
-    TW_TRAVEL_PERMIT = "511", _lazy("台湾居民来往大陆通行证")
-    PASSPORT = "414", _lazy("护照")
-    FOREIGN_PERMANENT_RESIDENCE = "553", _lazy("外国人永久居留身份证")
+    RESIDENT_ID = "111", gettext_lazy("居民身份证")
+    HKMO_RESIDENCE_PERMIT = "991", gettext_lazy("港澳居民居住证")
+    TW_RESIDENCE_PERMIT = "992", gettext_lazy("台湾居民居住证")
+    HKMO_TRAVEL_PERMIT = "516", gettext_lazy("港澳居民来往内地通行证")
+    TW_TRAVEL_PERMIT = "511", gettext_lazy("台湾居民来往大陆通行证")
+    PASSPORT = "414", gettext_lazy("护照")
+    FOREIGN_PERMANENT_RESIDENCE = "553", gettext_lazy("外国人永久居留身份证")
 
 
 # Documents laid out like the resident ID (18 characters, MOD 11-2 check, YYYYMMDD at 7–14).

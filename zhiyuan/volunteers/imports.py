@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import DomainError, PermissionDenied
@@ -53,27 +53,27 @@ SHEET_TITLE = "志愿者"
 
 # (key, header in the template, required)
 COLUMNS = [
-    ("name", _lazy("姓名"), True),
-    ("id_type", _lazy("证件类型"), True),
-    ("id_number", _lazy("证件号码"), True),
-    ("gender", _lazy("性别"), False),
-    ("birth_date", _lazy("出生日期"), False),
-    ("region_code", _lazy("居住地区划代码"), True),
-    ("mobile", _lazy("手机号码"), True),
-    ("email", _lazy("电子邮箱"), False),
-    ("guardian_name", _lazy("监护人姓名"), False),
-    ("guardian_relation", _lazy("监护人关系"), False),
-    ("guardian_mobile", _lazy("监护人手机号"), False),
+    ("name", gettext_lazy("姓名"), True),
+    ("id_type", gettext_lazy("证件类型"), True),
+    ("id_number", gettext_lazy("证件号码"), True),
+    ("gender", gettext_lazy("性别"), False),
+    ("birth_date", gettext_lazy("出生日期"), False),
+    ("region_code", gettext_lazy("居住地区划代码"), True),
+    ("mobile", gettext_lazy("手机号码"), True),
+    ("email", gettext_lazy("电子邮箱"), False),
+    ("guardian_name", gettext_lazy("监护人姓名"), False),
+    ("guardian_relation", gettext_lazy("监护人关系"), False),
+    ("guardian_mobile", gettext_lazy("监护人手机号"), False),
 ]
 FIELD_LABELS = {
     **{k: h for k, h, _r in COLUMNS},
-    "guardian": _lazy("监护人"),
-    "guardian_consent": _lazy("监护人同意"),
-    "accept_privacy": _lazy("隐私政策"),
-    "accept_oath": _lazy("志愿者誓词"),
-    "password": _lazy("密码"),
-    "__all__": _lazy("整行"),
-    "file": _lazy("文件"),
+    "guardian": gettext_lazy("监护人"),
+    "guardian_consent": gettext_lazy("监护人同意"),
+    "accept_privacy": gettext_lazy("隐私政策"),
+    "accept_oath": gettext_lazy("志愿者誓词"),
+    "password": gettext_lazy("密码"),
+    "__all__": gettext_lazy("整行"),
+    "file": gettext_lazy("文件"),
 }
 GENDER_WORDS = {"男": "1", "女": "2", "未说明": "9", "未知": "0"}
 
@@ -159,7 +159,7 @@ def import_template_xlsx() -> bytes:
 
     wb = Workbook()
     ws = wb.active
-    ws.title = SHEET_TITLE
+    ws.title = _("志愿者")  # the parser falls back to the first sheet when the title differs
     ws.append([f"{h}*" if req else str(h) for _k, h, req in COLUMNS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -288,7 +288,7 @@ def import_parse(fileobj, *, max_rows: int = MAX_ROWS) -> ParsedFile:
                 positions[key] = i
         missing = [str(h) for k, h, req in COLUMNS if req and k not in positions]
         if missing:
-            return ParsedFile([], [_("缺少必填列：%(cols)s。请使用导入模板，不要修改表头。") % {"cols": "、".join(missing)}])
+            return ParsedFile([], [_("缺少必填列：%(cols)s。请使用导入模板，不要修改表头。") % {"cols": _("、").join(missing)}])
         rows: list[ImportRow] = []
         for n, cells in enumerate(it, start=HEADER_ROW + 1):
             if cells is None or all(c is None or str(c).strip() == "" for c in cells):
@@ -344,8 +344,8 @@ def _file_duplicates(rows: list[ImportRow]) -> dict[int, dict[str, str]]:
 # The service's own duplicate messages, which the file-wide check above replaces (it names Excel
 # rows, and sees across chunks). Same literals as services/registration.py, so same translation.
 _SERVICE_DUPLICATES = {
-    "id_number": (MSG_DUPLICATE_DOCUMENT, _lazy("与本批第%(n)s条的证件号码重复。")),
-    "mobile": (MSG_DUPLICATE_MOBILE, _lazy("与本批第%(n)s条的手机号重复。")),
+    "id_number": (MSG_DUPLICATE_DOCUMENT, gettext_lazy("与本批第%(n)s条的证件号码重复。")),
+    "mobile": (MSG_DUPLICATE_MOBILE, gettext_lazy("与本批第%(n)s条的手机号重复。")),
 }
 
 

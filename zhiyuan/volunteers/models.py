@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhiyuan.accounts.scopes import ScopedQuerySet
 
@@ -242,13 +243,13 @@ class ProfileCorrectionRequest(models.Model):
         PENDING = "pending", _("待处理")
         APPROVED = "approved", _("已更正")
         REJECTED = "rejected", _("已驳回")
-        CANCELLED = "cancelled", _("已撤销")
+        CANCELLED = "cancelled", pgettext_lazy("correction request", "已撤销")
 
     volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="correction_requests")
     field = models.CharField(_("更正项目"), max_length=12, choices=Field.choices)
     requested_sealed = models.TextField()
     requested_masked = models.CharField(_("更正为"), max_length=60)
-    reason = models.CharField(_("说明"), max_length=500)
+    reason = models.CharField(pgettext_lazy("correction request", "说明"), max_length=500)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(_("申请时间"), default=timezone.now)
     handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -35,7 +36,7 @@ from zhiyuan.volunteers.selectors_manage import (
 )
 from zhiyuan.volunteers.services.manage import MANAGER_TRANSITIONS, status_history
 
-GENDER_LABELS = {"1": _("男"), "2": _("女"), "9": _("未说明"), "0": _("未知")}
+GENDER_LABELS = {"1": gettext_lazy("男"), "2": gettext_lazy("女"), "9": gettext_lazy("未说明"), "0": gettext_lazy("未知")}
 REPORT_SESSION_KEY = "volunteers_import_report"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -142,8 +143,8 @@ def volunteer_manage_export(request):
             v.region_code,
             names.get(v.region_code, ""),
             code_tables.label("political_status", v.political_status),
-            "、".join(code_tables.label("skill", s.code) for s in v.skills.all()),
-            "、".join(code_tables.label("service_category", c.code) for c in v.service_categories.all()),
+            _("、").join(code_tables.label("skill", s.code) for s in v.skills.all()),
+            _("、").join(code_tables.label("service_category", c.code) for c in v.service_categories.all()),
             str(v.get_status_display()),
             timezone.localtime(v.registered_at).strftime("%Y-%m-%d %H:%M"),
         ]

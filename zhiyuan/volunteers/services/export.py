@@ -8,6 +8,7 @@ import io
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from zhiyuan.core.audit import audit_record
 from zhiyuan.volunteers import availability, code_tables, documents
@@ -117,12 +118,12 @@ def my_data(*, actor, request=None) -> dict:
 
 
 SHEETS = [
-    ("consents", _("同意记录")),
-    ("guardian_consents", _("监护人同意")),
-    ("status_history", _("状态变更")),
-    ("correction_requests", _("更正申请")),
-    ("skills", _("技能特长")),
-    ("service_categories", _("服务意向")),
+    ("consents", gettext_lazy("同意记录")),
+    ("guardian_consents", gettext_lazy("监护人同意")),
+    ("status_history", gettext_lazy("状态变更")),
+    ("correction_requests", gettext_lazy("更正申请")),
+    ("skills", gettext_lazy("技能特长")),
+    ("service_categories", gettext_lazy("服务意向")),
 ]
 
 
@@ -134,10 +135,10 @@ def my_data_xlsx(*, actor, request=None) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = _("个人资料")
-    ws.append([_("项目"), _("内容")])
+    ws.append([pgettext("profile field", "项目"), _("内容")])
     for key, value in data["profile"].items():
         if isinstance(value, list):
-            value = "、".join(value)
+            value = _("、").join(value)
         ws.append([key, excel_safe(value)])
     for key, title in SHEETS:
         sheet = wb.create_sheet(str(title))
