@@ -40,6 +40,7 @@ def public_out(p: ServicePoint, names: dict) -> dict:
         "opening_hours": p.opening_hours,
         "service_phone": p.service_phone,
         "functions": list(p.functions or []),
+        "operator_organization_name": p.public_operator_name,
     }
 
 
@@ -52,6 +53,8 @@ def point_out(p: ServicePoint, names: dict | None = None) -> dict:
         "contact_name": p.contact_name,
         "contact_phone": p.contact_phone,
         "operator_organization_id": p.operator_organization_id,
+        "operator_organization_name": p.operator_name,
+        "operator_organization_status": p.operator_organization.status if p.operator_organization_id else "",
         "checklist": {**{f: v for f, _label, v in p.six_haves}, "count": p.six_haves_count},
         "status": p.status,
         "closed_at": p.closed_at,

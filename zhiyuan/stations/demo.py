@@ -1,12 +1,16 @@
 """Demo service points in 惠州 (called by ``zhiyuan.demo.data.seed``): the 惠城区 practice
 network centre → institute (桥东街道) → station, a few 站/岗/点/室 points, and a 惠阳区 centre
-so the scope of the two county offices can be seen. Created through the real services (audited);
-idempotent: a point that exists (same region and name) is left alone."""
+so the scope of the two county offices can be seen. Two points are run by demo organizations
+(``zhiyuan.organizations.demo``, seeded first) when those exist. Created through the real services
+(audited); idempotent: a point that exists (same region and name) is left alone, except that a
+missing operator is filled in."""
 
 from decimal import Decimal
 
 from zhiyuan.accounts.models import RoleAssignment
 from zhiyuan.accounts.roles import Role
+from zhiyuan.organizations.models import Organization
+from zhiyuan.organizations.models import Status as OrganizationStatus
 from zhiyuan.stations import services
 from zhiyuan.stations.models import ServicePoint
 
@@ -125,6 +129,20 @@ POINTS = [
 ]
 
 
+# point key → the name of the demo organization that runs it (organizations/demo.py)
+OPERATORS = {
+    "room": "桥东街道长者关爱志愿服务中心",
+    "post": "惠城区机关党员志愿服务队",
+}
+
+
+def _operator(key: str) -> Organization | None:
+    name = OPERATORS.get(key)
+    if not name:
+        return None
+    return Organization.objects.filter(name=name, status=OrganizationStatus.ACTIVE).order_by("id").first()
+
+
 def _platform_admin():
     a = (
         RoleAssignment.objects.filter(role=Role.PLATFORM_ADMIN, active=True, user__is_active=True)
@@ -142,10 +160,17 @@ def seed(*, station_admin_user) -> list[ServicePoint]:
     actor = _platform_admin()
     points: dict[str, ServicePoint] = {}
     for key, parent_key, values in POINTS:
+        operator = _operator(key)
         point = ServicePoint.objects.filter(region_code=values["region_code"], name=values["name"]).first()
         if point is None:
-            data = {**values, "parent_id": points[parent_key].pk if parent_key else None}
+            data = {
+                **values,
+                "parent_id": points[parent_key].pk if parent_key else None,
+                "operator_organization_id": operator.pk if operator else None,
+            }
             point = services.service_point_create(actor=actor, data=data)
+        elif operator is not None and point.operator_organization_id is None:
+            point = services.service_point_update(actor=actor, point=point, data={"operator_organization_id": operator.pk})
         points[key] = point
     station = points["station"]
     if (

@@ -91,7 +91,15 @@ class ServicePointForm(OperationsForm):
     address = forms.CharField(label=_("地址"), required=False, max_length=200)
     latitude = forms.CharField(label=_("纬度"), required=False, max_length=20, help_text=_("可选，如 23.111530"))
     longitude = forms.CharField(label=_("经度"), required=False, max_length=20, help_text=_("可选，如 114.416200"))
-    operator_organization_id = forms.CharField(label=_("运营组织编号"), required=False, max_length=20)
+    # A select of the organizations the manager may choose, but a plain value for validation: the
+    # service checks it (active, inside the manager's scope) and its message shows on the field.
+    operator_organization_id = forms.CharField(
+        label=_("运营组织"),
+        required=False,
+        max_length=20,
+        widget=forms.Select,
+        help_text=_("可选；须为您管辖范围内状态正常的志愿服务组织。"),
+    )
 
     field_order = [
         "name",
@@ -110,12 +118,17 @@ class ServicePointForm(OperationsForm):
         "functions",
     ]
 
-    def __init__(self, *args, actor, parents=(), **kwargs):
+    def __init__(self, *args, actor, parents=(), operators=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region_code"].set_root(picker_root(actor))
         choices = [("", _("（无）"))]
         choices += [(str(p.pk), f"{p.get_network_level_display()} · {p.name}") for p in list(parents)[:PARENT_CHOICES_LIMIT]]
         self.fields["parent_id"].choices = choices
+        operator_choices = [("", _("（无）"))]
+        for o in operators:
+            label = o.name if o.is_active else _("%(name)s（%(status)s）") % {"name": o.name, "status": o.get_status_display()}
+            operator_choices.append((str(o.pk), label))
+        self.fields["operator_organization_id"].widget.choices = operator_choices
 
 
 class StationAdminAssignForm(forms.Form):

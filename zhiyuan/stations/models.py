@@ -100,10 +100,16 @@ class ServicePoint(models.Model):
     # Not public: the person in charge. Shown to managers and the station admin only.
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系人电话"), max_length=20, blank=True)
-    # The organization that runs the point. A plain id, not a foreign key: the organizations
-    # model was being written concurrently; replace with
-    # ForeignKey("organizations.Organization", null=True) once it is settled.
-    operator_organization_id = models.BigIntegerField(_("运营组织"), null=True, blank=True)
+    # The organization that runs the point (optional). PROTECT: organizations are never deleted,
+    # they are deregistered (ORG-3), and a point keeps its operator's name in its history.
+    operator_organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("运营组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="service_points",
+    )
     functions = models.JSONField(_("站点功能"), default=list, blank=True)
     has_place = models.BooleanField(_("有场所"), default=False)
     has_team = models.BooleanField(_("有队伍"), default=False)
@@ -162,6 +168,17 @@ class ServicePoint(models.Model):
     def function_labels(self) -> list[str]:
         labels = dict(Function.choices)
         return [str(labels[f]) for f in self.functions or [] if f in labels]
+
+    @property
+    def operator_name(self) -> str:
+        return self.operator_organization.name if self.operator_organization_id else ""
+
+    @property
+    def public_operator_name(self) -> str:
+        """The operator's name where anyone may read it: only while the organization is active
+        (the public directory shows active organizations only)."""
+        org = self.operator_organization if self.operator_organization_id else None
+        return org.name if org is not None and org.is_active else ""
 
     @property
     def type_label(self) -> str:

@@ -99,14 +99,20 @@ class PublicServicePointOut(Schema):
     opening_hours: str
     service_phone: str
     functions: list[str]
+    # The operating organization's name while it is active ("" otherwise, or when none).
+    operator_organization_name: str
 
 
 class ServicePointOut(PublicServicePointOut):
+    """Manager view: ``operator_organization_name`` is given whatever the organization's status,
+    which ``operator_organization_status`` tells ("" when the point has no operator)."""
+
     parent_id: int | None
     parent_name: str
     contact_name: str
     contact_phone: str
     operator_organization_id: int | None
+    operator_organization_status: str
     checklist: ChecklistOut
     status: str
     closed_at: datetime.datetime | None

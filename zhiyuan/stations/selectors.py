@@ -9,12 +9,14 @@ from zhiyuan.accounts.models import RoleAssignment
 from zhiyuan.accounts.roles import Role
 from zhiyuan.accounts.scopes import actor_object_ids
 from zhiyuan.core.errors import NotFound, PermissionDenied
+from zhiyuan.organizations.models import Organization
 from zhiyuan.regions.codes import normalize_code, region_prefix
 from zhiyuan.regions.models import Region
 from zhiyuan.stations.models import PARENT_LEVELS, Kind, NetworkLevel, ServicePoint, Status
 from zhiyuan.stations.permissions import can_edit_operations, can_manage_point
 
 NETWORK_NONE = "none"  # filter value: points outside the practice network
+RELATED = ("parent", "operator_organization")  # shown with every point on manager pages and the API
 
 
 @dataclass
@@ -49,7 +51,7 @@ def _apply_filters(qs: QuerySet, f: ServicePointFilters) -> QuerySet:
 def service_point_list(*, actor, filters: ServicePointFilters | None = None) -> QuerySet[ServicePoint]:
     """Points the actor may see (region managers: their region; platform admins: all; station
     admins: their own points), filtered, in region then name order."""
-    qs = ServicePoint.objects.visible_to(actor).select_related("parent")
+    qs = ServicePoint.objects.visible_to(actor).select_related(*RELATED)
     return _apply_filters(qs, filters or ServicePointFilters()).order_by("region_code", "name", "id")
 
 
@@ -59,7 +61,7 @@ def service_point_get(*, actor, id) -> ServicePoint:
         pk = int(id)
     except (TypeError, ValueError):
         raise NotFound() from None
-    point = ServicePoint.objects.visible_to(actor).select_related("parent").filter(pk=pk).first()
+    point = ServicePoint.objects.visible_to(actor).select_related(*RELATED).filter(pk=pk).first()
     if point is None:
         raise NotFound()
     return point
@@ -85,7 +87,7 @@ def service_point_get_for_operations(*, actor, id) -> ServicePoint:
 def my_service_points(*, actor) -> QuerySet[ServicePoint]:
     """The points the actor is station admin of (closed ones included: they can still see them)."""
     ids = actor_object_ids(actor, Role.STATION_ADMIN)
-    return ServicePoint.objects.filter(pk__in=sorted(ids)).select_related("parent").order_by("name", "id")
+    return ServicePoint.objects.filter(pk__in=sorted(ids)).select_related(*RELATED).order_by("name", "id")
 
 
 def station_admin_list(*, point: ServicePoint) -> QuerySet[RoleAssignment]:
@@ -106,12 +108,23 @@ def parent_candidates(*, actor, network_level: str, exclude_id: int | None = Non
     return qs.order_by("region_code", "name")
 
 
+def operator_candidates(*, actor, current: Organization | None = None, limit: int = 500) -> list[Organization]:
+    """Organizations the actor may choose as a point's operator: active ones inside their scope
+    (the first ``limit`` by region and name), plus the point's current operator whatever its
+    status, so an edit form shows what is stored."""
+    items = list(Organization.objects.visible_to(actor).active().order_by("region_code", "name", "id")[:limit])
+    if current is not None and all(o.pk != current.pk for o in items):
+        items.insert(0, current)
+    return items
+
+
 def public_service_point_list(*, filters: ServicePointFilters | None = None) -> QuerySet[ServicePoint]:
     """STA-1/STA-2: active points for anyone. Callers show only public fields (never the contact
     person or their phone)."""
     f = filters or ServicePointFilters()
     f = ServicePointFilters(q=f.q, network_level=f.network_level, kind=f.kind, status=Status.ACTIVE, region=f.region)
-    return _apply_filters(ServicePoint.objects.filter(status=Status.ACTIVE), f).order_by("region_code", "name", "id")
+    qs = ServicePoint.objects.filter(status=Status.ACTIVE).select_related("operator_organization")
+    return _apply_filters(qs, f).order_by("region_code", "name", "id")
 
 
 def region_names(codes) -> dict[str, str]:

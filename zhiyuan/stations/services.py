@@ -19,6 +19,7 @@ from zhiyuan.accounts.scopes import actor_role_cache_clear
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from zhiyuan.core.models import AuditEntry
+from zhiyuan.organizations.models import Organization
 from zhiyuan.regions.codes import normalize_code, region_prefix
 from zhiyuan.regions.models import Level, Region
 from zhiyuan.stations.models import (
@@ -91,10 +92,48 @@ def _coordinate(value, *, low: int, high: int, label, errors: dict, field: str) 
     return number.quantize(Decimal("0.000001"))
 
 
+# Input fields holding the id of a related object, and the attribute the object is set on.
+RELATED_FIELDS = {"parent_id": "parent", "operator_organization_id": "operator_organization"}
+
+
 def _current_values(point: ServicePoint) -> dict:
     values = {f: getattr(point, f) for f in MANAGER_FIELDS}
     values["functions"] = list(point.functions or [])
     return values
+
+
+def _positive_id(raw) -> int | None:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value < 2**62 else None
+
+
+def _clean_operator(*, actor, raw, instance: ServicePoint | None, errors: dict) -> Organization | None:
+    """The operating organization (optional): a newly chosen one must be active and inside the
+    actor's scope (``Organization.objects.visible_to``). An unchanged operator is kept as it is,
+    so a station admin can save opening hours, and a point run by an organization that was
+    suspended later can still be edited."""
+    if raw in (None, ""):
+        return None
+    org_id = _positive_id(raw)
+    if org_id is None:
+        errors["operator_organization_id"] = [_("请填写有效的组织编号。")]
+        return None
+    if instance is not None and org_id == instance.operator_organization_id:
+        return instance.operator_organization
+    org = Organization.objects.visible_to(actor).filter(pk=org_id).first()
+    if org is None:
+        errors["operator_organization_id"] = [_("运营组织不存在或不在您的管辖范围内。")]
+    elif not org.is_active:
+        errors["operator_organization_id"] = [
+            _("运营组织「%(name)s」当前状态为“%(status)s”，只有状态正常的组织可以运营站点。")
+            % {"name": org.name, "status": org.get_status_display()}
+        ]
+    else:
+        return org
+    return None
 
 
 def _clean(*, actor, values: dict, instance: ServicePoint | None) -> dict:
@@ -154,11 +193,11 @@ def _clean(*, actor, values: dict, instance: ServicePoint | None) -> dict:
     parent = None
     raw_parent = values.get("parent_id")
     if raw_parent not in (None, ""):
-        try:
-            parent_id = int(raw_parent)
-        except (TypeError, ValueError):
-            parent_id = None
-        if parent_id is not None:
+        parent_id = _positive_id(raw_parent)
+        if parent_id is not None and instance is not None and parent_id == instance.parent_id:
+            # Unchanged: a station admin saving their point's opening hours may not see its parent.
+            parent = instance.parent
+        elif parent_id is not None:
             parent = ServicePoint.objects.visible_to(actor).filter(pk=parent_id).first()
         if parent is None:
             errors["parent_id"] = [_("上级阵地不存在或无权访问。")]
@@ -180,16 +219,9 @@ def _clean(*, actor, values: dict, instance: ServicePoint | None) -> dict:
                 errors["parent_id"] = [_("站点所在区划须在上级阵地的区划范围内。")]
     out["parent"] = parent
 
-    raw_org = values.get("operator_organization_id")
-    out["operator_organization_id"] = None
-    if raw_org not in (None, ""):
-        try:
-            org_id = int(raw_org)
-            if not 0 < org_id < 2**62:
-                raise ValueError
-            out["operator_organization_id"] = org_id
-        except (TypeError, ValueError):
-            errors["operator_organization_id"] = [_("请填写有效的组织编号。")]
+    out["operator_organization"] = _clean_operator(
+        actor=actor, raw=values.get("operator_organization_id"), instance=instance, errors=errors
+    )
 
     functions = values.get("functions") or []
     if isinstance(functions, str):
@@ -284,6 +316,7 @@ def service_point_create(*, actor: User, data: dict, request=None) -> ServicePoi
                 "region_code": point.region_code,
                 "network_level": point.network_level,
                 "kind": point.kind,
+                "operator_organization_id": point.operator_organization_id,
             },
         )
     return point
@@ -292,14 +325,17 @@ def service_point_create(*, actor: User, data: dict, request=None) -> ServicePoi
 def _save_changes(*, actor, point: ServicePoint, cleaned: dict, allowed: tuple, action: str, request) -> ServicePoint:
     changed = []
     for field in allowed:
-        attr = "parent" if field == "parent_id" else field
+        attr = RELATED_FIELDS.get(field, field)
         new = cleaned[attr]
-        old = getattr(point, attr)
-        if new != old:
+        if field in RELATED_FIELDS:
+            differs = (new.pk if new is not None else None) != getattr(point, field)
+        else:
+            differs = new != getattr(point, attr)
+        if differs:
             setattr(point, attr, new)
             changed.append(field)
     if changed:
-        point.save(update_fields=[*("parent" if f == "parent_id" else f for f in changed), "updated_at"])
+        point.save(update_fields=[*(RELATED_FIELDS.get(f, f) for f in changed), "updated_at"])
         # Field names only: values may hold personal data (the contact's phone).
         audit_record(actor=actor, action=action, obj=point, request=request, detail={"fields": changed})
     return point
@@ -326,9 +362,10 @@ def service_point_update(*, actor: User, point: ServicePoint, data: dict, reques
             prefix = region_prefix(cleaned["region_code"])
             if children.exclude(region_code__startswith=prefix).exists():
                 raise DomainError("has_children", INVALID_DATA, fields={"region_code": [_("下级站点须在该站点的区划范围内。")]})
+        old_region = point.region_code
         try:
             with transaction.atomic():
-                return _save_changes(
+                point = _save_changes(
                     actor=actor,
                     point=point,
                     cleaned=cleaned,
@@ -338,6 +375,11 @@ def service_point_update(*, actor: User, point: ServicePoint, data: dict, reques
                 )
         except IntegrityError:
             raise DomainError("duplicate", INVALID_DATA, fields={"name": [_("同一区划内已有同名站点。")]}) from None
+        if point.region_code != old_region:
+            # The station admins' assignments carry the point's region, so they stay in the
+            # role list (and in the hands) of the managers of its new region.
+            RoleAssignment.objects.filter(role=Role.STATION_ADMIN, object_id=point.pk).update(region_code=point.region_code)
+        return point
 
 
 @audit_denials("stations.point.operations")

@@ -99,7 +99,7 @@ def service_point_export(request):
         },
     )
     header = [
-        _("编号"), _("名称"), _("阵地层级"), _("类型"), _("上级阵地"), _("区划代码"), _("所在区划"), _("地址"),
+        _("编号"), _("名称"), _("阵地层级"), _("类型"), _("上级阵地"), _("运营组织"), _("区划代码"), _("所在区划"), _("地址"),
         _("纬度"), _("经度"), _("开放时间"), _("服务电话"), _("联系人"), _("联系人电话"), _("站点功能"),
         *[str(label) for _f, label in SIX_HAVES], _("六有达标项"), _("状态"), _("创建时间"),
     ]  # fmt: skip
@@ -114,6 +114,7 @@ def service_point_export(request):
             p.get_network_level_display() if p.network_level else _("独立站点"),
             str(p.get_kind_display()),
             p.parent.name if p.parent else "",
+            p.operator_name,
             p.region_code,
             names.get(p.region_code, ""),
             p.address,
@@ -134,9 +135,10 @@ def service_point_export(request):
     return xlsx_response("service-points.xlsx", _("志愿服务站点"), header, rows)
 
 
-def _point_form(request, *, data=None, initial=None, exclude_id=None) -> ServicePointForm:
-    parents = selectors.parent_candidates(actor=request.user, network_level="", exclude_id=exclude_id)
-    return ServicePointForm(data, initial=initial, actor=request.user, parents=parents)
+def _point_form(request, *, data=None, initial=None, point: ServicePoint | None = None) -> ServicePointForm:
+    parents = selectors.parent_candidates(actor=request.user, network_level="", exclude_id=point.pk if point else None)
+    operators = selectors.operator_candidates(actor=request.user, current=point.operator_organization if point else None)
+    return ServicePointForm(data, initial=initial, actor=request.user, parents=parents, operators=operators)
 
 
 def _form_data(form) -> dict:
@@ -169,7 +171,7 @@ def _initial(point: ServicePoint) -> dict:
     initial["parent_id"] = str(point.parent_id or "")
     initial["latitude"] = "" if point.latitude is None else str(point.latitude)
     initial["longitude"] = "" if point.longitude is None else str(point.longitude)
-    initial["operator_organization_id"] = point.operator_organization_id or ""
+    initial["operator_organization_id"] = str(point.operator_organization_id or "")
     return initial
 
 
@@ -178,9 +180,7 @@ def _initial(point: ServicePoint) -> dict:
 @domain_http
 def service_point_edit(request, point_id: int):
     point = selectors.service_point_get_for_manage(actor=request.user, id=point_id)
-    form = _point_form(
-        request, data=request.POST if request.method == "POST" else None, initial=_initial(point), exclude_id=point.pk
-    )
+    form = _point_form(request, data=request.POST if request.method == "POST" else None, initial=_initial(point), point=point)
     status = 200
     if request.method == "POST":
         status = 400

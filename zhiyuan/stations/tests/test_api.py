@@ -164,3 +164,33 @@ def test_public_list_has_no_personal_data(client, huicheng_point, huiyang_point)
 
 def test_anonymous_manager_api_is_401(client, huicheng_point):
     assert_error(client.get(f"{BASE}/points"), 401)
+
+
+def test_operator_organization_by_id_with_its_name(client, county_manager, other_county_manager):
+    from zhiyuan.organizations.services import organization_suspend
+    from zhiyuan.organizations.tests.factories import active_org
+
+    mine = active_org(county_manager, name="桥东长者关爱服务中心")
+    theirs = active_org(other_county_manager, name="淡水青年志愿者协会", region_code=HUIYANG_TOWN)
+    c = as_user(client, county_manager)
+    data = {"name": "长者饭堂服务室", "kind": "room", "region_code": HUICHENG_TOWN, "address": "水东街"}
+    r = c.post(f"{BASE}/points", {**data, "operator_organization_id": theirs.pk}, content_type="application/json")
+    body = assert_error(r, 400, "invalid", "operator_organization_id")
+    assert body["fields"]["operator_organization_id"] == ["运营组织不存在或不在您的管辖范围内。"]
+    r = c.post(f"{BASE}/points", {**data, "operator_organization_id": mine.pk}, content_type="application/json")
+    assert r.status_code == 201, r.content
+    p = r.json()
+    assert (p["operator_organization_id"], p["operator_organization_name"], p["operator_organization_status"]) == (
+        mine.pk,
+        "桥东长者关爱服务中心",
+        "active",
+    )
+    public = client.get(f"{BASE}/public/points").json()["items"]
+    assert public[0]["operator_organization_name"] == "桥东长者关爱服务中心" and "operator_organization_id" not in public[0]
+    organization_suspend(actor=county_manager, org=mine, reason="整改")
+    got = c.get(f"{BASE}/points/{p['id']}").json()
+    assert (got["operator_organization_name"], got["operator_organization_status"]) == ("桥东长者关爱服务中心", "suspended")
+    # A suspended organization is not public: the public list no longer names it.
+    assert client.get(f"{BASE}/public/points").json()["items"][0]["operator_organization_name"] == ""
+    r = c.patch(f"{BASE}/points/{p['id']}", {"operator_organization_id": None}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["operator_organization_name"] == ""

@@ -323,3 +323,102 @@ def test_public_list_shows_active_points_only(county_manager, huicheng_point):
     assert list(selectors.public_service_point_list()) == [huicheng_point]
     f = selectors.ServicePointFilters(region="441303")
     assert not selectors.public_service_point_list(filters=f).exists()
+
+
+# --- operating organization ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def huicheng_org(county_manager):
+    from zhiyuan.organizations.tests.factories import active_org
+
+    return active_org(county_manager, name="桥东长者关爱服务中心")
+
+
+@pytest.fixture
+def huiyang_org(other_county_manager):
+    from zhiyuan.organizations.tests.factories import active_org
+
+    return active_org(other_county_manager, name="淡水青年志愿者协会", region_code=HUIYANG_TOWN)
+
+
+def test_operator_is_an_active_organization_in_scope(county_manager, huicheng_org):
+    p = point(county_manager, operator_organization_id=str(huicheng_org.pk))
+    p.refresh_from_db()
+    assert p.operator_organization == huicheng_org and p.operator_name == "桥东长者关爱服务中心"
+    assert list(huicheng_org.service_points.all()) == [p]
+    entry = AuditEntry.objects.filter(action="stations.point.create").latest("id")
+    assert entry.detail["operator_organization_id"] == huicheng_org.pk
+    services.service_point_update(actor=county_manager, point=p, data={"operator_organization_id": None})
+    p.refresh_from_db()
+    assert p.operator_organization is None
+    assert AuditEntry.objects.filter(action="stations.point.update").latest("id").detail == {
+        "fields": ["operator_organization_id"]
+    }
+
+
+def test_operator_outside_scope_missing_or_not_active_is_refused(county_manager, huicheng_org, huiyang_org):
+    from zhiyuan.organizations.services import organization_suspend
+    from zhiyuan.organizations.tests.factories import apply
+
+    pending = apply(name="待审核的服务队")
+    suspended = organization_suspend(actor=county_manager, org=huicheng_org, reason="年检未通过")
+    cases = [
+        (huiyang_org.pk, "运营组织不存在或不在您的管辖范围内。"),  # another county's organization
+        (999_999, "运营组织不存在或不在您的管辖范围内。"),
+        (pending.pk, "运营组织「待审核的服务队」当前状态为“待审核”，只有状态正常的组织可以运营站点。"),
+        (suspended.pk, "运营组织「桥东长者关爱服务中心」当前状态为“已暂停”，只有状态正常的组织可以运营站点。"),
+    ]
+    for org_id, message in cases:
+        with pytest.raises(DomainError) as exc:
+            point(county_manager, name="运营组织测试站", operator_organization_id=org_id)
+        assert exc.value.status == 400 and fields_of(exc) == {"operator_organization_id": [message]}
+    assert not ServicePoint.objects.filter(name="运营组织测试站").exists()
+
+
+def test_city_manager_may_choose_any_organization_of_the_city(city_manager, huiyang_org):
+    p = point(city_manager, operator_organization_id=huiyang_org.pk)
+    assert p.operator_organization_id == huiyang_org.pk
+    candidates = selectors.operator_candidates(actor=city_manager)
+    assert huiyang_org in candidates
+
+
+def test_unchanged_operator_is_kept_when_it_stops_being_active(county_manager, huicheng_org):
+    from zhiyuan.organizations.services import organization_suspend
+
+    p = point(county_manager, operator_organization_id=huicheng_org.pk)
+    admin = station_admin_of(county_manager, p)
+    organization_suspend(actor=county_manager, org=huicheng_org, reason="整改")
+    # The station admin (who cannot see the organization) and the manager can still save other fields.
+    services.service_point_operations_update(actor=admin, point=p, data={"opening_hours": "每日 9:00–17:00"})
+    services.service_point_update(actor=county_manager, point=p, data={"address": "新地址1号"})
+    p.refresh_from_db()
+    assert (p.operator_organization_id, p.opening_hours, p.address) == (huicheng_org.pk, "每日 9:00–17:00", "新地址1号")
+    # …and the edit form still offers it, marked with its status.
+    assert huicheng_org in selectors.operator_candidates(actor=county_manager, current=p.operator_organization)
+    assert huicheng_org not in selectors.operator_candidates(actor=county_manager)
+
+
+def test_organization_running_a_point_cannot_be_deleted(county_manager, huicheng_org):
+    from django.db.models import ProtectedError
+
+    point(county_manager, operator_organization_id=huicheng_org.pk)
+    with pytest.raises(ProtectedError):
+        huicheng_org.delete()
+
+
+def test_station_admin_of_a_network_station_saves_its_operations(county_manager):
+    # The station's parent (an institute) is not visible to its station admin; an unchanged
+    # parent must not be re-checked against the admin's scope.
+    _centre, _institute, station = network(county_manager)
+    admin = station_admin_of(county_manager, station)
+    services.service_point_operations_update(actor=admin, point=station, data={"has_rules": True})
+    station.refresh_from_db()
+    assert station.has_rules is True
+
+
+def test_moving_a_point_moves_its_station_admin_assignments(city_manager):
+    p = point(city_manager)
+    admin = station_admin_of(city_manager, p)
+    services.service_point_update(actor=city_manager, point=p, data={"region_code": HUIYANG_TOWN})
+    assert RoleAssignment.objects.get(user=admin, role=Role.STATION_ADMIN).region_code == HUIYANG_TOWN

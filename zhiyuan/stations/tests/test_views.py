@@ -176,6 +176,38 @@ def test_edit_through_the_page(client, county_manager, huicheng_point):
     assert huicheng_point.name == "桥东志愿服务站（新）" and huicheng_point.has_place is False
 
 
+def test_operator_organization_chosen_on_the_form_and_shown_by_name(client, county_manager, other_county_manager):
+    from zhiyuan.organizations.services import organization_suspend
+    from zhiyuan.organizations.tests.factories import active_org
+
+    mine = active_org(county_manager, name="桥东长者关爱服务中心")
+    theirs = active_org(other_county_manager, name="淡水青年志愿者协会", region_code=HUIYANG_TOWN)
+    c = as_user(client, county_manager)
+    form = html(c.get(f"{MANAGE}new/"))
+    assert f'<option value="{mine.pk}">桥东长者关爱服务中心</option>' in form and "淡水青年志愿者协会" not in form
+    data = {"name": "长者饭堂服务室", "kind": "room", "region_code": HUICHENG_TOWN, "address": "水东街"}
+    r = c.post(f"{MANAGE}new/", {**data, "operator_organization_id": str(theirs.pk)})  # a crafted value
+    assert r.status_code == 400 and "运营组织不存在或不在您的管辖范围内。" in html(r)
+    assert not ServicePoint.objects.exists()
+    r = c.post(f"{MANAGE}new/", {**data, "operator_organization_id": str(mine.pk)})
+    assert r.status_code == 302, html(r)
+    p = ServicePoint.objects.get(name="长者饭堂服务室")
+    assert p.operator_organization == mine
+    detail = html(c.get(f"{MANAGE}{p.pk}/"))
+    assert f'href="/organizations/manage/{mine.pk}/">桥东长者关爱服务中心</a>' in detail
+    assert "桥东长者关爱服务中心" in html(c.get(MANAGE))
+    edit = html(c.get(f"{MANAGE}{p.pk}/edit/"))
+    assert f'<option value="{mine.pk}" selected>桥东长者关爱服务中心</option>' in edit
+    assert "运营组织：桥东长者关爱服务中心" in html(client.get("/stations/"))
+    rows = list(load_workbook(io.BytesIO(c.get(f"{MANAGE}export.xlsx").content)).active.iter_rows(values_only=True))
+    assert dict(zip(rows[0], rows[1], strict=True))["运营组织"] == "桥东长者关爱服务中心"
+    organization_suspend(actor=county_manager, org=mine, reason="整改")
+    edit = html(c.get(f"{MANAGE}{p.pk}/edit/"))
+    assert f'<option value="{mine.pk}" selected>桥东长者关爱服务中心（已暂停）</option>' in edit
+    assert "已暂停" in html(c.get(f"{MANAGE}{p.pk}/"))
+    assert "桥东长者关爱服务中心" not in html(client.get("/stations/"))  # no longer public
+
+
 # --- detail, admins, close ----------------------------------------------------------------------------------
 
 
