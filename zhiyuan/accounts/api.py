@@ -151,7 +151,9 @@ def get_role_assignment(request, assignment_id: int):
 @router.post("/role-assignments", response={201: RoleAssignmentOut, **ERRORS}, operation_id="grant_role")
 def grant_role(request, payload: RoleGrantIn):
     """Grant a role to the registered user with ``mobile``: platform admins any role; region
-    managers ``region_manager`` for regions strictly inside their own."""
+    managers ``region_manager`` for regions strictly inside their own, and ``org_admin`` /
+    ``station_admin`` of an active organization / open service point inside their region
+    (``object_id``; 400 when it does not exist or is not active, 403 when outside the scope)."""
     selectors.role_assignment_list(actor=request.user)  # 403 for callers who manage no roles
     user = services.user_find_by_mobile(payload.mobile)
     if user is None:

@@ -11,7 +11,9 @@ A model's manager builds the filter from three sources:
   app registers "volunteers who are members of an organization I administer".
 
 Roles themselves are resolved by ``role providers`` the same way, so the navigation and the
-permission checks agree on who is what.
+permission checks agree on who is what. Likewise the objects that organization and station
+admins are bound to (``RoleAssignment.object_id``) are looked up through *role object resolvers*
+that the organizations and stations apps register, so granting such a role can check the object.
 """
 
 from collections import defaultdict
@@ -31,8 +33,18 @@ class RoleRef(NamedTuple):
     object_id: int | None = None  # for organization / station admins
 
 
+class RoleObject(NamedTuple):
+    """What the accounts app needs to know about the object an object role is bound to."""
+
+    region_code: str  # 12 digits: whose scope it is in
+    active: bool  # may it be given an admin now?
+    name: str
+    status_label: str = ""  # its status in words, for the message when it is not active
+
+
 _scope_providers: dict[str, list[Callable]] = defaultdict(list)
 _role_providers: list[Callable] = []
+_role_object_resolvers: dict[str, Callable] = {}
 
 
 def register_scope_provider(model_label: str, provider: Callable) -> None:
@@ -49,6 +61,21 @@ def register_role_provider(provider: Callable) -> None:
 
 def role_providers() -> list[Callable]:
     return list(_role_providers)
+
+
+def register_role_object_resolver(role: str, resolver: Callable) -> None:
+    """``resolver(object_id: int) -> RoleObject | None`` finds the object that ``role``
+    (``org_admin``, ``station_admin``) is bound to; None when there is no such object."""
+    _role_object_resolvers[role] = resolver
+
+
+def role_object_get(role: str, object_id: int) -> RoleObject | None:
+    """The object ``role`` would be bound to, through its registered resolver. Raises
+    ``LookupError`` when no app resolves the role (its app is not installed)."""
+    resolver = _role_object_resolvers.get(role)
+    if resolver is None:
+        raise LookupError(f"no role object resolver for {role!r}")
+    return resolver(object_id)
 
 
 def actor_roles(actor) -> list:

@@ -33,6 +33,7 @@ from zhiyuan.accounts.scopes import (
     actor_is_platform_admin,
     actor_region_prefixes,
     actor_role_cache_clear,
+    role_object_get,
 )
 from zhiyuan.core.audit import audit_record, client_ip
 from zhiyuan.core.crypto import blind_index, mask_mobile, seal, unseal
@@ -49,6 +50,20 @@ TOTP_WINDOW = 1  # accept the previous, current and next 30-second code (clock d
 TOKEN_SECRET_PREFIX = "zyt_"
 MAX_ACTIVE_TOKENS = 20
 GRANTABLE_ROLES = (Role.REGION_MANAGER, Role.PLATFORM_ADMIN, Role.ORG_ADMIN, Role.STATION_ADMIN)
+OBJECT_ROLES = (Role.ORG_ADMIN, Role.STATION_ADMIN)  # bound to an organization / a service point
+# Per object role: the object missing, outside the granter's scope, not active.
+OBJECT_ROLE_MESSAGES = {
+    Role.ORG_ADMIN: (
+        _("该组织不存在，请核对组织编号。"),
+        _("该组织不在您的管辖范围内，不能为其指定组织管理员。"),
+        _("组织「%(name)s」当前状态为“%(status)s”，只有状态正常的组织可以指定组织管理员。"),
+    ),
+    Role.STATION_ADMIN: (
+        _("该站点不存在，请核对站点编号。"),
+        _("该站点不在您的管辖范围内，不能为其指定站点管理员。"),
+        _("站点「%(name)s」当前状态为“%(status)s”，不能指定站点管理员。"),
+    ),
+}
 
 INVALID_LOGIN = _("手机号或密码错误。")
 INVALID_DATA = _("提交的数据有误，请检查后重试。")
@@ -383,11 +398,15 @@ def _assignment_region_prefix(region_code: str) -> str | None:
 
 
 def can_manage_assignment(actor, *, role: str, region_code: str) -> bool:
-    """Platform admins grant and revoke any role. A region manager grants and revokes only
+    """Platform admins grant and revoke any role. A region manager grants and revokes
     ``region_manager`` for regions strictly inside their own region (a county office appoints
-    town offices, never a peer or itself)."""
+    town offices, never a peer or itself), and organization and station admins of objects
+    inside their region (``region_code`` is then the object's region), as they already do on
+    the organization and station pages."""
     if actor_is_platform_admin(actor):
         return True
+    if role in OBJECT_ROLES:
+        return bool(region_code) and any(region_code.startswith(mine) for mine in actor_region_prefixes(actor))
     if role != Role.REGION_MANAGER:
         return False
     prefix = _assignment_region_prefix(region_code)
@@ -400,7 +419,7 @@ def grantable_roles(actor) -> list[str]:
     if actor_is_platform_admin(actor):
         return list(GRANTABLE_ROLES)
     if actor_region_prefixes(actor):
-        return [Role.REGION_MANAGER]
+        return [Role.REGION_MANAGER, *OBJECT_ROLES]
     return []
 
 
@@ -408,7 +427,9 @@ def role_grant(*, actor: User, user: User, role: str, region_code: str = "", obj
     """Give ``user`` a role bound to a scope (ACC-2), audited ``accounts.role.grant``.
 
     Region managers carry a region (2/4/6/9/12-digit code, stored as 12 digits); organization and
-    station admins the id of their organization or service point; platform admins nothing.
+    station admins the id of their organization or service point — which must exist, lie inside
+    the granter's scope and be active (an organization in status 正常, a point 运行中) — and its
+    region, so the assignment shows in that region's role list; platform admins nothing.
     A refused grant is audited too (result ``denied``)."""
     fields: dict = {}
     role = str(role or "")
@@ -424,13 +445,23 @@ def role_grant(*, actor: User, user: User, role: str, region_code: str = "", obj
             fields["region_code"] = [_("该区划不存在。")]
         else:
             code = region.code
-    elif role in (Role.ORG_ADMIN, Role.STATION_ADMIN):
+    target = None
+    if role in OBJECT_ROLES:
         try:
             obj_id = int(object_id)
             if obj_id <= 0 or obj_id > 2**62:
                 raise ValueError
         except (TypeError, ValueError):
             fields["object_id"] = [_("请填写有效的管辖对象编号。")]
+        else:
+            try:
+                target = role_object_get(role, obj_id)
+            except LookupError:
+                target = None
+            if target is None:
+                fields["object_id"] = [OBJECT_ROLE_MESSAGES[role][0]]
+            else:
+                code = target.region_code
     if fields:
         raise DomainError("invalid", INVALID_DATA, fields=fields)
     if not can_manage_assignment(actor, role=role, region_code=code):
@@ -442,14 +473,22 @@ def role_grant(*, actor: User, user: User, role: str, region_code: str = "", obj
             request=request,
             detail={"role": role, "region_code": code, "object_id": obj_id},
         )
+        if role in OBJECT_ROLES:
+            msg = OBJECT_ROLE_MESSAGES[role][1]
+            raise DomainError("out_of_scope", msg, fields={"object_id": [msg]}, status=403)
         if role == Role.REGION_MANAGER:
             raise PermissionDenied(_("区域管理员只能为本辖区内的下级区划授予区域管理员角色。"))
         raise PermissionDenied(_("只有平台管理员可以授予此角色。"))
+    if target is not None and not target.active:
+        msg = OBJECT_ROLE_MESSAGES[role][2] % {"name": target.name, "status": target.status_label}
+        raise DomainError("object_inactive", msg, fields={"object_id": [msg]})
     if not user.is_active:
         raise DomainError("user_inactive", _("该用户已停用，不能授予角色。"))
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()  # serialize grants to one user
-        exists = RoleAssignment.objects.filter(user=user, role=role, region_code=code, object_id=obj_id, active=True)
+        exists = RoleAssignment.objects.filter(user=user, role=role, object_id=obj_id, active=True)
+        if role not in OBJECT_ROLES:
+            exists = exists.filter(region_code=code)  # an object role is one per object, whatever region it recorded
         if exists.exists():
             raise Conflict("role_exists", _("该用户已拥有此角色。"))
         assignment = RoleAssignment.objects.create(

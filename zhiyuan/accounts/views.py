@@ -42,7 +42,13 @@ from zhiyuan.accounts.forms import (
 from zhiyuan.accounts.models import User
 from zhiyuan.accounts.permissions import can_manage_roles
 from zhiyuan.accounts.roles import TWO_FACTOR_ROLES, Role
-from zhiyuan.accounts.scopes import actor_has_role, actor_is_platform_admin, actor_region_prefixes, actor_roles
+from zhiyuan.accounts.scopes import (
+    actor_has_role,
+    actor_is_platform_admin,
+    actor_region_prefixes,
+    actor_roles,
+    role_object_get,
+)
 from zhiyuan.core.audit import audit_record, audit_verify
 from zhiyuan.core.errors import DomainError
 from zhiyuan.core.models import AuditEntry
@@ -538,6 +544,7 @@ def role_grant(request):
 def role_detail(request, assignment_id: int):
     assignment = selectors.role_assignment_get(actor=request.user, id=assignment_id)
     assignment.region_name = _region_names([assignment.region_code]).get(assignment.region_code, "")
+    assignment.object_name = _object_name(assignment)
     can_revoke = assignment.active and services.can_manage_assignment(
         request.user, role=assignment.role, region_code=assignment.region_code
     )
@@ -546,6 +553,17 @@ def role_detail(request, assignment_id: int):
         "accounts/role_detail.html",
         {"assignment": assignment, "can_revoke": can_revoke, "revoke_form": RevokeForm()},
     )
+
+
+def _object_name(assignment) -> str:
+    """The name of the organization or service point an object role is bound to ("" if none)."""
+    if assignment.role not in services.OBJECT_ROLES or not assignment.object_id:
+        return ""
+    try:
+        target = role_object_get(assignment.role, assignment.object_id)
+    except LookupError:
+        return ""
+    return target.name if target else ""
 
 
 @login_required
@@ -567,6 +585,7 @@ def role_revoke(request, assignment_id: int):
             messages.success(request, _("角色已撤销。"))
             return redirect("accounts:role_detail", assignment_id=assignment.pk)
     assignment.region_name = _region_names([assignment.region_code]).get(assignment.region_code, "")
+    assignment.object_name = _object_name(assignment)
     can_revoke = assignment.active and services.can_manage_assignment(
         request.user, role=assignment.role, region_code=assignment.region_code
     )

@@ -34,6 +34,17 @@ def org_admin_volunteer_scope(actor):
     return Q(pk__in=members)
 
 
+def org_admin_object(object_id: int):
+    """ACC-2: the organization an ``org_admin`` grant names (checked by ``accounts.services.role_grant``)."""
+    from zhiyuan.accounts.scopes import RoleObject
+    from zhiyuan.organizations.models import Organization
+
+    org = Organization.objects.filter(pk=object_id).only("name", "region_code", "status").first()
+    if org is None:
+        return None
+    return RoleObject(org.region_code, org.is_active, org.name, str(org.get_status_display()))
+
+
 class OrganizationsConfig(AppConfig):
     name = "zhiyuan.organizations"
     label = "organizations"
@@ -41,10 +52,11 @@ class OrganizationsConfig(AppConfig):
 
     def ready(self):
         from zhiyuan.accounts.roles import Role
-        from zhiyuan.accounts.scopes import register_scope_provider
+        from zhiyuan.accounts.scopes import register_role_object_resolver, register_scope_provider
         from zhiyuan.core.nav import NavItem, register_nav
 
         register_scope_provider("organizations.Organization", org_admin_scope)
+        register_role_object_resolver(Role.ORG_ADMIN, org_admin_object)
         register_scope_provider("volunteers.Volunteer", org_admin_volunteer_scope)
         # ORG-5 (activity index 活跃度) hooks in here once activities exist: see selectors.activity_index.
         register_nav(NavItem("organizations_directory", _("志愿组织"), "organizations:directory", order=35, audience="anyone"))

@@ -13,6 +13,17 @@ def station_admin_scope(actor):
     return Q(pk__in=sorted(ids)) if ids else None
 
 
+def station_admin_object(object_id: int):
+    """ACC-2: the service point a ``station_admin`` grant names (checked by ``accounts.services.role_grant``)."""
+    from zhiyuan.accounts.scopes import RoleObject
+    from zhiyuan.stations.models import ServicePoint
+
+    point = ServicePoint.objects.filter(pk=object_id).only("name", "region_code", "status").first()
+    if point is None:
+        return None
+    return RoleObject(point.region_code, point.is_active, point.name, str(point.get_status_display()))
+
+
 class StationsConfig(AppConfig):
     name = "zhiyuan.stations"
     label = "stations"
@@ -20,10 +31,11 @@ class StationsConfig(AppConfig):
 
     def ready(self):
         from zhiyuan.accounts.roles import Role
-        from zhiyuan.accounts.scopes import register_scope_provider
+        from zhiyuan.accounts.scopes import register_role_object_resolver, register_scope_provider
         from zhiyuan.core.nav import NavItem, register_nav
 
         register_scope_provider("stations.ServicePoint", station_admin_scope)
+        register_role_object_resolver(Role.STATION_ADMIN, station_admin_object)
         register_nav(NavItem("stations_public", _("服务站点"), "stations:public", order=40, audience="anyone"))
         register_nav(NavItem("my_station", _("我的站点"), "stations:mine", roles=frozenset({Role.STATION_ADMIN}), order=30))
         register_nav(

@@ -128,3 +128,14 @@ def test_scope_providers_cannot_widen_a_narrowed_token(city_manager, other_count
     finally:
         scopes._scope_providers["accounts.RoleAssignment"].remove(everything)
 
+
+
+@pytest.mark.django_db
+def test_object_roles_are_resolved_by_the_apps_that_own_the_objects():
+    from zhiyuan.accounts.scopes import role_object_get
+
+    # organizations and stations register resolvers at start-up; nothing names an absent id
+    assert role_object_get(Role.ORG_ADMIN, 987_654) is None
+    assert role_object_get(Role.STATION_ADMIN, 987_654) is None
+    with pytest.raises(LookupError):
+        role_object_get(Role.REGION_MANAGER, 1)

@@ -348,7 +348,6 @@ def test_county_manager_grants_a_town_manager_inside_the_county(county_manager):
         (Role.REGION_MANAGER, HUICHENG),  # a peer (its own level), not strictly inside
         (Role.REGION_MANAGER, "441300000000"),  # above itself
         (Role.PLATFORM_ADMIN, ""),
-        (Role.ORG_ADMIN, ""),
     ],
 )
 def test_county_manager_cannot_grant_outside_or_above(county_manager, role, region):
@@ -377,11 +376,30 @@ def test_platform_admin_grants_anything_with_valid_scope(platform_admin):
     with pytest.raises(DomainError) as exc:
         services.role_grant(actor=platform_admin, user=u, role=Role.VOLUNTEER)
     assert "role" in exc.value.fields
-    services.role_grant(actor=platform_admin, user=u, role=Role.ORG_ADMIN, object_id=42)
     services.role_grant(actor=platform_admin, user=u, role=Role.PLATFORM_ADMIN)
     with pytest.raises(DomainError) as exc:
         services.role_grant(actor=platform_admin, user=u, role=Role.PLATFORM_ADMIN)
     assert exc.value.status == 409
+
+
+@pytest.mark.parametrize(
+    "role,message",
+    [
+        (Role.ORG_ADMIN, "该组织不存在，请核对组织编号。"),
+        (Role.STATION_ADMIN, "该站点不存在，请核对站点编号。"),
+    ],
+)
+def test_object_role_needs_an_existing_object(platform_admin, county_manager, role, message):
+    # Granting an organization or station admin names the object by id; an id that names nothing
+    # is refused with a field error, for platform admins and region managers alike. (Scope and
+    # status of real objects: organizations/tests/test_role_grants.py, stations/tests/test_role_grants.py.)
+    u = user()
+    for actor in (platform_admin, county_manager):
+        with pytest.raises(DomainError) as exc:
+            services.role_grant(actor=actor, user=u, role=role, object_id=987_654)
+        assert exc.value.status == 400 and exc.value.fields == {"object_id": [message]}
+    assert not RoleAssignment.objects.filter(user=u).exists()
+    assert last_entry("accounts.role.grant") is None
 
 
 def test_granted_manager_role_is_effective_at_once(platform_admin):

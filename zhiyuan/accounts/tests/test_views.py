@@ -438,7 +438,10 @@ def test_roles_export_is_scoped_and_neutralised(client, county_manager, huiyang_
 def test_grant_page(client, county_manager):
     client.force_login(county_manager)
     page = html(client.get("/accounts/roles/grant/"))
-    assert 'id="role-grant-form"' in page and 'name="object_id"' not in page
+    assert 'id="role-grant-form"' in page and 'name="object_id"' in page
+    for role in ("region_manager", "org_admin", "station_admin"):
+        assert f'value="{role}"' in page
+    assert 'value="platform_admin"' not in page
     u = user("桥东新任")
     r = client.post("/accounts/roles/grant/", {"mobile": u.mobile, "role": "region_manager", "region_code": HUICHENG_TOWN})
     assert r.status_code == 302
@@ -462,8 +465,9 @@ def test_platform_admin_grant_page_offers_every_role(client, platform_admin):
         assert f'value="{role}"' in page
     assert 'value="volunteer"' not in page and 'name="object_id"' in page
     u = user()
-    r = client.post("/accounts/roles/grant/", {"mobile": u.mobile, "role": "org_admin", "object_id": "12"})
-    assert r.status_code == 302 and RoleAssignment.objects.get(user=u).object_id == 12
+    r = client.post("/accounts/roles/grant/", {"mobile": u.mobile, "role": "org_admin", "object_id": "987654"})
+    assert r.status_code == 400 and "该组织不存在，请核对组织编号。" in html(r)
+    assert not RoleAssignment.objects.filter(user=u).exists()
 
 
 def test_revoke_needs_confirmation(client, county_manager):
