@@ -24,64 +24,82 @@ CITY = "441300000000"  # 惠州市
 HUICHENG = "441302000000"  # 惠城区
 HUIYANG = "441303000000"  # 惠阳区
 
-# One login per role. ``nav``/``nav_hidden`` are the navigation keys (``data-nav``) each role
-# must and must not see; the browser tests check them.
+# Navigation keys (``data-nav``, registered with ``core.nav.register_nav`` in each app's
+# ``apps.py``), grouped by who sees them.
+NAV_SIGNED_IN = ["organizations_directory", "stations_public", "accounts.settings", "accounts.tokens"]  # all users
+NAV_VOLUNTEER = ["volunteers.card", "volunteers.profile", "organizations.my"]
+NAV_ORG_ADMIN = ["organizations_admin"]
+NAV_STATION_ADMIN = ["my_station"]
+NAV_MANAGER = [  # region managers (their region) and platform admins (everything)
+    "volunteers_manage",
+    "organizations_manage",
+    "stations",
+    "regions",
+    "regions_population",
+    "accounts.roles",
+]
+NAV_PLATFORM_ADMIN = ["accounts.audit"]
+NAV_ANONYMOUS = ["volunteers.register"]  # only before login
+
+# One login per role. ``nav``/``nav_hidden`` are the navigation keys each role must and must
+# not see; the browser tests check them (e2e/test_roles_navigation.py).
+_MANAGER_HIDDEN = NAV_VOLUNTEER + NAV_ORG_ADMIN + NAV_STATION_ADMIN + NAV_ANONYMOUS
 DEMO_LOGINS = {
     "platform_admin": {
         "mobile": "13900001001",
         "name": "平台管理员",
         "title": "平台管理员",
         "totp": True,
-        "nav": ["accounts.roles", "accounts.audit", "regions", "volunteers_manage", "organizations_manage", "stations"],
-        "nav_hidden": ["volunteers.card"],
+        "nav": NAV_SIGNED_IN + NAV_MANAGER + NAV_PLATFORM_ADMIN,
+        "nav_hidden": _MANAGER_HIDDEN,
     },
     "city_manager": {
         "mobile": "13900001002",
         "name": "惠州市文明办",
         "title": "区域管理员（惠州市）",
         "totp": True,
-        "nav": ["accounts.roles", "regions", "volunteers_manage", "organizations_manage", "stations"],
-        "nav_hidden": ["accounts.audit", "volunteers.card"],
+        "nav": NAV_SIGNED_IN + NAV_MANAGER,
+        "nav_hidden": _MANAGER_HIDDEN + NAV_PLATFORM_ADMIN,
     },
     "county_manager": {
         "mobile": "13900001003",
         "name": "惠城区文明办",
         "title": "区域管理员（惠城区）",
         "totp": True,
-        "nav": ["accounts.roles", "regions", "volunteers_manage", "organizations_manage", "stations"],
-        "nav_hidden": ["accounts.audit", "volunteers.card"],
+        "nav": NAV_SIGNED_IN + NAV_MANAGER,
+        "nav_hidden": _MANAGER_HIDDEN + NAV_PLATFORM_ADMIN,
     },
     "county_manager_huiyang": {
         "mobile": "13900001004",
         "name": "惠阳区文明办",
         "title": "区域管理员（惠阳区）",
         "totp": True,
-        "nav": ["accounts.roles", "regions", "volunteers_manage"],
-        "nav_hidden": ["accounts.audit"],
+        "nav": NAV_SIGNED_IN + NAV_MANAGER,
+        "nav_hidden": _MANAGER_HIDDEN + NAV_PLATFORM_ADMIN,
     },
-    "org_admin": {
+    "org_admin": {  # a registered volunteer who administers an organization
         "mobile": "13900001005",
         "name": "李组织",
         "title": "组织管理员",
         "totp": False,
-        "nav": ["volunteers.card", "organizations_admin"],
-        "nav_hidden": ["accounts.roles", "accounts.audit", "regions", "volunteers_manage"],
+        "nav": NAV_SIGNED_IN + NAV_VOLUNTEER + NAV_ORG_ADMIN,
+        "nav_hidden": NAV_MANAGER + NAV_PLATFORM_ADMIN + NAV_STATION_ADMIN + NAV_ANONYMOUS,
     },
-    "station_admin": {
+    "station_admin": {  # station staff, not a registered volunteer
         "mobile": "13900001006",
         "name": "黄站长",
         "title": "站点管理员",
         "totp": False,
-        "nav": ["my_station"],
-        "nav_hidden": ["accounts.roles", "accounts.audit", "regions", "volunteers_manage"],
+        "nav": NAV_SIGNED_IN + NAV_STATION_ADMIN,
+        "nav_hidden": NAV_MANAGER + NAV_PLATFORM_ADMIN + NAV_VOLUNTEER + NAV_ORG_ADMIN + NAV_ANONYMOUS,
     },
     "volunteer": {
         "mobile": "13900001007",
         "name": "陈志愿",
         "title": "志愿者",
         "totp": False,
-        "nav": ["volunteers.card", "volunteers.profile"],
-        "nav_hidden": ["accounts.roles", "accounts.audit", "regions", "volunteers_manage", "stations"],
+        "nav": NAV_SIGNED_IN + NAV_VOLUNTEER,
+        "nav_hidden": NAV_MANAGER + NAV_PLATFORM_ADMIN + NAV_ORG_ADMIN + NAV_STATION_ADMIN + NAV_ANONYMOUS,
     },
 }
 
@@ -136,6 +154,24 @@ def _ensure_role(*, actor, user, role: str, region_code: str = "", object_id=Non
         RoleAssignment.objects.create(user=user, role=role)
         return
     role_grant(actor=actor, user=user, role=role, region_code=region_code, object_id=object_id)
+
+
+def _ensure_privacy_notice(admin) -> None:
+    """Registration needs a current privacy notice (VOL-6). A data migration publishes the
+    first version, but a flushed database (e.g. a ``transactional_db`` test) has none: publish
+    that same first version through the real service, audited, as the platform admin would.
+    The oath (VOL-7) is a fixed text in code, so it needs nothing here."""
+    from zhiyuan.volunteers.models import PrivacyNotice
+    from zhiyuan.volunteers.selectors import privacy_notice_current
+    from zhiyuan.volunteers.services import privacy_notice_publish
+    from zhiyuan.volunteers.texts import PRIVACY_NOTICE_V1, PRIVACY_NOTICE_V1_TITLE
+
+    if privacy_notice_current() is not None:
+        return
+    version = "1.0"
+    if PrivacyNotice.objects.filter(version=version).exists():  # versions exist, none current
+        version = f"1.0-demo-{PrivacyNotice.objects.count() + 1}"
+    privacy_notice_publish(actor=admin, version=version, title=PRIVACY_NOTICE_V1_TITLE, body=PRIVACY_NOTICE_V1)
 
 
 def _towns(prefix: str) -> list[str]:
@@ -226,6 +262,7 @@ def seed(*, progress=print, province_prefix: str | None = None) -> dict:
         admin = _ensure_user("platform_admin")
         _ensure_role(actor=None, user=admin, role=Role.PLATFORM_ADMIN)
         _ensure_totp(admin)
+        _ensure_privacy_notice(admin)
         managers = {
             "city_manager": CITY,
             "county_manager": HUICHENG,

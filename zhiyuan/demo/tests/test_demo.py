@@ -55,3 +55,54 @@ def test_each_role_is_held_by_its_login(seeded):
         assert actor_has_role(user(key), Role.REGION_MANAGER)
     assert hasattr(user("volunteer"), "volunteer") and hasattr(user("org_admin"), "volunteer")
     assert not actor_has_role(user("volunteer"), Role.REGION_MANAGER)
+
+
+def test_seed_publishes_the_privacy_notice_when_the_database_has_none():
+    """A flushed database (``transactional_db``, live-server tests) lacks the notice that the data
+    migration published; the seed publishes it through the audited service and can register."""
+    from zhiyuan.core.models import AuditEntry
+    from zhiyuan.volunteers.models import ConsentRecord, PrivacyNotice
+    from zhiyuan.volunteers.texts import PRIVACY_NOTICE_V1_TITLE
+
+    PrivacyNotice.objects.all().delete()
+    data.seed(progress=lambda m: None, province_prefix="44")
+    notice = PrivacyNotice.objects.get(is_current=True)
+    assert notice.version == "1.0" and notice.title == PRIVACY_NOTICE_V1_TITLE
+    assert AuditEntry.objects.filter(action="volunteer.privacy_notice_publish").count() == 1
+    assert Volunteer.objects.filter(region_code__startswith="4413").count() == data.VOLUNTEER_COUNT
+    assert ConsentRecord.objects.filter(kind=ConsentRecord.Kind.PRIVACY, notice=notice).exists()
+    data.seed(progress=lambda m: None, province_prefix="44")  # idempotent: no second version
+    assert PrivacyNotice.objects.count() == 1
+
+
+def test_seed_publishes_a_new_current_version_when_none_is_current():
+    from zhiyuan.volunteers.models import PrivacyNotice
+
+    PrivacyNotice.objects.update(is_current=False)
+    data.seed(progress=lambda m: None, province_prefix="44")
+    current = PrivacyNotice.objects.get(is_current=True)
+    assert current.version != "1.0" and PrivacyNotice.objects.count() == 2
+
+
+def test_demo_nav_keys_are_registered_navigation_items():
+    """The browser test checks these keys; a typo would make a ``nav_hidden`` check pass vacuously."""
+    from zhiyuan.core.nav import nav_items
+
+    registered = {item.key for item in nav_items()}
+    for key, info in data.DEMO_LOGINS.items():
+        assert set(info["nav"]) <= registered, (key, set(info["nav"]) - registered)
+        assert set(info["nav_hidden"]) <= registered, (key, set(info["nav_hidden"]) - registered)
+        assert not set(info["nav"]) & set(info["nav_hidden"]), key
+    shown = {k for info in data.DEMO_LOGINS.values() for k in info["nav"]}
+    assert registered - shown == set(data.NAV_ANONYMOUS), "every signed-in menu entry belongs to some demo role"
+
+
+@pytest.mark.parametrize("key", list(data.DEMO_LOGINS))
+def test_each_demo_role_gets_its_menu(seeded, rf, key):
+    from zhiyuan.accounts.context_processors import navigation
+
+    info = data.DEMO_LOGINS[key]
+    request = rf.get("/")
+    request.user = User.objects.get(mobile=info["mobile"])
+    keys = {e["key"] for e in navigation(request)["nav"]}
+    assert set(info["nav"]) <= keys and not set(info["nav_hidden"]) & keys
