@@ -2,6 +2,7 @@
 minor), lands on the e-card with a QR code, and nothing overflows the screen."""
 
 import pytest
+from e2e_support import no_horizontal_overflow, watch_console
 
 from zhiyuan.volunteers.tests import factories as f
 
@@ -20,20 +21,23 @@ def reference_data(transactional_db):
         PrivacyNotice.objects.create(version="1.0", title=PRIVACY_NOTICE_V1_TITLE, body=PRIVACY_NOTICE_V1, is_current=True)
 
 
-def no_horizontal_overflow(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
 def pick_region(page):
+    """Choose 广东省 → 惠州市 → 惠城区 → 桥东街道 in the cascading picker. Each change makes htmx
+    replace the whole picker; htmx wires up the new one only when it settles (20 ms later, while it
+    still carries ``htmx-added``), so wait for that before the next change or it is lost."""
     for depth, code in enumerate(["440000000000", "441300000000", "441302000000", f.HUICHENG_TOWN]):
-        sel = f"select[name=region_code__{depth}]"
+        sel = f"[data-region-picker]:not(.htmx-added) select[name=region_code__{depth}]"
         page.wait_for_selector(f"{sel} option[value='{code}']", state="attached")
         page.select_option(sel, code)
     page.wait_for_selector(f"[data-region-chosen='{f.HUICHENG_TOWN}']")
 
 
 def test_minor_registers_on_a_phone_with_guardian_and_sees_the_card(phone, reference_data):
+    from zhiyuan.volunteers.models import ConsentRecord, GuardianConsent, Volunteer
+
     page = phone
+    assert page.viewport_size["width"] == 390
+    errors = watch_console(page)
     page.goto("/volunteers/register/")
     if page.evaluate("typeof htmx") == "undefined":
         pytest.fail("htmx is not served (zhiyuan/static missing from STATICFILES_DIRS?): the region picker cannot work")
@@ -48,7 +52,8 @@ def test_minor_registers_on_a_phone_with_guardian_and_sees_the_card(phone, refer
     page.fill("input[name=guardian_mobile]", "13800002222")
     page.check("input[name=guardian_consent]")
     pick_region(page)
-    page.fill("input[name=mobile]", f.next_mobile())
+    mobile = f.next_mobile()
+    page.fill("input[name=mobile]", mobile)
     page.fill("input[name=password]", f.PASSWORD)
     page.fill("input[name=password2]", f.PASSWORD)
     page.check("input[name=accept_privacy]")
@@ -59,6 +64,14 @@ def test_minor_registers_on_a_phone_with_guardian_and_sees_the_card(phone, refer
     assert page.locator("[data-qr] svg").count() == 1
     assert "暂无星级" in page.inner_text("[data-star]")
     assert no_horizontal_overflow(page)
+    assert not errors, errors
+    # the registration is complete: the minor, the guardian's consent and the two acceptances
+    volunteer = Volunteer.objects.get(user__mobile=mobile)
+    assert volunteer.name == "王小明" and volunteer.region_code == f.HUICHENG_TOWN
+    guardian = GuardianConsent.objects.get(volunteer=volunteer)
+    assert (guardian.guardian_name, guardian.relation, guardian.guardian_mobile) == ("王大明", "father", "13800002222")
+    kinds = set(volunteer.consents.values_list("kind", flat=True))
+    assert {ConsentRecord.Kind.PRIVACY, ConsentRecord.Kind.OATH, ConsentRecord.Kind.GUARDIAN} <= kinds
 
 
 def test_errors_are_shown_next_to_fields_on_a_phone(phone, reference_data):

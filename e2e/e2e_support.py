@@ -1,0 +1,50 @@
+"""Shared steps of the browser tests (imported by the test modules; pytest puts e2e/ on the path)."""
+
+import time
+
+import pyotp
+
+from zhiyuan.demo.data import DEMO_PASSWORD, DEMO_TOTP_SECRET
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+
+
+def totp_code() -> str:
+    """A code of the demo managers' shared secret. The server accepts each 30-second step only
+    once per user, so a code is never taken in the last second of its step."""
+    if 30 - time.time() % 30 < 1.0:
+        time.sleep(1.1)
+    return pyotp.TOTP(DEMO_TOTP_SECRET).now()
+
+
+def login(page, info: dict) -> None:
+    """Sign in through the real login page as the demo login ``info`` (an entry of DEMO_LOGINS),
+    with its second factor where required. Works on the phone layout too (the menu stays closed:
+    the logout button only has to be in the page)."""
+    page.goto("/accounts/login/")
+    page.fill("input[name=mobile]", info["mobile"])
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("form#login-form button[type=submit]")
+    if info["totp"]:
+        page.wait_for_selector("input[name=code]")
+        page.fill("input[name=code]", totp_code())
+        page.click("form#totp-form button[type=submit]")
+    page.wait_for_selector("[data-nav=logout]", state="attached")
+
+
+def nav_keys(page) -> set[str]:
+    return set(page.eval_on_selector_all("#mainnav [data-nav]", "els => els.map(e => e.dataset.nav)"))
+
+
+def no_horizontal_overflow(page) -> bool:
+    """Nothing makes the page scroll sideways (tables scroll inside their own .table-wrap)."""
+    return page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+
+
+def watch_console(page) -> list[str]:
+    """Collect console errors and uncaught exceptions of ``page`` into the returned list."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"{m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    return errors
