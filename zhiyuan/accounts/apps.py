@@ -9,7 +9,11 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from zhiyuan.accounts.roles import Role
+        from zhiyuan.accounts.services import TOTP_PURPOSE
         from zhiyuan.core.nav import NavItem, register_nav
+        from zhiyuan.core.sealed import register_sealed_column
+
+        register_sealed_column("accounts.User", "totp_secret_sealed", purpose=TOTP_PURPOSE)
 
         register_nav(NavItem("accounts.settings", _("账户设置"), "accounts:settings", order=90, group="account"))
         register_nav(NavItem("accounts.tokens", _("API令牌"), "accounts:tokens", order=91, group="account"))

@@ -121,21 +121,29 @@ def test_database_holds_no_plaintext_number_of_any_document_type():
 # --- VOL-2: key rotation must re-seal everything sealed with the id keys ----------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AUDIT BUG: volunteers_rotate_keys re-seals volunteers and corrections only; TOTP secrets "
-    "(accounts.User.totp_secret_sealed, sealed with the same id_keys) stay under the old key, so "
-    "retiring it as docs/operations.md says breaks every manager's login (500 at the TOTP step)",
-)
-def test_rotation_then_retiring_the_old_key_keeps_totp_working(settings, county_manager, volunteer):
+@pytest.mark.parametrize("command", ["rotate_keys", "volunteers_rotate_keys"])
+def test_rotation_then_retiring_the_old_key_keeps_totp_working(client, settings, county_manager, volunteer, command):
+    from zhiyuan.accounts.tests.factories import next_code
+    from zhiyuan.testing import PASSWORD
+
+    number = documents.document_unseal(volunteer.id_number_sealed)
     old = settings.KEYS
     settings.KEYS = dataclasses.replace(old, id_keys={**old.id_keys, "k-new": os.urandom(32)}, id_key_current="k-new")
     out = io.StringIO()
-    call_command("volunteers_rotate_keys", stdout=out)
+    call_command(command, stdout=out)
+    assert "accounts.User.totp_secret_sealed: re-sealed" in out.getvalue()
     assert "rows left under other keys: 0" in out.getvalue()
     settings.KEYS = dataclasses.replace(settings.KEYS, id_keys={"k-new": settings.KEYS.id_keys["k-new"]})
     county_manager.refresh_from_db()
+    assert county_manager.totp_secret_sealed.startswith("k-new:")
     assert pyotp.TOTP(totp_secret(user=county_manager)).now()
+    # the whole two-step login, as a manager does it the morning after the old key was removed
+    r = client.post("/accounts/login/", {"mobile": county_manager.mobile, "password": PASSWORD})
+    assert r.status_code == 302 and r["Location"] == "/accounts/login/totp/"
+    r = client.post("/accounts/login/totp/", {"code": next_code(county_manager)})
+    assert r.status_code == 302 and "_auth_user_id" in client.session
+    volunteer.refresh_from_db()
+    assert documents.document_unseal(volunteer.id_number_sealed) == number
 
 
 # --- issue #4 item 11: manager search on the API, wrong scope ---------------------------------------

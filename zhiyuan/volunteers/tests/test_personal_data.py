@@ -1,5 +1,5 @@
 """VOL-2: the database never contains a plaintext document number; sealing round-trips; keys
-rotate (``manage.py volunteers_rotate_keys``)."""
+rotate (``manage.py rotate_keys``)."""
 
 import base64
 import dataclasses
@@ -130,12 +130,12 @@ def test_rotate_keys_reseals_rows_under_the_new_key(settings):
     assert all(v.id_number_sealed.startswith(f"{old_kid}:") for v in Volunteer.objects.all())
 
     out = io.StringIO()
-    call_command("volunteers_rotate_keys", "--dry-run", stdout=out)
+    call_command("rotate_keys", "--dry-run", stdout=out)
     assert all(v.id_number_sealed.startswith(f"{old_kid}:") for v in Volunteer.objects.all())
     assert "rows left under other keys: 4" in out.getvalue()
 
     out = io.StringIO()
-    call_command("volunteers_rotate_keys", "--batch-size", "2", stdout=out)
+    call_command("rotate_keys", "--batch-size", "2", stdout=out)
     assert "rows left under other keys: 0" in out.getvalue()
     for v in Volunteer.objects.all():
         assert v.id_number_sealed.startswith("k-new:")
@@ -159,11 +159,11 @@ def test_rotation_stops_with_a_clear_error_when_a_key_is_missing(settings, volun
     stranger = "k-lost:" + base64.b64encode(os.urandom(40)).decode()
     Volunteer.objects.filter(pk=volunteer.pk).update(id_number_sealed=stranger)
     with pytest.raises(CommandError, match="old key"):
-        call_command("volunteers_rotate_keys", stdout=io.StringIO())
+        call_command("rotate_keys", stdout=io.StringIO())
 
 
 def test_rotate_keys_help_documents_the_procedure():
-    from zhiyuan.volunteers.management.commands.volunteers_rotate_keys import Command
+    from zhiyuan.core.management.commands.rotate_keys import Command
 
     text = Command.help
     assert "id_keys" in text and "id_key_current" in text and "ZHIYUAN_KEY_FILE" in text

@@ -1,0 +1,19 @@
+"""The registry of sealed columns (``core.sealed``): key rotation must reach every one of them."""
+
+from django.apps import apps
+
+from zhiyuan.core.sealed import sealed_columns
+
+
+def test_every_sealed_field_of_every_model_is_registered_for_rotation():
+    """A model field named ``*_sealed`` holds ``crypto.seal`` tokens; one missing from the registry
+    would stay under the old key and break once that key is retired (audit bug: TOTP secrets)."""
+    fields = {
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if field.name.endswith("_sealed")
+    }
+    registered = {c.label for c in sealed_columns()}
+    assert fields, "no sealed fields found: the naming convention changed?"
+    assert fields == registered
