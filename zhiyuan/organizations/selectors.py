@@ -117,10 +117,16 @@ def my_applications(*, actor) -> QuerySet[Organization]:
     return Organization.objects.filter(created_by=actor).order_by("-created_at", "-id")
 
 
+# VOL-6 / PIPL 47: a person who withdrew consent (``Volunteer.restricted_at``) is kept but no longer
+# processed — left out of member lists, member exports and member counts like every volunteer list.
+NOT_RESTRICTED = Q(volunteer__restricted_at__isnull=True)
+
+
 def member_list(*, org: Organization, filters: MemberFilters | None = None) -> QuerySet[Membership]:
-    """Memberships of ``org`` (the caller has fetched ``org`` with ``organization_get_for_members``)."""
+    """Memberships of ``org`` (the caller has fetched ``org`` with ``organization_get_for_members``),
+    without restricted people (VOL-6)."""
     f = filters or MemberFilters()
-    qs = Membership.objects.filter(organization=org).select_related("volunteer", "volunteer__user")
+    qs = Membership.objects.filter(NOT_RESTRICTED, organization=org).select_related("volunteer", "volunteer__user")
     q = (f.q or "").strip()[:50]
     if q:
         qs = qs.filter(Q(volunteer__name__icontains=q) | Q(volunteer__volunteer_no=q.upper()))
@@ -134,7 +140,12 @@ def member_list(*, org: Organization, filters: MemberFilters | None = None) -> Q
 
 
 def membership_get(*, org: Organization, id) -> Membership:
-    m = Membership.objects.select_related("volunteer", "volunteer__user").filter(organization=org, pk=_pk(id)).first()
+    """One membership of ``org`` for its admins; a restricted person's is NotFound (VOL-6)."""
+    m = (
+        Membership.objects.select_related("volunteer", "volunteer__user")
+        .filter(NOT_RESTRICTED, organization=org, pk=_pk(id))
+        .first()
+    )
     if m is None:
         raise NotFound()
     return m
@@ -153,7 +164,7 @@ def my_membership_get(*, volunteer, id) -> Membership:
 
 def member_counts(org_ids) -> dict[int, int]:
     rows = (
-        Membership.objects.filter(organization_id__in=list(org_ids), status=Membership.Status.ACTIVE)
+        Membership.objects.filter(NOT_RESTRICTED, organization_id__in=list(org_ids), status=Membership.Status.ACTIVE)
         .values("organization_id")
         .annotate(n=Count("id"))
     )
@@ -168,7 +179,10 @@ def public_organization_list(*, filters: OrganizationFilters | None = None) -> Q
     f = filters or OrganizationFilters()
     f = OrganizationFilters(q=f.q, kind=f.kind, status=Status.ACTIVE, region=f.region)
     qs = Organization.objects.filter(status=Status.ACTIVE).annotate(
-        member_count=Count("memberships", filter=Q(memberships__status=Membership.Status.ACTIVE))
+        member_count=Count(
+            "memberships",
+            filter=Q(memberships__status=Membership.Status.ACTIVE, memberships__volunteer__restricted_at__isnull=True),
+        )
     )
     return _apply_filters(qs, f).order_by("region_code", "name", "id")
 

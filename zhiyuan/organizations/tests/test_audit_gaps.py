@@ -83,11 +83,6 @@ def test_control_characters_in_a_name_are_refused(client, plain_user):
 # --- VOL-6 restriction reaches the member lists ------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AUDIT BUG: selectors.member_list does not leave out restricted volunteers, so a person who "
-    "withdrew consent stays in the member list (page and API) and the member export",
-)
 def test_withdrawn_member_leaves_member_lists_and_exports(client, county_manager, volunteer):
     org = active_org(county_manager)
     member(org, volunteer, admin=org.created_by)
@@ -98,6 +93,25 @@ def test_withdrawn_member_leaves_member_lists_and_exports(client, county_manager
     assert volunteer.volunteer_no not in client.get(f"/organizations/manage/{org.pk}/").content.decode()
     wb = load_workbook(io.BytesIO(client.get(f"/organizations/manage/{org.pk}/members/export.xlsx").content))
     assert volunteer.volunteer_no not in [c for row in wb.active.iter_rows(values_only=True) for c in row]
+
+
+def test_withdrawn_member_is_not_counted_nor_reachable_by_id(client, county_manager, volunteer):
+    org = active_org(county_manager)
+    m = member(org, volunteer, admin=org.created_by)
+
+    def counts():
+        listed = client.get(f"{BASE}/public", {"q": org.name}).json()["items"]
+        return [o["member_count"] for o in listed], client.get(f"{BASE}/public/{org.pk}").json()["member_count"]
+
+    assert counts() == ([1], 1)
+    assert "data-member-count>1<" in client.get(f"/organizations/directory/{org.pk}/").content.decode()
+    vsvc.consent_withdraw(actor=volunteer.user)
+    assert counts() == ([0], 0)
+    assert "data-member-count>0<" in client.get(f"/organizations/directory/{org.pk}/").content.decode()
+    client.force_login(org.created_by)
+    assert "data-member-count>0<" in client.get(f"/organizations/manage/{org.pk}/").content.decode()
+    r = client.post(f"{BASE}/{org.pk}/members/{m.pk}/role", {"role": "backbone"}, content_type=JSON)
+    assert r.status_code == 404 and r.json()["code"] == "not_found"
 
 
 # --- VOL-6 "download of all my data" -----------------------------------------------------------------
