@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves its vendored Swagger UI files from /static/ninja/ (no CDN: ARCHITECTURE "static assets")
     "zhiyuan.core",
     "zhiyuan.regions",
     "zhiyuan.accounts",
