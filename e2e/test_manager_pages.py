@@ -58,6 +58,10 @@ def volunteer_list(page, size: str):
     assert "第 1 / " in page.inner_text(".pagination")
     first_page = rows.first.get_attribute("data-volunteer")
     assert no_horizontal_overflow(page), f"{size}: volunteer list overflows"
+    # readable on a phone: cells are not squeezed to a character or two per line (the table
+    # scrolls sideways inside .table-wrap instead); a row holds two lines (document type + number)
+    heights = page.eval_on_selector_all("table#volunteers tbody tr", "trs => trs.map(t => t.getBoundingClientRect().height)")
+    assert max(heights) < 80, f"{size}: volunteer rows are {max(heights):.0f} px tall"
 
     # pagination
     page.locator(".pagination a", has_text="下一页").click()
