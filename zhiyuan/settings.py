@@ -176,5 +176,23 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
+# --- background tasks (ARCHITECTURE: django-tasks, the backport of Django 6's tasks) ----------
+# The database backend queues tasks in the database; ``manage.py db_worker`` runs them
+# (python3 run.py starts one beside gunicorn; docs/operations.md "Background worker").
+TASKS = {"default": {"BACKEND": env("ZHIYUAN_TASKS_BACKEND", "django_tasks.backends.database.DatabaseBackend")}}
+
+# --- bulk import of volunteers (VOL-10; zhiyuan/volunteers/imports.py, services/import_jobs.py) --
+# Uploaded files wait here, encrypted, until their job has run; never served over HTTP.
+ZHIYUAN_PRIVATE_DIR = Path(env("ZHIYUAN_PRIVATE_DIR", str(VAR_DIR / "private")))
+ZHIYUAN_IMPORT_MAX_ROWS = env_int("ZHIYUAN_IMPORT_MAX_ROWS", 200_000)  # data rows per file
+ZHIYUAN_IMPORT_MAX_UPLOAD_MB = env_int("ZHIYUAN_IMPORT_MAX_UPLOAD_MB", 20)
+ZHIYUAN_IMPORT_INLINE_ROWS = env_int("ZHIYUAN_IMPORT_INLINE_ROWS", 2_000)  # up to this: run in the request
+ZHIYUAN_IMPORT_CHUNK_ROWS = env_int("ZHIYUAN_IMPORT_CHUNK_ROWS", 1_000)  # rows per chunk (progress, transactions)
+ZHIYUAN_IMPORT_ATOMIC_MAX_ROWS = env_int("ZHIYUAN_IMPORT_ATOMIC_MAX_ROWS", 5_000)  # all-or-nothing in one transaction
+ZHIYUAN_IMPORT_REPEAT_SECONDS = env_int("ZHIYUAN_IMPORT_REPEAT_SECONDS", 600)  # same file again = same job
+ZHIYUAN_IMPORT_STALE_MINUTES = env_int("ZHIYUAN_IMPORT_STALE_MINUTES", 30)  # running without progress = failed
+ZHIYUAN_IMPORT_FILE_DAYS = env_int("ZHIYUAN_IMPORT_FILE_DAYS", 2)  # files of jobs that never ran are deleted
+ZHIYUAN_IMPORT_REPORT_DAYS = env_int("ZHIYUAN_IMPORT_REPORT_DAYS", 90)  # finished jobs and their reports
+
 # Data files shipped with the repository.
 ZHIYUAN_DATA_DIR = BASE_DIR / "data"
