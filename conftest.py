@@ -21,6 +21,16 @@ def pytest_configure(config):
     }
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request with ``Accept-Language: en`` leaves English active in the thread (LocaleMiddleware
+    does not reset it); without this, service-level tests that follow it see English messages."""
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the regions of 广东省 once per test database (real codes and names)."""
