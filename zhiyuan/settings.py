@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "zhiyuan.core.api.ApiErrorShapeMiddleware",  # /api/ 404, 405 and 500 in the JSON error shape
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "zhiyuan.accounts.middleware.TwoFactorRequiredMiddleware",

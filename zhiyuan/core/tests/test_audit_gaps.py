@@ -49,11 +49,6 @@ def test_api_errors_are_one_chinese_shape_for_401_and_oversize_input(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="AUDIT GAP: an unknown /api/v1/ path answers the HTML 404 page; unparsable JSON answers "
-    "'Cannot parse request body' (English); pydantic type errors give English field messages",
-)
 def test_every_api_error_is_the_json_shape_with_chinese_messages(client):
     _assert_error_shape(client.get("/api/v1/no-such-thing"), 404)
     _assert_error_shape(client.post("/api/v1/volunteers/register", "{not json", content_type="application/json"), 400)
