@@ -30,13 +30,15 @@ def age_on(birth_date: dt.date | None, on: dt.date | None = None) -> int | None:
 
 
 def is_minor_birth(birth_date: dt.date | None, on: dt.date | None = None) -> bool:
+    """Under 18 on ``on``. A birth date after ``on`` is not a minor's but an invalid date (its
+    own error), so it never asks for a guardian."""
     age = age_on(birth_date, on)
-    return age is not None and age < ADULT_AGE
+    return age is not None and 0 <= age < ADULT_AGE
 
 
 def is_child_birth(birth_date: dt.date | None, on: dt.date | None = None) -> bool:
     age = age_on(birth_date, on)
-    return age is not None and age < CHILD_AGE
+    return age is not None and 0 <= age < CHILD_AGE
 
 
 def volunteer_is_minor(volunteer, on: dt.date | None = None) -> bool:

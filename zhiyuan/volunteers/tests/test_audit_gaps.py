@@ -95,14 +95,28 @@ def test_api_refuses_invalid_numbers_of_every_type_with_a_field_message(client, 
     assert not Volunteer.objects.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="AUDIT BUG: a future birth date also triggers the under-14 guardian errors")
-def test_future_birth_date_is_one_clear_error_not_a_guardian_request():
+@pytest.mark.parametrize(("id_type", "number"), [("414", "E12345678"), ("516", "H12345678"), ("511", "12345678")])
+def test_future_birth_date_is_one_clear_error_not_a_guardian_request(id_type, number):
     from zhiyuan.core.errors import DomainError
 
-    data = f.registration_data(id_type="414", id_number="E12345678", gender="1", birth_date="2099-01-01")
+    data = f.registration_data(id_type=id_type, id_number=number, gender="1", birth_date="2099-01-01")
     with pytest.raises(DomainError) as e:
         svc.volunteer_register(actor=None, data=data)
     assert set(e.value.fields) == {"birth_date"}, e.value.fields
+
+
+def test_future_birth_date_on_the_page_does_not_open_the_guardian_fields(client):
+    import re
+
+    from zhiyuan.volunteers.tests.test_views import form_post
+
+    data = f.registration_data(id_type="414", id_number="E12345678", gender="1", birth_date="2099-01-01")
+    page = client.post("/volunteers/register/", form_post(data)).content.decode()
+    assert "出生日期不能晚于今天。" in page
+    assert not re.search(r'<details id="guardian"[^>]*open', page)
+    assert "请填写监护人信息" not in page  # no guardian lead message
+    r = client.post("/volunteers/register/guardian/", {"id_type": "414", "id_number": "E12345678", "birth_date": "2099-01-01"})
+    assert not re.search(r"<details[^>]*open", r.content.decode())
 
 
 # --- VOL-2: the plaintext scan for every document type -----------------------------------------------
