@@ -5,6 +5,10 @@ scope tests compare. Regions come from the shipped dataset (``regions.services.r
 restricted to 广东省), so tests use real codes and names.
 """
 
+import atexit
+import shutil
+import tempfile
+
 import pytest
 from django.conf import settings
 
@@ -19,6 +23,12 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Background tasks run at once in the test process (django-tasks' immediate backend), and
+    # uploaded import files wait in a throw-away directory, not under var/.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    private = tempfile.mkdtemp(prefix="zhiyuan-test-private-")
+    atexit.register(shutil.rmtree, private, ignore_errors=True)
+    settings.ZHIYUAN_PRIVATE_DIR = private
 
 
 @pytest.fixture(autouse=True)

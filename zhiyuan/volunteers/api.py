@@ -6,14 +6,13 @@ from ninja import File, Form, Query, Router
 from ninja.files import UploadedFile
 
 from zhiyuan.accounts.ratelimit import rate_limit_hit
-from zhiyuan.core.api import ErrorOut, page_bounds
+from zhiyuan.core.api import ErrorOut, page_bounds, page_of
 from zhiyuan.core.audit import client_ip
 from zhiyuan.core.crypto import mask_mobile
 from zhiyuan.core.errors import DomainError, PermissionDenied
 from zhiyuan.volunteers import availability, code_tables, imports, minors
 from zhiyuan.volunteers import selectors_manage as sm
 from zhiyuan.volunteers import services as svc
-from zhiyuan.volunteers.forms_manage import MAX_UPLOAD_BYTES
 from zhiyuan.volunteers.models import ProfileCorrectionRequest, Volunteer
 from zhiyuan.volunteers.permissions import is_volunteer_manager
 from zhiyuan.volunteers.schemas import (
@@ -37,8 +36,15 @@ from zhiyuan.volunteers.schemas import (
     VolunteerOut,
     WithdrawOut,
 )
-from zhiyuan.volunteers.schemas_manage import DocumentSearchIn, ImportReportOut, VolunteerFiltersIn, VolunteerPageOut
+from zhiyuan.volunteers.schemas_manage import (
+    DocumentSearchIn,
+    ImportJobOut,
+    ImportJobPageOut,
+    VolunteerFiltersIn,
+    VolunteerPageOut,
+)
 from zhiyuan.volunteers.selectors import privacy_notice_current, region_full_name, volunteer_for, volunteer_get
+from zhiyuan.volunteers.services import import_jobs
 from zhiyuan.volunteers.services.card import CARD_TOKEN_TTL
 from zhiyuan.volunteers.texts import OATH_TEXT
 
@@ -273,17 +279,105 @@ def get_volunteer_import_template(request):
     return response
 
 
-@router.post("/import", response={200: ImportReportOut, **ERRORS, 422: ErrorOut}, operation_id="import_volunteers")
-def import_volunteers(request, file: File[UploadedFile], dry_run: Form[bool] = True, valid_only: Form[bool] = False):
-    """Bulk import from the template (multipart ``file``). ``dry_run`` (default true) checks
-    without saving; otherwise all rows are imported in one transaction, or none if any row has
-    an error — unless ``valid_only`` asks to import the rows that pass. Returns the per-row
-    report (Excel row number, field, Chinese message). Audited."""
-    if file.size > MAX_UPLOAD_BYTES:
-        raise DomainError("invalid", _("文件不能超过10MB。"), fields={"file": [_("文件不能超过10MB。")]})
-    parsed = imports.import_parse(file)
-    report = imports.import_volunteers(actor=request.user, parsed=parsed, request=request, dry_run=dry_run, valid_only=valid_only)
-    return report.as_dict()
+def _job_summary(job) -> dict:
+    from django.urls import reverse
+
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "status_label": str(job.get_status_display()),
+        "mode": job.mode,
+        "mode_label": str(job.get_mode_display()),
+        "dry_run": job.dry_run,
+        "phase": job.phase,
+        "progress": job.progress,
+        "rows": job.rows_total,
+        "rows_done": job.rows_done,
+        "valid_rows": job.rows_valid,
+        "invalid_rows": job.rows_invalid,
+        "created": job.rows_created,
+        "errors_count": job.errors_count,
+        "ok": job.ok,
+        "finished": job.finished,
+        "file_name": job.file_name,
+        "file_size": job.file_size,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "url": reverse("volunteers:volunteers_manage:import_job", args=[job.pk]),
+        "report_url": reverse("api:get_import_job_report", args=[job.pk]),
+    }
+
+
+def _job_out(job, *, errors_page: int = 1, errors_page_size: int = 100, repeated: bool = False) -> dict:
+    start, end = page_bounds(errors_page, errors_page_size)
+    errors = [
+        {"row": e.row, "field": e.field, "field_label": e.field_label, "message": e.message}
+        for e in job.errors.only("row", "field", "message")[start:end]
+    ]
+    return {
+        **_job_summary(job),
+        "file_errors": list(job.file_errors),
+        "message": job.message,
+        "errors": errors,
+        "errors_page": errors_page,
+        "errors_page_size": errors_page_size,
+        "preview": job.preview,
+        "repeated": repeated,
+    }
+
+
+IMPORT_RESPONSES = {200: ImportJobOut, 202: ImportJobOut, **ERRORS, 422: ErrorOut}
+
+
+@router.post("/import", response=IMPORT_RESPONSES, operation_id="import_volunteers")
+def import_volunteers(
+    request,
+    file: File[UploadedFile],
+    dry_run: Form[bool] = True,
+    valid_only: Form[bool] = False,
+    client_id: Form[str] = "",
+):
+    """Bulk import from the template (multipart ``file``, .xlsx). ``dry_run`` (default true)
+    checks without saving; otherwise all rows are imported, or none if any row has an error —
+    unless ``valid_only`` asks to import the rows that pass. The upload becomes an import job:
+    files of up to ``ZHIYUAN_IMPORT_INLINE_ROWS`` rows are processed at once and answered
+    **200** with the finished job and its report (row, field, Chinese message); larger files
+    answer **202** with the queued job — follow ``GET /volunteers/import/jobs/{id}``. A repeat
+    (same ``client_id``, or without one the same file and mode shortly after) returns the first
+    job (``repeated``). Unreadable files, missing columns, too many rows or a file over the size
+    limit are refused at once (400, field ``file``). Audited."""
+    if not is_volunteer_manager(request.user):
+        raise PermissionDenied(_("只有区域管理员或平台管理员可以批量导入志愿者。"))
+    mode = imports.mode_of(dry_run=dry_run, valid_only=valid_only)
+    job, created = import_jobs.import_job_submit(actor=request.user, upload=file, mode=mode, client_id=client_id, request=request)
+    return (200 if job.finished else 202), _job_out(job, repeated=not created)
+
+
+@router.get("/import/jobs", response={200: ImportJobPageOut, **ERRORS, 422: ErrorOut}, operation_id="list_import_jobs")
+def list_import_jobs(request, page: int = 1, page_size: int = 20):
+    """My import jobs, newest first (counts and progress, no report rows)."""
+    if not is_volunteer_manager(request.user):
+        raise PermissionDenied(_("只有区域管理员或平台管理员可以批量导入志愿者。"))
+    return page_of(import_jobs.import_job_list(actor=request.user), page=page, page_size=page_size, item=_job_summary)
+
+
+@router.get("/import/jobs/{job_id}", response={200: ImportJobOut, **ERRORS, 422: ErrorOut}, operation_id="get_import_job")
+def get_import_job(request, job_id: int, errors_page: int = 1, errors_page_size: int = 100):
+    """An import job: status, progress and, when finished, its report (one page of the row
+    errors). Only its uploader and platform admins see it; anyone else gets 404."""
+    job = import_jobs.import_job_get(actor=request.user, job_id=job_id)
+    return _job_out(job, errors_page=errors_page, errors_page_size=errors_page_size)
+
+
+@router.get("/import/jobs/{job_id}/report", response={200: dict, **ERRORS}, operation_id="get_import_job_report")
+def get_import_job_report(request, job_id: int):
+    """The job's report as .xlsx: row, field, message, and a summary sheet."""
+    job = import_jobs.import_job_get(actor=request.user, job_id=job_id)
+    response = HttpResponse(import_jobs.import_job_report_xlsx(job=job), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="volunteer-import-{job.pk}-report.xlsx"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/{volunteer_id}", response={200: VolunteerOut, **ERRORS}, operation_id="get_volunteer")

@@ -29,11 +29,13 @@ class VolunteersConfig(AppConfig):
         from zhiyuan.core.nav import NavItem, register_nav
         from zhiyuan.core.sealed import register_sealed_column
         from zhiyuan.volunteers.documents import ID_PURPOSE
+        from zhiyuan.volunteers.services.import_jobs import FILE_PURPOSE
         from zhiyuan.volunteers.services.profile import CORRECTION_PURPOSE
 
         register_role_provider(volunteer_role_provider)
         register_sealed_column("volunteers.Volunteer", "id_number_sealed", purpose=ID_PURPOSE)
         register_sealed_column("volunteers.ProfileCorrectionRequest", "requested_sealed", purpose=CORRECTION_PURPOSE)
+        register_sealed_column("volunteers.ImportJob", "file_key_sealed", purpose=FILE_PURPOSE)
         volunteer = frozenset({Role.VOLUNTEER})
         register_nav(
             NavItem("volunteers.register", _("注册志愿者"), "volunteers:register", order=10, audience="anonymous")

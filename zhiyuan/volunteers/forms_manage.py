@@ -22,7 +22,6 @@ SORT_CHOICES = [
     ("age", _("年龄（小→大）")),
     ("-age", _("年龄（大→小）")),
 ]
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 
 def _all(label, choices):
@@ -104,11 +103,15 @@ class StatusChangeForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Excel 文件（.xlsx）"))
     valid_only = forms.BooleanField(label=_("只导入校验通过的行（默认：有任何错误则整批不导入）"), required=False)
+    # A fresh id per rendered form: submitting the same form twice gives the same job (rule 5).
+    client_id = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
 
     def clean_file(self):
+        from zhiyuan.volunteers.services.import_jobs import max_upload_bytes, upload_too_large_message
+
         f = self.cleaned_data["file"]
-        if f.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("文件不能超过10MB。"))
+        if f.size > max_upload_bytes():
+            raise forms.ValidationError(upload_too_large_message())
         if not f.name.lower().endswith(".xlsx"):
             raise forms.ValidationError(_("请上传 .xlsx 格式的Excel文件（可先下载导入模板）。"))
         return f

@@ -1,33 +1,55 @@
 """Bulk import of volunteers from an Excel template (SPEC VOL-10).
 
 Flow: download the template (``import_template_xlsx``) → fill one person per row → upload →
-``import_parse`` reads the sheet (header names, not positions, pick the columns) →
-``import_volunteers`` validates every row with the registration rules
+the sheet is read as a stream (openpyxl read-only; header names, not positions, pick the
+columns) → every row is validated with the registration rules
 (``services.volunteer_register_many``: document checksum and birth date, region, scope, guardian
 for minors, duplicates against the database through the blind index) plus duplicates inside the
-file, and reports per row (Excel row number, field, Chinese message).
+file → a report per row (Excel row number, field, Chinese message).
+
+Uploads run as import jobs (``services/import_jobs.py``: stored encrypted, processed by the
+background worker, progress and report on the job); this module is the engine they call,
+``import_rows``, and ``import_parse`` / ``import_volunteers`` for a file held in memory.
 
 Decisions:
 
-* **Dry run first.** ``dry_run=True`` runs the real registration inside a transaction that is
-  rolled back, so the check is exactly what the import would do (nothing is kept, the volunteer
-  number counter included).
-* **All-or-nothing by default.** One bad row and nothing is saved; the report lists every
-  error. ``valid_only=True`` is the explicit alternative: rows without errors are imported, the
-  others reported and skipped.
-* **The uploaded file is not kept** (it holds plaintext ID numbers): to import after a dry run,
-  upload it again. Reports hold messages only, never cell values.
-* Files larger than ``volunteer_register_many``'s batch are registered in chunks inside the same
-  transaction; duplicates inside the file are found across the whole file here, with the Excel
-  row numbers of both rows.
-* Audit: ``volunteer.import`` from the service for each committed chunk, plus one
-  ``volunteer.import_file`` per upload (dry run or not, committed or refused) with the counts.
+* **Streaming, in chunks.** Rows are read and processed ``ZHIYUAN_IMPORT_CHUNK_ROWS`` (1,000) at
+  a time and each chunk's errors are handed to the caller, so memory does not grow with the
+  file. The duplicate check across the whole file keeps the first row of each document and
+  mobile in a private temporary SQLite file under keyed hashes (``_Seen``), not in memory.
+  (openpyxl keeps a workbook's shared-strings table in memory: Excel-saved files cost about
+  100 bytes per distinct text cell; files with inline strings nothing.)
+* **Check (dry run)** validates only: nothing is written, not even a volunteer number.
+* **All-or-nothing** (the default): a check pass over the whole file first; one bad row and
+  nothing is imported. Then an import pass. Files up to ``ZHIYUAN_IMPORT_ATOMIC_MAX_ROWS``
+  (5,000) are inserted in one transaction. Larger files are inserted in one transaction per
+  chunk: one transaction over 100,000 rows would hold SQLite's write lock (every other
+  writer, logins included) or PostgreSQL's volunteer-number counter for minutes, and
+  volunteers are never deleted (their consent records are evidence), so there is no undo.
+  The check pass makes a failure in the import pass a race — somebody registered one of these
+  people or mobiles in the meantime — and then the import stops: the chunks before stay
+  imported, the job says how many and which rows conflicted (``stopped``), and the rest can be
+  imported with "valid rows only" (rows already imported are reported as registered).
+* **Valid rows only**: one pass; each chunk's rows without errors are imported in the chunk's
+  transaction, the others reported and skipped.
+* **The uploaded file is kept only until its job has run** (encrypted; it holds plaintext ID
+  numbers). Reports hold messages only, never cell values.
+* Audit: ``volunteer.import`` from the service for each committed chunk; the job service adds
+  ``volunteer.import_upload`` and ``volunteer.import_file`` (``import_volunteers`` only the latter).
 """
 
 import datetime as dt
+import hashlib
 import io
+import os
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from itertools import islice
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,7 +57,7 @@ from django.utils.translation import gettext_lazy
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import DomainError, PermissionDenied
 from zhiyuan.core.models import AuditEntry
-from zhiyuan.volunteers import idcards
+from zhiyuan.volunteers import documents, idcards
 from zhiyuan.volunteers.idcards import IdType
 from zhiyuan.volunteers.models import GuardianConsent
 from zhiyuan.volunteers.permissions import is_volunteer_manager
@@ -47,9 +69,26 @@ from zhiyuan.volunteers.services.registration import (
 )
 from zhiyuan.volunteers.validation import clean_mobile
 
-MAX_ROWS = MAX_BATCH  # rows per uploaded file on the page and the API (the bench passes more)
 HEADER_ROW = 1
 SHEET_TITLE = "志愿者"
+PREVIEW_ROWS = 20
+
+DRY_RUN = "dry_run"
+ALL_OR_NOTHING = "all_or_nothing"
+VALID_ONLY = "valid_only"
+MODES = (DRY_RUN, ALL_OR_NOTHING, VALID_ONLY)
+CHECKING = "checking"
+IMPORTING = "importing"
+
+
+def max_rows() -> int:
+    """Data rows per uploaded file (``ZHIYUAN_IMPORT_MAX_ROWS``)."""
+    return settings.ZHIYUAN_IMPORT_MAX_ROWS
+
+
+def mode_of(*, dry_run: bool, valid_only: bool) -> str:
+    return DRY_RUN if dry_run else VALID_ONLY if valid_only else ALL_OR_NOTHING
+
 
 # (key, header in the template, required)
 COLUMNS = [
@@ -78,6 +117,10 @@ FIELD_LABELS = {
 GENDER_WORDS = {"男": "1", "女": "2", "未说明": "9", "未知": "0"}
 
 
+def field_label(key: str) -> str:
+    return str(FIELD_LABELS.get(key, key))
+
+
 @dataclass
 class ImportRow:
     row: int  # Excel row number
@@ -99,7 +142,7 @@ class RowError:
 
     @property
     def field_label(self) -> str:
-        return str(FIELD_LABELS.get(self.field, self.field))
+        return field_label(self.field)
 
     def as_dict(self) -> dict:
         return {"row": self.row, "field": self.field, "field_label": self.field_label, "message": self.message}
@@ -111,18 +154,20 @@ class ImportReport:
     valid_only: bool
     rows: int = 0
     valid_rows: int = 0
+    invalid_rows: int = 0  # rows with at least one error
     created: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # empty when the caller keeps them itself
     file_errors: list[str] = field(default_factory=list)
     preview: list[dict] = field(default_factory=list)  # masked, first rows that pass
+    stopped: str = ""  # why a large all-or-nothing import stopped after committing some chunks
 
     @property
-    def invalid_rows(self) -> int:
-        return len({e.row for e in self.errors})
+    def mode(self) -> str:
+        return mode_of(dry_run=self.dry_run, valid_only=self.valid_only)
 
     @property
     def ok(self) -> bool:
-        return not self.file_errors and not self.errors
+        return not self.file_errors and not self.invalid_rows and not self.stopped
 
     @property
     def committed(self) -> bool:
@@ -141,6 +186,14 @@ class ImportReport:
             "errors": [e.as_dict() for e in self.errors],
             "preview": self.preview,
         }
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be imported (not a workbook, columns missing, too many rows)."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = str(message)
 
 
 # --- template ------------------------------------------------------------------------------------
@@ -192,7 +245,7 @@ def import_template_xlsx() -> bytes:
         dv = DataValidation(type="list", formula1=f"'{lists.title}'!${letter}$2:${letter}${len(values) + 1}", allow_blank=True)
         dv.error = _("请从下拉列表中选择。")
         ws.add_data_validation(dv)
-        dv.add(f"{letters[key]}2:{letters[key]}{MAX_ROWS + 1}")
+        dv.add(f"{letters[key]}2:{letters[key]}{max_rows() + 1}")
     for key in ("id_number", "region_code", "mobile", "guardian_mobile", "birth_date"):
         for r in range(2, 202):
             ws[f"{letters[key]}{r}"].number_format = "@"  # text: 18-digit numbers must not become floats
@@ -205,7 +258,7 @@ def import_template_xlsx() -> bytes:
         _("性别、出生日期：证件号码含有时自动识别，可不填；护照等证件须填写。出生日期格式 YYYY-MM-DD。"),
         _("居住地区划代码：12位统计用区划代码，至少到街道/乡镇；有社区/村数据时须到社区/村。只能导入本人管辖区域内的居民。"),
         _("未满18周岁的须填写监护人姓名、关系和手机号（监护人已线下签署同意书）。"),
-        _("导入即表示本人已线下签署个人信息处理同意书和志愿者誓词。每个文件最多%(n)s行。") % {"n": MAX_ROWS},
+        _("导入即表示本人已线下签署个人信息处理同意书和志愿者誓词。每个文件最多%(n)s行。") % {"n": max_rows()},
     ):
         notes.append([line])
     notes.column_dimensions["A"].width = 120
@@ -265,47 +318,126 @@ def _row_data(values: dict) -> tuple[dict, dict]:
     return data, errors
 
 
-def import_parse(fileobj, *, max_rows: int = MAX_ROWS) -> ParsedFile:
-    """Read the first sheet of an .xlsx file. Columns are found by their header text (order
-    free); empty rows are skipped; a file that is not a workbook, lacks a required column or
-    has too many rows gives ``file_errors`` and no rows."""
-    from openpyxl import load_workbook
+# --- reading -------------------------------------------------------------------------------------
 
-    try:
-        wb = load_workbook(fileobj, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for a damaged or foreign file
-        return ParsedFile([], [_("无法读取该文件，请使用导入模板（.xlsx）。")])
-    try:
-        ws = wb[SHEET_TITLE] if SHEET_TITLE in wb.sheetnames else wb.worksheets[0]
-        it = ws.iter_rows(values_only=True)
-        header = next(it, None)
-        if header is None:
-            return ParsedFile([], [_("文件是空的。")])
-        positions = {}
-        for i, text in enumerate(header):
-            key = _header_key(text)
-            if key and key not in positions:
-                positions[key] = i
-        missing = [str(h) for k, h, req in COLUMNS if req and k not in positions]
-        if missing:
-            return ParsedFile([], [_("缺少必填列：%(cols)s。请使用导入模板，不要修改表头。") % {"cols": _("、").join(missing)}])
-        rows: list[ImportRow] = []
-        for n, cells in enumerate(it, start=HEADER_ROW + 1):
-            if cells is None or all(c is None or str(c).strip() == "" for c in cells):
+
+def _unreadable() -> FileRefused:
+    return FileRefused(_("无法读取该文件，请使用导入模板（.xlsx）。"))
+
+
+def _too_many(n: int) -> FileRefused:
+    return FileRefused(_("每个文件最多%(n)s行，请拆分后分批导入。") % {"n": n})
+
+
+_ROW_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?row>")
+_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:v|is)[\s>/]")
+
+
+class Sheet:
+    """The volunteers sheet of an .xlsx file, open for streaming (openpyxl read-only mode): the
+    header is checked on opening (``FileRefused``), ``rows()`` yields the data rows. Use as a
+    context manager, or ``close()``."""
+
+    def __init__(self, fileobj):
+        from openpyxl import load_workbook
+
+        try:
+            self._wb = load_workbook(fileobj, read_only=True, data_only=True)
+        except Exception:  # openpyxl raises many types for a damaged or foreign file
+            raise _unreadable() from None
+        try:
+            self._ws = self._wb[SHEET_TITLE] if SHEET_TITLE in self._wb.sheetnames else self._wb.worksheets[0]
+            self._cells = self._ws.iter_rows(values_only=True)
+            header = next(self._cells, None)
+            if header is None:
+                raise FileRefused(_("文件是空的。"))
+            self.positions: dict[str, int] = {}
+            for i, text in enumerate(header):
+                key = _header_key(text)
+                if key and key not in self.positions:
+                    self.positions[key] = i
+            missing = [str(h) for k, h, req in COLUMNS if req and k not in self.positions]
+            if missing:
+                raise FileRefused(_("缺少必填列：%(cols)s。请使用导入模板，不要修改表头。") % {"cols": _("、").join(missing)})
+        except FileRefused:
+            self.close()
+            raise
+        except Exception:
+            self.close()
+            raise _unreadable() from None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
+        self._wb.close()
+
+    def rows(self, *, limit: int | None = None) -> Iterator[ImportRow]:
+        """The data rows in order, empty rows skipped; ``FileRefused`` past ``limit`` rows or
+        when the file turns out damaged halfway."""
+        limit = max_rows() if limit is None else limit
+        seen = 0
+        n = HEADER_ROW
+        while True:
+            try:
+                cells = next(self._cells, None)
+            except Exception:
+                raise _unreadable() from None
+            if cells is None:
+                return
+            n += 1
+            if all(c is None or str(c).strip() == "" for c in cells):
                 continue
-            if len(rows) >= max_rows:
-                return ParsedFile([], [_("每个文件最多%(n)s行，请拆分后分批导入。") % {"n": max_rows}])
-            values = {k: (cells[i] if i < len(cells) else None) for k, i in positions.items()}
+            seen += 1
+            if seen > limit:
+                raise _too_many(limit)
+            values = {k: (cells[i] if i < len(cells) else None) for k, i in self.positions.items()}
             data, errors = _row_data(values)
-            rows.append(ImportRow(n, data, errors))
-        if not rows:
-            return ParsedFile([], [_("文件中没有数据行。")])
-        return ParsedFile(rows)
-    finally:
-        wb.close()
+            yield ImportRow(n, data, errors)
+
+    def rows_upper_bound(self) -> int | None:
+        """Data rows at most, from a fast scan of the sheet's XML (rows holding any value, less
+        the header) — for the progress bar and the size limit before the slow parse. Never
+        fewer than ``rows()`` yields; None when the sheet cannot be scanned."""
+        try:
+            src = self._wb._archive.open(self._ws._worksheet_path)  # openpyxl 3.1 read-only internals
+        except Exception:
+            return None
+        count, tail = 0, b""
+        with src:
+            while True:
+                block = src.read(1 << 20)
+                if not block:
+                    break
+                parts = _ROW_END.split(tail + block)
+                tail = parts.pop()
+                count += sum(1 for p in parts if _VALUE.search(p))
+        return max(count - 1, 0) if count else None
 
 
-# --- validation and import ------------------------------------------------------------------------
+@contextmanager
+def sheet_rows(fileobj, *, limit: int | None = None):
+    """``with sheet_rows(f) as rows:`` — the data rows of an .xlsx file, streamed."""
+    with Sheet(fileobj) as sheet:
+        yield sheet.rows(limit=limit)
+
+
+def import_parse(fileobj, *, max_rows: int | None = None) -> ParsedFile:
+    """Read the whole sheet into memory (small files; jobs stream with ``sheet_rows``).
+    Columns are found by their header text (order free); empty rows are skipped; a file that
+    is not a workbook, lacks a required column or has too many rows gives ``file_errors`` and
+    no rows."""
+    try:
+        with sheet_rows(fileobj, limit=max_rows) as rows:
+            parsed = ParsedFile(list(rows))
+    except FileRefused as exc:
+        return ParsedFile([], [exc.message])
+    if not parsed.rows:
+        return ParsedFile([], [_("文件中没有数据行。")])
+    return parsed
 
 
 def _document_key(id_type: str, number: str) -> tuple | None:
@@ -317,28 +449,6 @@ def _document_key(id_type: str, number: str) -> tuple | None:
     if id_type == IdType.RESIDENT_ID and len(n) == 15 and n.isdigit():
         n = idcards.upgrade_15(n)
     return (id_type, n)
-
-
-def _file_duplicates(rows: list[ImportRow]) -> dict[int, dict[str, str]]:
-    """Later rows repeating an earlier row's document or mobile: {row: {field: message}}. Keys
-    are the normalized values in memory only."""
-    first_doc: dict[tuple, int] = {}
-    first_mob: dict[str, int] = {}
-    flags: dict[int, dict[str, str]] = {}
-    for r in rows:
-        key = _document_key(r.data["id_type"], r.data["id_number"]) if "id_number" not in r.cell_errors else None
-        if key is not None:
-            if key in first_doc:
-                flags.setdefault(r.row, {})["id_number"] = _("与第%(n)s行的证件号码重复。") % {"n": first_doc[key]}
-            else:
-                first_doc[key] = r.row
-        mobile, err = clean_mobile(r.data["mobile"])
-        if mobile and not err:
-            if mobile in first_mob:
-                flags.setdefault(r.row, {})["mobile"] = _("与第%(n)s行的手机号码重复。") % {"n": first_mob[mobile]}
-            else:
-                first_mob[mobile] = r.row
-    return flags
 
 
 # The service's own duplicate messages, which the file-wide check above replaces (it names Excel
@@ -361,97 +471,297 @@ def _is_service_duplicate(field_name: str, message: str) -> bool:
     return False
 
 
-class _Rollback(Exception):
+# --- duplicates inside the file --------------------------------------------------------------------
+
+
+class _Seen:
+    """The first Excel row of every document and mobile met so far in the file.
+
+    Kept in a private temporary SQLite database (stdlib ``sqlite3`` with an empty file name: on
+    disk, deleted when closed, a 2 MB page cache), so memory stays flat however long the file.
+    Keys are 64-bit BLAKE2b digests under a random per-file key that never leaves this
+    object — nothing in the file can be brute-forced back to a number."""
+
+    def __init__(self):
+        self._key = os.urandom(16)
+        self._db = sqlite3.connect("")
+        self._db.execute("CREATE TABLE seen (k INTEGER PRIMARY KEY, row INTEGER NOT NULL)")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _digest(self, kind: str, value: str) -> int:
+        raw = hashlib.blake2b(f"{kind}\x00{value}".encode(), key=self._key, digest_size=8).digest()
+        return int.from_bytes(raw, "big", signed=True)
+
+    def _first_rows(self, keys: list[int]) -> dict[int, int]:
+        found: dict[int, int] = {}
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            marks = ",".join("?" * len(part))
+            found.update(self._db.execute(f"SELECT k, row FROM seen WHERE k IN ({marks})", part).fetchall())  # noqa: S608
+        return found
+
+    def flags(self, rows: list[ImportRow]) -> dict[int, dict[str, str]]:
+        """Rows of ``rows`` repeating an earlier row's document or mobile (this chunk or an
+        earlier one): {row: {field: message}}; remembers the rest."""
+        keyed: list[tuple[int, str, int]] = []
+        for r in rows:
+            doc = _document_key(r.data["id_type"], r.data["id_number"]) if "id_number" not in r.cell_errors else None
+            if doc is not None:
+                keyed.append((r.row, "id_number", self._digest("doc", "\x00".join(doc))))
+            mobile, err = clean_mobile(r.data["mobile"])
+            if mobile and not err:
+                keyed.append((r.row, "mobile", self._digest("mobile", mobile)))
+        first = self._first_rows([k for _r, _f, k in keyed])
+        new: dict[int, int] = {}
+        flags: dict[int, dict[str, str]] = {}
+        messages = {"id_number": _("与第%(n)s行的证件号码重复。"), "mobile": _("与第%(n)s行的手机号码重复。")}
+        for row, name, k in keyed:
+            earlier = first.get(k) or new.get(k)
+            if earlier is not None:
+                flags.setdefault(row, {})[name] = messages[name] % {"n": earlier}
+            else:
+                new[k] = row
+        self._db.executemany("INSERT INTO seen (k, row) VALUES (?, ?)", new.items())
+        return flags
+
+
+# --- validation and import ------------------------------------------------------------------------
+
+
+class _Stop(Exception):
+    """An import pass met errors after the check pass had found none (a race)."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__("import stopped")
+        self.errors = errors
+
+
+class _Retry(Exception):
     pass
 
 
-def _register(actor, rows: list[ImportRow], request, flags) -> tuple[list[RowError], list]:
-    """Register ``rows`` in chunks (caller's transaction); the merged errors and the new
-    volunteers of the rows without errors."""
+def _chunks(rows: Iterable[ImportRow], size: int) -> Iterator[list[ImportRow]]:
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _merge(chunk: list[ImportRow], results, flags) -> tuple[list[RowError], list]:
+    """The service's results for ``chunk`` merged with the file's own findings: the errors, and
+    the (row, result) pairs of the rows without any."""
     errors: list[RowError] = []
-    created = []
-    for start in range(0, len(rows), MAX_BATCH):
-        chunk = rows[start : start + MAX_BATCH]
-        results = volunteer_register_many(actor=actor, rows=[r.data for r in chunk], request=request)
-        for r, res in zip(chunk, results, strict=True):
-            merged = {k: list(v) for k, v in res.errors.items()}
-            # Our own duplicate check sees the whole file and names Excel rows: it replaces the
-            # service's batch/database duplicate message for the repeated field.
-            for f, msg in flags.get(r.row, {}).items():
-                merged[f] = [m for m in merged.get(f, []) if not _is_service_duplicate(f, m)] + [msg]
-            for f, msgs in r.cell_errors.items():
-                merged[f] = list(msgs)
-            for f, msgs in merged.items():
-                errors.extend(RowError(r.row, f, str(m)) for m in msgs)
-            if not merged and res.volunteer is not None:
-                created.append((r, res.volunteer))
-    return errors, created
+    ok = []
+    for r, res in zip(chunk, results, strict=True):
+        merged = {k: list(v) for k, v in res.errors.items()}
+        # Our own duplicate check sees the whole file and names Excel rows: it replaces the
+        # service's batch/database duplicate message for the repeated field.
+        for f, msg in flags.get(r.row, {}).items():
+            merged[f] = [m for m in merged.get(f, []) if not _is_service_duplicate(f, m)] + [msg]
+        for f, msgs in r.cell_errors.items():
+            merged[f] = list(msgs)
+        for f, msgs in merged.items():
+            errors.extend(RowError(r.row, f, str(m)) for m in msgs)
+        if not merged:
+            ok.append((r, res))
+    return errors, ok
 
 
-def _preview(created, limit=20) -> list[dict]:
-    from zhiyuan.volunteers.selectors_manage import region_names
-
-    items = created[:limit]
-    names = region_names(v.region_code for _r, v in items)
-    return [
-        {
-            "row": r.row,
-            "name": v.name,
-            "id_type": v.id_type,
-            "id_number_masked": v.id_number_masked,
-            "gender": v.gender,
-            "birth_date": v.birth_date.isoformat() if v.birth_date else None,
-            "region_code": v.region_code,
-            "region_name": names.get(v.region_code, v.region_code),
-        }
-        for r, v in items
-    ]
+def _preview_item(row: ImportRow, cleaned: dict) -> dict:
+    birth = cleaned.get("birth_date")
+    return {
+        "row": row.row,
+        "name": cleaned["name"],
+        "id_type": cleaned["id_type"],
+        "id_number_masked": documents.document_mask(cleaned["id_type"], cleaned["id_number"]),
+        "gender": cleaned.get("gender") or "0",
+        "birth_date": birth.isoformat() if birth else None,
+        "region_code": cleaned["region_code"],
+    }
 
 
-def import_volunteers(*, actor, parsed: ParsedFile, request=None, dry_run: bool = True, valid_only: bool = False) -> ImportReport:
-    """Validate and (unless ``dry_run``) import the parsed rows; see the module docstring for
-    the all-or-nothing / valid-only choice. Managers only (platform admin, region manager); every
-    row's residence must lie in the actor's region (the service refuses others per row)."""
+ProgressFn = Callable[[ImportReport, str, list[RowError]], None]
+
+
+class _Importer:
+    def __init__(self, *, actor, request, ip, report: ImportReport, progress: ProgressFn | None, keep_errors, chunk_rows):
+        self.actor, self.request, self.ip = actor, request, ip
+        self.report = report
+        self.progress = progress
+        self.keep_errors = keep_errors
+        self.chunk_rows = max(1, min(chunk_rows, MAX_BATCH))
+
+    def _register(self, chunk: list[ImportRow], *, commit: bool):
+        return volunteer_register_many(
+            actor=self.actor, rows=[r.data for r in chunk], request=self.request, ip=self.ip, commit=commit
+        )
+
+    def _done(self, phase: str, errors: list[RowError], ok=()) -> None:
+        report = self.report
+        report.invalid_rows += len({e.row for e in errors})
+        if self.keep_errors:
+            report.errors.extend(errors)
+        for r, res in ok:
+            if len(report.preview) >= PREVIEW_ROWS:
+                break
+            if res.cleaned is not None:
+                report.preview.append(_preview_item(r, res.cleaned))
+        if self.progress is not None:
+            self.progress(report, phase, errors)
+
+    def check(self, source, seen: _Seen) -> None:
+        """Validate every row, write nothing (dry run; first pass of all-or-nothing)."""
+        with source() as rows:
+            for chunk in _chunks(rows, self.chunk_rows):
+                flags = seen.flags(chunk)
+                errors, ok = _merge(chunk, self._register(chunk, commit=False), flags)
+                self.report.rows += len(chunk)
+                self.report.valid_rows += len(ok)
+                self._done(CHECKING, errors, ok)
+
+    def import_all(self, source) -> None:
+        """Second pass of all-or-nothing, after a check pass without errors."""
+        report = self.report
+        whole = report.rows <= settings.ZHIYUAN_IMPORT_ATOMIC_MAX_ROWS
+        try:
+            with transaction.atomic() if whole else nullcontext():
+                with source() as rows:
+                    for chunk in _chunks(rows, self.chunk_rows):
+                        try:
+                            with transaction.atomic():
+                                errors, ok = _merge(chunk, self._register(chunk, commit=True), {})
+                                if errors:
+                                    raise _Stop(errors)
+                        except DomainError as exc:  # a concurrent registration took a number or mobile
+                            raise _Stop([RowError(chunk[0].row, "__all__", str(exc.message))]) from None
+                        report.created += len(ok)
+                        self._done(IMPORTING, [])
+        except _Stop as stop:
+            if whole:
+                report.created = 0
+            else:
+                report.stopped = _(
+                    "导入中途停止：已导入 %(n)s 人，其余未导入。可改用「只导入校验通过的行」重新上传该文件，导入其余的行。"
+                ) % {"n": report.created}
+            self._done(IMPORTING, stop.errors)
+
+    def import_valid(self, source, seen: _Seen) -> None:
+        """Valid rows only: each chunk's good rows are imported in the chunk's transaction."""
+        report = self.report
+        with source() as rows:
+            for chunk in _chunks(rows, self.chunk_rows):
+                flags = seen.flags(chunk)
+                errors, ok, created = self._import_valid_chunk(chunk, flags)
+                report.rows += len(chunk)
+                report.valid_rows += len(ok)
+                report.created += created
+                self._done(IMPORTING, errors, ok)
+
+    def _import_valid_chunk(self, chunk, flags, *, again: bool = False):
+        try:
+            try:
+                with transaction.atomic():
+                    results = self._register(chunk, commit=True)
+                    errors, ok = _merge(chunk, results, flags)
+                    if sum(res.volunteer is not None for res in results) != len(ok):
+                        raise _Retry  # the service imported a row the file check refused: redo without it
+                    return errors, ok, len(ok)
+            except _Retry:
+                pass
+            good = [r for r, _res in ok]
+            with transaction.atomic():
+                errors2, ok2 = _merge(good, self._register(good, commit=True), {}) if good else ([], [])
+            return errors + errors2, ok2, len(ok2)
+        except DomainError as exc:  # a concurrent registration took a number or mobile: once more
+            if not again:
+                return self._import_valid_chunk(chunk, flags, again=True)
+            return [RowError(r.row, "__all__", str(exc.message)) for r in chunk], [], 0
+
+
+def import_rows(
+    *,
+    actor,
+    source: Callable,
+    mode: str,
+    request=None,
+    ip: str | None = None,
+    progress: ProgressFn | None = None,
+    keep_errors: bool = True,
+    chunk_rows: int | None = None,
+) -> ImportReport:
+    """Check or import the rows of ``source`` (a callable returning a context manager over the
+    ``ImportRow``s — called once per pass, e.g. ``lambda: sheet_rows(f)``) in ``mode``
+    (``DRY_RUN``, ``ALL_OR_NOTHING``, ``VALID_ONLY``; see the module docstring). ``progress``
+    is called after every chunk with the running report, the phase and that chunk's errors;
+    with ``keep_errors=False`` the report does not collect them itself.
+
+    Managers only (platform admin, region manager); every row's residence must lie in the
+    actor's region (the service refuses others per row). A ``FileRefused`` from the source
+    (damaged halfway, too many rows) ends in ``report.file_errors``."""
     if not is_volunteer_manager(actor):
         raise PermissionDenied(_("只有区域管理员或平台管理员可以批量导入志愿者。"))
-    report = ImportReport(dry_run=dry_run, valid_only=valid_only, rows=len(parsed.rows), file_errors=list(parsed.file_errors))
-    if parsed.file_errors:
-        _audit(actor, request, report)
-        return report
-    flags = _file_duplicates(parsed.rows)
-    rows = parsed.rows
+    if mode not in MODES:
+        raise ValueError(f"unknown import mode {mode!r}")
+    from zhiyuan.regions.selectors import address_codes_cached
+
+    report = ImportReport(dry_run=mode == DRY_RUN, valid_only=mode == VALID_ONLY)
+    run = _Importer(
+        actor=actor, request=request, ip=ip, report=report, progress=progress, keep_errors=keep_errors,
+        chunk_rows=chunk_rows or settings.ZHIYUAN_IMPORT_CHUNK_ROWS,
+    )  # fmt: skip
     try:
-        with transaction.atomic():
-            errors, created = _register(actor, rows, request, flags)
-            report.errors = errors
-            report.valid_rows = len(created)
-            report.preview = _preview(created)
-            if dry_run or errors:
-                raise _Rollback
-            report.created = len(created)
-    except _Rollback:
-        pass
-    except DomainError as exc:  # a concurrent registration took a number or mobile meanwhile
-        report.file_errors.append(str(exc.message))
-    if not dry_run and valid_only and report.errors and report.valid_rows:
-        # Second pass with the rows that passed; nothing else changed them meanwhile, so this
-        # normally creates exactly ``valid_rows``.
-        bad = {e.row for e in report.errors}
-        good = [r for r in rows if r.row not in bad]
-        try:
-            with transaction.atomic():
-                errors2, created2 = _register(actor, good, request, {})
-                if errors2:
-                    report.errors.extend(errors2)
-                    raise _Rollback
-                report.created = len(created2)
-        except _Rollback:
-            pass
-        except DomainError as exc:
-            report.file_errors.append(str(exc.message))
-    report.errors.sort(key=lambda e: e.row)
+        with _Seen() as seen, address_codes_cached():
+            if mode == VALID_ONLY:
+                run.import_valid(source, seen)
+            else:
+                run.check(source, seen)
+        if mode == ALL_OR_NOTHING and report.rows and not report.invalid_rows:
+            with address_codes_cached():
+                run.import_all(source)
+    except FileRefused as exc:
+        report.file_errors.append(exc.message)
+    if not report.rows and not report.file_errors:
+        report.file_errors.append(_("文件中没有数据行。"))
+    if keep_errors:
+        report.errors.sort(key=lambda e: e.row)
+    return report
+
+
+def import_volunteers(
+    *, actor, parsed: ParsedFile, request=None, dry_run: bool = True, valid_only: bool = False, chunk_rows: int | None = None
+) -> ImportReport:
+    """Check or import a file already read into memory (``import_parse``), with the same engine
+    as the import jobs; audited as ``volunteer.import_file``."""
+    if not is_volunteer_manager(actor):
+        raise PermissionDenied(_("只有区域管理员或平台管理员可以批量导入志愿者。"))
+    mode = mode_of(dry_run=dry_run, valid_only=valid_only)
+    if parsed.file_errors:
+        report = ImportReport(dry_run=dry_run, valid_only=valid_only, file_errors=list(parsed.file_errors))
+    else:
+        report = import_rows(
+            actor=actor, source=lambda: nullcontext(parsed.rows), mode=mode, request=request, chunk_rows=chunk_rows
+        )
     _audit(actor, request, report)
     return report
+
+
+def import_audit_detail(report: ImportReport) -> dict:
+    return {
+        "dry_run": report.dry_run,
+        "mode": report.mode,
+        "rows": report.rows,
+        "valid_rows": report.valid_rows,
+        "invalid_rows": report.invalid_rows,
+        "created": report.created,
+        "file_errors": len(report.file_errors),
+    }
 
 
 def _audit(actor, request, report: ImportReport) -> None:
@@ -461,20 +771,14 @@ def _audit(actor, request, report: ImportReport) -> None:
         object_type="volunteers.volunteer",
         request=request,
         result=AuditEntry.Result.OK if (report.committed or (report.dry_run and report.ok)) else AuditEntry.Result.FAILED,
-        detail={
-            "dry_run": report.dry_run,
-            "mode": "valid_only" if report.valid_only else "all_or_nothing",
-            "rows": report.rows,
-            "valid_rows": report.valid_rows,
-            "invalid_rows": report.invalid_rows,
-            "created": report.created,
-            "file_errors": len(report.file_errors),
-        },
+        detail=import_audit_detail(report),
     )
 
 
-def report_xlsx(report: dict) -> bytes:
-    """The validation report (``ImportReport.as_dict()``) as a workbook: row, field, message."""
+def report_xlsx(*, errors: Iterable, file_errors: Iterable[str] = (), summary: dict | None = None) -> bytes:
+    """The report as a workbook: row, field, message (``errors``: ``RowError``s, dicts with
+    those keys, or anything with ``row``/``field``/``message`` attributes — streamed, so a
+    report of 10⁵ rows costs no more memory than one), plus a summary sheet."""
     from openpyxl import Workbook
 
     from zhiyuan.volunteers.services.export import excel_safe
@@ -482,14 +786,18 @@ def report_xlsx(report: dict) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("校验报告"))
     ws.append([_("行号"), _("字段"), _("问题")])
-    for msg in report.get("file_errors", []):
-        ws.append(["", str(FIELD_LABELS["file"]), excel_safe(msg)])
-    for e in report.get("errors", []):
-        ws.append([e["row"], excel_safe(e["field_label"]), excel_safe(e["message"])])
-    summary = wb.create_sheet(_("汇总"))
+    for msg in file_errors:
+        ws.append(["", field_label("file"), excel_safe(str(msg))])
+    for e in errors:
+        if isinstance(e, dict):
+            row, key, message = e["row"], e["field"], e["message"]
+        else:
+            row, key, message = e.row, e.field, e.message
+        ws.append([row, excel_safe(field_label(key)), excel_safe(str(message))])
+    sheet = wb.create_sheet(_("汇总"))
     labels = ((_("数据行"), "rows"), (_("校验通过"), "valid_rows"), (_("有错误的行"), "invalid_rows"), (_("已导入"), "created"))
     for label, key in labels:
-        summary.append([label, report.get(key, 0)])
+        sheet.append([label, (summary or {}).get(key, 0)])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -264,3 +264,128 @@ class ProfileCorrectionRequest(models.Model):
                 fields=["volunteer", "field"], condition=Q(status="pending"), name="correction_one_pending_per_field"
             )
         ]
+
+
+class ImportJobQuerySet(models.QuerySet):
+    def visible_to(self, actor):
+        """An import job is its uploader's business: the uploader sees their own jobs, a
+        platform admin every job; nobody else (not even a manager of the same region)."""
+        from zhiyuan.accounts.scopes import actor_is_platform_admin
+
+        if actor is None or not getattr(actor, "is_authenticated", False):
+            return self.none()
+        if actor_is_platform_admin(actor):
+            return self.all()
+        return self.filter(created_by=actor)
+
+
+class ImportJob(models.Model):
+    """VOL-10: one uploaded import file and its processing (services/import_jobs.py).
+
+    The file waits encrypted under ``ZHIYUAN_PRIVATE_DIR`` (``file_ref``; its key sealed in
+    ``file_key_sealed``) and is deleted when the job finishes. The report keeps messages only:
+    counts here, one ``ImportJobError`` per problem, masked preview rows for a check."""
+
+    class Mode(models.TextChoices):
+        DRY_RUN = "dry_run", _("检查（不导入）")
+        ALL_OR_NOTHING = "all_or_nothing", _("整批导入（有错误则全部不导入）")
+        VALID_ONLY = "valid_only", _("只导入校验通过的行")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("处理中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    class Phase(models.TextChoices):
+        CHECKING = "checking", _("校验")
+        IMPORTING = "importing", _("导入")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    scope = models.CharField(_("导入范围"), max_length=200, blank=True)  # "*" platform, else region prefixes
+    token_prefix = models.CharField(max_length=12, blank=True)  # an API token's region narrowing, kept for the worker
+    mode = models.CharField(_("方式"), max_length=16, choices=Mode.choices)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    phase = models.CharField(_("阶段"), max_length=10, choices=Phase.choices, default=Phase.CHECKING)
+    client_id = models.CharField(max_length=64, blank=True)  # ARCHITECTURE rule 5: a repeated submit
+    file_name = models.CharField(_("文件名"), max_length=200)
+    file_size = models.PositiveBigIntegerField(_("文件大小"), default=0)
+    file_sha256 = models.CharField(max_length=64)
+    file_ref = models.CharField(max_length=100, blank=True)  # name under ZHIYUAN_PRIVATE_DIR/imports; "" once deleted
+    file_key_sealed = models.TextField(blank=True)
+    rows_total = models.PositiveIntegerField(_("数据行"), default=0)  # an upper bound until the check pass ends
+    rows_done = models.PositiveIntegerField(default=0)  # rows checked (the first pass)
+    rows_valid = models.PositiveIntegerField(default=0)
+    rows_invalid = models.PositiveIntegerField(default=0)
+    rows_created = models.PositiveIntegerField(_("已导入"), default=0)
+    errors_count = models.PositiveIntegerField(default=0)
+    file_errors = models.JSONField(default=list, blank=True)
+    preview = models.JSONField(default=list, blank=True)  # masked, first valid rows
+    message = models.CharField(max_length=300, blank=True)  # why a job failed or stopped
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)  # progress heartbeat
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("导入任务")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["created_by", "-created_at"], name="importjob_by_user"),
+            models.Index(fields=["status", "updated_at"], name="importjob_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "client_id"], condition=~Q(client_id=""), name="importjob_one_per_client_id"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.pk} {self.file_name}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def dry_run(self) -> bool:
+        return self.mode == self.Mode.DRY_RUN
+
+    @property
+    def ok(self) -> bool:
+        """Finished, and neither the file nor any row had a problem."""
+        return self.status == self.Status.DONE and not self.file_errors and not self.errors_count and not self.message
+
+    @property
+    def progress(self) -> int:
+        """0–100. All-or-nothing runs two passes (check, then import): half each."""
+        if self.finished:
+            return 100
+        total = max(self.rows_total, 1)
+        if self.mode != self.Mode.ALL_OR_NOTHING:
+            return min(99, self.rows_done * 100 // total)
+        if self.phase == self.Phase.IMPORTING:
+            return min(99, 50 + self.rows_created * 50 // total)
+        return min(49, self.rows_done * 50 // total)
+
+
+class ImportJobError(models.Model):
+    """One problem of one row (Excel row number, field key, Chinese message; never the value)."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="errors")
+    row = models.PositiveIntegerField(_("行号"))
+    field = models.CharField(_("字段"), max_length=40)
+    message = models.CharField(_("问题"), max_length=300)
+
+    class Meta:
+        ordering = ["row", "id"]
+        indexes = [models.Index(fields=["job", "row"], name="importjoberror_job_row")]
+
+    @property
+    def field_label(self) -> str:
+        from zhiyuan.volunteers.imports import field_label
+
+        return field_label(self.field)

@@ -62,14 +62,49 @@ class ImportRowErrorOut(Schema):
     message: str
 
 
-class ImportReportOut(Schema):
+class ImportJobSummaryOut(Schema):
+    """An import job (VOL-10) without its report rows."""
+
+    id: int
+    status: str  # queued, running, done, failed
+    status_label: str
+    mode: str  # dry_run, all_or_nothing, valid_only
+    mode_label: str
     dry_run: bool
-    mode: str
-    rows: int
+    phase: str  # checking, importing
+    progress: int  # 0-100
+    rows: int  # data rows (an upper bound until the check pass has read the whole file)
+    rows_done: int  # rows checked so far
     valid_rows: int
     invalid_rows: int
     created: int
-    ok: bool
+    errors_count: int
+    ok: bool  # finished without any problem
+    finished: bool
+    file_name: str
+    file_size: int
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    url: str  # the job's page
+    report_url: str  # the report as .xlsx
+
+
+class ImportJobOut(ImportJobSummaryOut):
+    """An import job with its report: file-level problems, one page of row errors
+    (``errors_page``/``errors_page_size`` of ``errors_count``), masked preview rows of a check."""
+
     file_errors: list[str]
+    message: str  # why the job failed or stopped
     errors: list[ImportRowErrorOut]
+    errors_page: int
+    errors_page_size: int
     preview: list[dict]
+    repeated: bool  # this submit repeated an earlier one and got its job back
+
+
+class ImportJobPageOut(Schema):
+    items: list[ImportJobSummaryOut]
+    count: int
+    page: int
+    page_size: int

@@ -10,7 +10,8 @@ urlpatterns = [
     path("export.xlsx", views.volunteer_manage_export, name="export"),
     path("import/", views.volunteer_import, name="import"),
     path("import/template.xlsx", views.volunteer_import_template, name="import_template"),
-    path("import/report.xlsx", views.volunteer_import_report, name="import_report"),
+    path("import/jobs/<int:job_id>/", views.volunteer_import_job, name="import_job"),
+    path("import/jobs/<int:job_id>/report.xlsx", views.volunteer_import_job_report, name="import_job_report"),
     path("<int:volunteer_id>/", views.volunteer_manage_detail, name="detail"),
     path("<int:volunteer_id>/status/", views.volunteer_manage_status, name="status"),
 ]

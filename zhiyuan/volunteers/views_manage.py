@@ -4,6 +4,9 @@ detail page with status history, audited reveal and status change; bulk import.
 
 Thin: rules live in ``selectors_manage``, ``services`` and ``imports``."""
 
+import uuid
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -14,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhiyuan.accounts.forms import apply_domain_error
@@ -34,10 +37,15 @@ from zhiyuan.volunteers.selectors_manage import (
     volunteer_list,
     volunteer_manage_get,
 )
+from zhiyuan.volunteers.services.import_jobs import (
+    import_job_get,
+    import_job_list,
+    import_job_report_xlsx,
+    import_job_submit,
+)
 from zhiyuan.volunteers.services.manage import MANAGER_TRANSITIONS, status_history
 
 GENDER_LABELS = {"1": gettext_lazy("男"), "2": gettext_lazy("女"), "9": gettext_lazy("未说明"), "0": gettext_lazy("未知")}
-REPORT_SESSION_KEY = "volunteers_import_report"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -218,48 +226,83 @@ def volunteer_import_template(request):
     return response
 
 
-@sensitive_variables("parsed")
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_http
 def volunteer_import(request):
-    """Upload → check (dry run) or import. The file is read in memory and not kept; the report
-    (messages only, no cell values) stays in the session for the .xlsx download."""
+    """Upload page with my recent import jobs. A valid upload becomes an import job
+    (``services/import_jobs.py``: small files run at once, large ones on the background worker)
+    and the browser goes on to the job's page, which follows its progress."""
     _require_import(request)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
+    form = ImportForm(request.POST or None, request.FILES or None, initial={"client_id": uuid.uuid4().hex})
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             dry_run = request.POST.get("action") != "import"
-            parsed = imports.import_parse(form.cleaned_data["file"])
-            result = imports.import_volunteers(
-                actor=request.user, parsed=parsed, request=request, dry_run=dry_run,
-                valid_only=form.cleaned_data["valid_only"],
-            )  # fmt: skip
-            report = result.as_dict()
-            request.session[REPORT_SESSION_KEY] = {k: report[k] for k in ("rows", "valid_rows", "invalid_rows", "created",
-                                                                          "file_errors", "errors")}  # fmt: skip
-            if result.committed:
-                messages.success(request, _("已导入 %(n)s 名志愿者。") % {"n": result.created})
-                status = 200
-            elif result.ok:
-                status = 200
-    return render(request, "volunteers/manage/volunteer_import.html", {"form": form, "report": report}, status=status)
+            mode = imports.mode_of(dry_run=dry_run, valid_only=form.cleaned_data["valid_only"])
+            # The form's id names this submit; with the mode, so "check" then "import" of one form are two jobs.
+            client_id = f"{form.cleaned_data['client_id']}:{mode}" if form.cleaned_data["client_id"] else ""
+            try:
+                try:
+                    job, _created = import_job_submit(
+                        actor=request.user, upload=form.cleaned_data["file"], mode=mode, client_id=client_id, request=request
+                    )
+                except DomainError as exc:
+                    if exc.code != "client_id_reused":
+                        raise
+                    # A form restored by the browser's back button, sent with another file: a new submit.
+                    job, _created = import_job_submit(actor=request.user, upload=form.cleaned_data["file"], mode=mode,
+                                                      request=request)  # fmt: skip
+            except DomainError as exc:
+                if exc.status in (403, 404):
+                    raise
+                apply_domain_error(form, exc)
+            else:
+                return redirect("volunteers:volunteers_manage:import_job", job_id=job.pk)
+    context = {
+        "form": form,
+        "jobs": import_job_list(actor=request.user)[:10],
+        "max_rows": imports.max_rows(),
+        "max_mb": settings.ZHIYUAN_IMPORT_MAX_UPLOAD_MB,
+    }
+    return render(request, "volunteers/manage/volunteer_import.html", context, status=status)
+
+
+IMPORT_ERRORS_PER_PAGE = 50
+QUEUE_WARN_SECONDS = 60
 
 
 @never_cache
 @login_required
 @require_GET
-def volunteer_import_report(request):
-    _require_import(request)
-    report = request.session.get(REPORT_SESSION_KEY)
-    if not report:
-        messages.error(request, _("没有可下载的校验报告，请先上传文件。"))
-        return redirect("volunteers:volunteers_manage:import")
-    response = HttpResponse(imports.report_xlsx(report), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="volunteer-import-report.xlsx"'
+@domain_http
+def volunteer_import_job(request, job_id: int):
+    """An import job: progress while it runs (the htmx fragment polls itself every 2 s and stops
+    when the job has finished), then the report: counts, file-level problems, the errors per row
+    (paged) and the Excel download; a check that passed shows masked preview rows."""
+    job = import_job_get(actor=request.user, job_id=job_id)
+    errors = Paginator(job.errors.only("row", "field", "message"), IMPORT_ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+    waited = (timezone.now() - job.created_at).total_seconds()
+    context = {
+        "job": job,
+        "errors": errors,
+        "queue_warning": job.status == job.Status.QUEUED and waited > QUEUE_WARN_SECONDS,
+    }
+    if request.htmx:
+        return render(request, "volunteers/manage/partials/_import_job.html", context)
+    return render(request, "volunteers/manage/import_job_detail.html", context)
+
+
+@never_cache
+@login_required
+@require_GET
+@domain_http
+def volunteer_import_job_report(request, job_id: int):
+    """The job's report as .xlsx (row, field, message; summary sheet)."""
+    job = import_job_get(actor=request.user, job_id=job_id)
+    response = HttpResponse(import_job_report_xlsx(job=job), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="volunteer-import-{job.pk}-report.xlsx"'
     response["Cache-Control"] = "no-store"
     return response

@@ -68,6 +68,8 @@ class RegistrationResult:
     row: int
     volunteer: Volunteer | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
+    # The validated values of a row without errors (plaintext document number: memory only).
+    cleaned: dict | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -449,7 +451,14 @@ def volunteer_register(*, actor, data: dict, request=None, user=None, today: dt.
 
 
 def volunteer_register_many(
-    *, actor, rows: list[dict], request=None, today: dt.date | None = None, mode: str = "import"
+    *,
+    actor,
+    rows: list[dict],
+    request=None,
+    ip: str | None = None,
+    today: dt.date | None = None,
+    mode: str = "import",
+    commit: bool = True,
 ) -> list[RegistrationResult]:
     """Bulk registration (VOL-10 imports): every row is validated with the same rules as
     :func:`volunteer_register` (plus duplicates inside the batch), then all valid rows are
@@ -460,6 +469,10 @@ def volunteer_register_many(
     the actor's region is refused (field ``region_code``). Consents are recorded with source
     ``import`` (signed on paper; the flags default to true). Rows without ``password`` get an
     unusable password. One audit entry ``volunteer.import`` records the count.
+
+    ``commit=False`` only validates (nothing is written; ``cleaned`` holds each valid row's
+    values): the check pass of an import. ``ip`` stands in for ``request`` in a background
+    task (the uploader's address, for the consents and the audit entry).
 
     Batches are limited to ``MAX_BATCH`` rows; callers split larger files."""
     if not is_volunteer_manager(actor):
@@ -472,16 +485,17 @@ def volunteer_register_many(
     for i, (cleaned, errors) in enumerate(checked, start=1):
         if not errors and not region_manageable(actor, cleaned["region_code"]):
             _add(errors, "region_code", _("该区划不在您的管辖范围内。"))
-        results.append(RegistrationResult(row=i, errors=errors))
+        results.append(RegistrationResult(row=i, errors=errors, cleaned=None if errors else cleaned))
         if not errors:
             valid.append((cleaned, results[-1]))
-    if not valid:
+    if not valid or not commit:
         return results
+    ip = ip or client_ip(request)
     try:
         with transaction.atomic():
-            created = _insert([c for c, _r in valid], actor=actor, mode=mode, ip=client_ip(request))
+            created = _insert([c for c, _r in valid], actor=actor, mode=mode, ip=ip)
             audit_record(
-                actor=actor, action="volunteer.import", object_type="volunteers.volunteer", request=request,
+                actor=actor, action="volunteer.import", object_type="volunteers.volunteer", request=request, ip=ip,
                 detail={"created": len(created), "rejected": len(rows) - len(created)},
             )  # fmt: skip
     except IntegrityError:

@@ -236,16 +236,19 @@ def test_page_check_then_import_and_download_report(client, county_manager):
     client.force_login(county_manager)
     rows = [row(name="页面甲"), row(name="页面乙", number="123")]
     r = client.post(PAGE, {"file": xlsx(rows), "action": "check"})
-    page = r.content.decode()
-    assert r.status_code == 400 and 'data-row="3"' in page and "data-import-errors" in page
+    assert r.status_code == 302 and "/import/jobs/" in r.url  # a small file: checked in the request
+    page = client.get(r.url).content.decode()
+    assert 'data-row="3"' in page and "data-import-errors" in page and 'data-status="done"' in page
     assert rows[0][2] not in page and "页面甲" in page  # the preview is masked
-    rep = client.get(PAGE + "report.xlsx")
+    rep = client.get(r.url + "report.xlsx")
     data = list(load_workbook(io.BytesIO(rep.content)).worksheets[0].iter_rows(values_only=True))
     assert data[0] == ("行号", "字段", "问题") and data[1][0] == 3 and data[1][1] == "证件号码"
     r = client.post(PAGE, {"file": xlsx(rows), "action": "import"})
-    assert r.status_code == 400 and not Volunteer.objects.exists()
+    assert "没有导入任何数据" in client.get(r.url).content.decode() and not Volunteer.objects.exists()
     r = client.post(PAGE, {"file": xlsx(rows[:1]), "action": "import"})
-    assert r.status_code == 200 and Volunteer.objects.get().name == "页面甲"
+    assert "已导入 1 名志愿者" in client.get(r.url).content.decode() and Volunteer.objects.get().name == "页面甲"
+    listing = client.get(PAGE).content.decode()
+    assert listing.count("data-job=") == 3 and "data-import-jobs" in listing
 
 
 def test_page_refuses_other_formats(client, county_manager):
