@@ -39,6 +39,7 @@ from zhiyuan.core.audit import audit_record, client_ip
 from zhiyuan.core.crypto import blind_index, mask_mobile, seal, unseal
 from zhiyuan.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from zhiyuan.core.models import AuditEntry
+from zhiyuan.core.text import has_control_chars
 from zhiyuan.regions.codes import region_prefix as code_region_prefix
 from zhiyuan.regions.selectors import region_find
 
@@ -368,7 +369,7 @@ def profile_update(*, user: User, display_name: str, email: str, request=None) -
     fields: dict = {}
     if len(display_name) > 50:
         fields["display_name"] = [_("姓名不能超过50个字符。")]
-    if "\x00" in display_name:
+    if has_control_chars(display_name):  # NUL, zero-width and bidi characters (core.text)
         fields["display_name"] = [_("姓名包含无效字符。")]
     if email:
         try:
@@ -585,7 +586,7 @@ def api_token_create(
         fields["name"] = [_("请填写令牌名称。")]
     elif len(name) > 100:
         fields["name"] = [_("名称不能超过100个字符。")]
-    elif "\x00" in name:
+    elif has_control_chars(name):
         fields["name"] = [_("名称包含无效字符。")]
     prefix, problems = _token_region_prefix(actor, region_prefix)
     if problems:

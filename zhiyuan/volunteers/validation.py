@@ -7,9 +7,10 @@ clear Chinese message next to each field.
 
 import datetime as dt
 import re
-import unicodedata
 
 from django.utils.translation import gettext_lazy as _
+
+from zhiyuan.core.text import has_control_chars
 
 # Han ideographs (BMP + extensions), Latin letters (foreign names), the middle dots used in
 # minority and transliterated names, spaces, apostrophes and hyphens.
@@ -24,18 +25,11 @@ NAME_MAX = 50
 TEXT_MAX = 500
 
 
-def _has_control(value: str, *, allow_newlines: bool) -> bool:
-    for ch in value:
-        if allow_newlines and ch in "\n\r\t":
-            continue
-        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co"):
-            return True
-    return False
-
-
 def clean_person_name(value, *, label=None):
     """A real name as on the document: 2–50 characters of Han, Latin letters, middle dots."""
     label = label or _("姓名")
+    if has_control_chars(str(value or ""), multiline=True):  # tabs and line breaks become spaces below
+        return "", _("%(label)s包含不可见的控制字符，请删除后重试。") % {"label": label}
     value = " ".join(str(value or "").split())
     if not value:
         return "", _("请填写%(label)s。") % {"label": label}
@@ -58,7 +52,7 @@ def clean_text(value, *, label, max_length=TEXT_MAX, required=False, allow_newli
         return "", None
     if len(value) > max_length:
         return "", _("%(label)s不能超过%(n)s个字符（当前%(len)s个）。") % {"label": label, "n": max_length, "len": len(value)}
-    if _has_control(value, allow_newlines=allow_newlines):
+    if has_control_chars(value, multiline=allow_newlines):
         return "", _("%(label)s包含不可见的控制字符，请删除后重试。") % {"label": label}
     return value, None
 

@@ -506,3 +506,10 @@ def test_token_revoke_only_own_and_once(plain_user, county_manager):
         services.api_token_revoke(actor=plain_user, token_id=token.pk)
     assert exc.value.status == 409
     assert last_entry("accounts.token.revoke").actor_id == plain_user.pk
+
+
+def test_invisible_characters_in_a_display_name_are_refused(plain_user):
+    for name in ("王\u202e五", "王\u200b五", "王\x00五"):
+        with pytest.raises(DomainError) as exc:
+            services.profile_update(user=plain_user, display_name=name, email="")
+        assert set(exc.value.fields) == {"display_name"}

@@ -28,6 +28,7 @@ from zhiyuan.organizations.services.common import (
     other_admin_count,
     refuse,
     text,
+    text_error,
 )
 
 REASON_MAX = 200
@@ -35,8 +36,8 @@ REASON_MAX = 200
 
 def _reason(value, *, required: bool, message=None) -> str:
     reason = text(value)
-    if len(reason) > REASON_MAX:
-        raise DomainError("invalid", INVALID_DATA, fields={"reason": [_("不能超过 %(n)d 个字符。") % {"n": REASON_MAX}]})
+    if error := text_error(reason, limit=REASON_MAX, multiline=True):
+        raise DomainError("invalid", INVALID_DATA, fields={"reason": [error]})
     if required and not reason:
         raise DomainError("invalid", INVALID_DATA, fields={"reason": [message or _("请填写原因。")]})
     return reason

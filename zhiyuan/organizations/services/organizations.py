@@ -33,6 +33,7 @@ from zhiyuan.organizations.services.common import (
     admin_revoke,
     refuse,
     text,
+    text_error,
 )
 from zhiyuan.regions.codes import normalize_code, region_prefix
 from zhiyuan.regions.models import Region
@@ -48,6 +49,7 @@ TEXT_LIMITS = {
     "contact_phone": 20,
     "sponsor_name": 100,
 }
+MULTILINE_FIELDS = frozenset({"intro"})  # the others are single-line: no tabs or line breaks
 # What an organization admin may change on their own organization; managers also change the
 # name, the region and the USCC. The kind and the parent are fixed once applied for.
 PROFILE_FIELDS = ("intro", "address", "contact_name", "contact_phone", "sponsor_type", "sponsor_name", "team_category")
@@ -79,8 +81,9 @@ def _clean(*, actor, values: dict, instance: Organization | None) -> dict:
     out: dict = {}
     for field, limit in TEXT_LIMITS.items():
         value = text(values.get(field))
-        if len(value) > limit:
-            errors[field] = [_("不能超过 %(n)d 个字符。") % {"n": limit}]
+        error = text_error(value, limit=limit, multiline=field in MULTILINE_FIELDS)
+        if error:
+            errors[field] = [error]
         out[field] = value
     required = {
         "name": _("请填写组织名称。"),
@@ -271,8 +274,8 @@ def organization_review(*, actor: User, org: Organization, decision: str, reason
     reason = text(reason)
     if decision not in ("approve", "reject"):
         raise DomainError("invalid", INVALID_DATA, fields={"decision": [_("请选择通过或不通过。")]})
-    if len(reason) > REASON_MAX:
-        raise DomainError("invalid", INVALID_DATA, fields={"reason": [_("不能超过 %(n)d 个字符。") % {"n": REASON_MAX}]})
+    if error := text_error(reason, limit=REASON_MAX, multiline=True):
+        raise DomainError("invalid", INVALID_DATA, fields={"reason": [error]})
     if decision == "reject" and not reason:
         raise DomainError("invalid", INVALID_DATA, fields={"reason": [_("不通过时请填写原因，申请人将看到该原因。")]})
     with transaction.atomic():
@@ -319,8 +322,8 @@ def organization_status_change(*, actor: User, org: Organization, action: str, r
         )
     allowed, target, needs_reason = TRANSITIONS[action]
     reason = text(reason)
-    if len(reason) > REASON_MAX:
-        raise DomainError("invalid", INVALID_DATA, fields={"reason": [_("不能超过 %(n)d 个字符。") % {"n": REASON_MAX}]})
+    if error := text_error(reason, limit=REASON_MAX, multiline=True):
+        raise DomainError("invalid", INVALID_DATA, fields={"reason": [error]})
     if needs_reason and not reason:
         raise DomainError("invalid", INVALID_DATA, fields={"reason": [_("请填写原因。")]})
     with transaction.atomic():

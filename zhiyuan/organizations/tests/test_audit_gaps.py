@@ -73,11 +73,43 @@ def test_ten_thousand_character_reasons_are_refused(client, county_manager, volu
     assert r.status_code in (400, 422) and "reason" in r.json()["fields"], r.content
 
 
-@pytest.mark.xfail(strict=True, reason="AUDIT GAP: organization text fields accept invisible/bidi control characters (U+202E)")
-def test_control_characters_in_a_name_are_refused(client, plain_user):
+@pytest.mark.parametrize("char", ["\u202e", "\u200b", "\ufeff", "\x07", "\n", "\u2028"])
+def test_control_characters_in_a_name_are_refused(client, plain_user, char):
     client.force_login(plain_user)
-    r = client.post(BASE, org_data(name="爱心\u202e中心"), content_type=JSON)
+    r = client.post(BASE, org_data(name=f"爱心{char}中心"), content_type=JSON)
     assert r.status_code == 400 and "name" in r.json()["fields"]
+    assert "不可见的控制字符" in r.json()["fields"]["name"][0]
+    assert not Organization.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["address", "contact_name", "sponsor_name", "intro"])
+def test_control_characters_in_other_text_fields_are_refused(client, plain_user, field):
+    client.force_login(plain_user)
+    r = client.post(BASE, team_data(**{field: "东湖\u202e社区"}), content_type=JSON)
+    assert r.status_code == 400 and field in r.json()["fields"], r.content
+
+
+def test_line_breaks_are_kept_in_the_intro_and_emoji_sequences_in_names(client, plain_user):
+    client.force_login(plain_user)
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # three emoji joined by U+200D
+    r = client.post(BASE, team_data(name=f"爱心{family}志愿服务队", intro="第一行\n第二行"), content_type=JSON)
+    assert r.status_code == 201, r.content
+    org = Organization.objects.get()
+    assert org.intro == "第一行\n第二行" and family in org.name
+
+
+def test_control_characters_in_a_reason_are_refused(client, county_manager):
+    org = active_org(county_manager)
+    client.force_login(county_manager)
+    r = client.post(f"{BASE}/{org.pk}/status", {"action": "suspend", "reason": "违规\u202e"}, content_type=JSON)
+    assert r.status_code == 400 and "reason" in r.json()["fields"], r.content
+
+
+def test_control_characters_on_the_application_page_are_a_field_error(client, plain_user):
+    client.force_login(plain_user)
+    r = client.post("/organizations/apply/", team_data(name="爱心\u200b服务队"))
+    assert r.status_code in (200, 400) and "不可见的控制字符" in r.content.decode()
+    assert not Organization.objects.exists()
 
 
 # --- VOL-6 restriction reaches the member lists ------------------------------------------------------

@@ -422,3 +422,10 @@ def test_moving_a_point_moves_its_station_admin_assignments(city_manager):
     admin = station_admin_of(city_manager, p)
     services.service_point_update(actor=city_manager, point=p, data={"region_code": HUIYANG_TOWN})
     assert RoleAssignment.objects.get(user=admin, role=Role.STATION_ADMIN).region_code == HUIYANG_TOWN
+
+
+def test_invisible_characters_in_point_text_are_refused(county_manager):
+    for field in ("name", "address", "opening_hours", "contact_name"):
+        with pytest.raises(DomainError) as e:
+            point(county_manager, **{field: "东湖\u202e服务站"})
+        assert "不可见的控制字符" in str(e.value.fields[field][0]), field

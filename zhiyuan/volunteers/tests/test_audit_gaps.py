@@ -193,3 +193,20 @@ def test_age_band_filter_counts_birthdays_in_asia_shanghai(client, county_manage
     client.force_login(county_manager)
     ids = {i["id"] for i in client.get("/api/v1/volunteers", {"age_min": 30, "age_max": 30}).json()["items"]}
     assert turns_30_today.pk in ids and turns_30_tomorrow.pk not in ids
+
+
+# --- issue #4: invisible characters in names (core.text, the rule organizations use too) ---------
+
+
+@pytest.mark.parametrize("name", ["张\u202e三", "张\u200b三", "\ufeff张三", "张\u2028三"])
+def test_invisible_characters_in_a_name_are_a_clear_field_error(client, name):
+    r = api_register(client, name=name)
+    assert r.status_code == 400, r.content
+    assert r.json()["fields"]["name"] == ["姓名包含不可见的控制字符，请删除后重试。"]
+    assert not Volunteer.objects.exists()
+
+
+def test_ordinary_whitespace_in_a_name_is_still_tidied_not_refused(client):
+    r = api_register(client, name="欧阳\t 小明\n")
+    assert r.status_code == 201, r.content
+    assert Volunteer.objects.get().name == "欧阳 小明"
