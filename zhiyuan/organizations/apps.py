@@ -54,10 +54,13 @@ class OrganizationsConfig(AppConfig):
         from zhiyuan.accounts.roles import Role
         from zhiyuan.accounts.scopes import register_role_object_resolver, register_scope_provider
         from zhiyuan.core.nav import NavItem, register_nav
+        from zhiyuan.organizations.selectors import membership_export_rows
+        from zhiyuan.volunteers.data_export import register_data_export_provider
 
         register_scope_provider("organizations.Organization", org_admin_scope)
         register_role_object_resolver(Role.ORG_ADMIN, org_admin_object)
         register_scope_provider("volunteers.Volunteer", org_admin_volunteer_scope)
+        register_data_export_provider("memberships", _("组织成员身份"), membership_export_rows)
         # ORG-5 (activity index 活跃度) hooks in here once activities exist: see selectors.activity_index.
         register_nav(NavItem("organizations_directory", _("志愿组织"), "organizations:directory", order=35, audience="anyone"))
         register_nav(NavItem("organizations.my", _("我的组织"), "organizations:my", roles=frozenset({Role.VOLUNTEER}), order=22))

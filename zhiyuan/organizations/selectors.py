@@ -162,6 +162,32 @@ def my_membership_get(*, volunteer, id) -> Membership:
     return m
 
 
+def membership_export_rows(*, volunteer) -> list[dict]:
+    """VOL-6 / PIPL 45: the person's own memberships, every status, for "download all my data"
+    (registered with ``volunteers.data_export`` in ``OrganizationsConfig.ready``)."""
+
+    def iso(value):
+        return value.isoformat() if value else None
+
+    rows = Membership.objects.filter(volunteer=volunteer).select_related("organization").order_by("created_at", "id")
+    return [
+        {
+            "organization_id": m.organization_id,
+            "organization_name": m.organization.name,
+            "organization_kind": str(m.organization.get_kind_display()),
+            "role": m.role,
+            "role_label": str(m.get_role_display()),
+            "status": m.status,
+            "status_label": str(m.get_status_display()),
+            "applied_at": iso(m.created_at),
+            "joined_at": iso(m.joined_at),
+            "ended_at": iso(m.ended_at),
+            "reason": m.reason,
+        }
+        for m in rows
+    ]
+
+
 def member_counts(org_ids) -> dict[int, int]:
     rows = (
         Membership.objects.filter(NOT_RESTRICTED, organization_id__in=list(org_ids), status=Membership.Status.ACTIVE)

@@ -149,9 +149,46 @@ def test_withdrawn_member_is_not_counted_nor_reachable_by_id(client, county_mana
 # --- VOL-6 "download of all my data" -----------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="AUDIT GAP: my_data() has no organization memberships (data about the person)")
 def test_data_download_includes_organization_memberships(county_manager, volunteer):
     org = active_org(county_manager)
-    member(org, volunteer, admin=org.created_by)
+    member(org, volunteer, admin=org.created_by, role="backbone")
     data = vsvc.my_data(actor=volunteer.user)
     assert "memberships" in data and org.name in str(data["memberships"])
+    [row] = data["memberships"]
+    assert row["organization_name"] == org.name and row["role"] == "backbone" and row["role_label"] == "骨干"
+    assert row["status"] == "active" and row["status_label"] == "在队"
+    assert row["applied_at"] and row["joined_at"] and row["ended_at"] is None
+
+
+def test_json_and_excel_downloads_list_memberships_of_every_status(client, county_manager, volunteer):
+    import json
+
+    from zhiyuan.organizations import services as osvc
+
+    first = active_org(county_manager, name="东湖爱心协会")
+    second = active_org(county_manager, name="西湖环保协会")
+    m = member(first, volunteer, admin=first.created_by)
+    osvc.membership_leave(actor=volunteer.user, membership=m)
+    member(second, volunteer, admin=second.created_by)
+    client.force_login(volunteer.user)
+
+    body = json.loads(client.get("/volunteers/me/export.json").content)
+    rows = {r["organization_name"]: r for r in body["memberships"]}
+    assert rows["东湖爱心协会"]["status"] == "left" and rows["东湖爱心协会"]["ended_at"]
+    assert rows["西湖环保协会"]["status"] == "active"
+    api = client.get("/api/v1/volunteers/me/export").json()
+    assert {r["organization_name"] for r in api["memberships"]} == {"东湖爱心协会", "西湖环保协会"}
+
+    wb = load_workbook(io.BytesIO(client.get("/volunteers/me/export.xlsx").content))
+    sheet = wb["组织成员身份"]
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert values[0][:2] == ["organization_id", "organization_name"]
+    names = [row[1] for row in values[1:]]
+    assert sorted(names) == ["东湖爱心协会", "西湖环保协会"]
+
+
+def test_data_download_without_memberships_has_an_empty_section(client, volunteer):
+    client.force_login(volunteer.user)
+    assert vsvc.my_data(actor=volunteer.user)["memberships"] == []
+    wb = load_workbook(io.BytesIO(client.get("/volunteers/me/export.xlsx").content))
+    assert [list(r) for r in wb["组织成员身份"].iter_rows(values_only=True)] == [["（无）"]]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from zhiyuan.core.audit import audit_record
 from zhiyuan.volunteers import availability, code_tables, documents
+from zhiyuan.volunteers.data_export import data_export_providers
 from zhiyuan.volunteers.selectors import region_full_name, volunteer_for
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -113,6 +114,8 @@ def my_data(*, actor, request=None) -> dict:
             for r in v.correction_requests.order_by("created_at", "id")
         ],
     }
+    for provider in data_export_providers():  # sections of higher apps (organization memberships, ...)
+        data[provider.key] = provider.rows(volunteer=v)
     audit_record(actor=actor, action="volunteer.data_export", obj=v, request=request)
     return data
 
@@ -140,7 +143,7 @@ def my_data_xlsx(*, actor, request=None) -> bytes:
         if isinstance(value, list):
             value = _("、").join(value)
         ws.append([key, excel_safe(value)])
-    for key, title in SHEETS:
+    for key, title in [*SHEETS, *((p.key, p.title) for p in data_export_providers())]:
         sheet = wb.create_sheet(str(title))
         rows = data[key]
         if not rows:

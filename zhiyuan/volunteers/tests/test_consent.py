@@ -89,7 +89,10 @@ def test_data_download_contains_own_data_only(volunteer, huiyang_volunteer, coun
 def test_excel_download_has_profile_and_history_sheets(minor_volunteer):
     body = svc.my_data_xlsx(actor=minor_volunteer.user)
     wb = load_workbook(io.BytesIO(body))
-    assert len(wb.sheetnames) == 7
+    # profile, the six sections of volunteers, then one sheet per registered provider (memberships)
+    from zhiyuan.volunteers.data_export import data_export_providers
+
+    assert len(wb.sheetnames) == 7 + len(data_export_providers())
     profile = {r[0]: r[1] for r in wb.worksheets[0].iter_rows(min_row=2, values_only=True)}
     assert profile["id_number"] == documents.document_unseal(minor_volunteer.id_number_sealed)
     assert profile["name"] == "王小明"
