@@ -252,7 +252,9 @@ def list_volunteers(request, filters: Query[VolunteerFiltersIn]):
     _require_list(request)
     start, end = page_bounds(filters.page, filters.page_size)
     data = filters.model_dump(exclude={"page", "page_size"})
-    qs = sm.volunteer_list(actor=request.user, filters=sm.VolunteerFilters(**data))
+    filters_ = sm.VolunteerFilters(**data)
+    sm.volunteer_filters_check(filters_)  # 422 for an unknown code, not a silently ignored filter
+    qs = sm.volunteer_list(actor=request.user, filters=filters_)
     items = list(qs[start:end])
     names = sm.region_names(v.region_code for v in items)
     return {"items": [_list_item(v, names) for v in items], "count": qs.count(), "page": filters.page,

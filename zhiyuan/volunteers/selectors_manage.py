@@ -113,6 +113,43 @@ def _apply(qs: QuerySet, f: VolunteerFilters) -> QuerySet:
     return qs
 
 
+def volunteer_filters_check(f: VolunteerFilters) -> None:
+    """The API's strict reading of the list filters: an unknown code or an impossible range is a
+    422 with a Chinese message per field, never a silently ignored filter that lists everyone.
+    (The manager page validates the same values in ``VolunteerFilterForm`` and shows the errors.)"""
+    from django.utils.translation import gettext as _
+
+    from zhiyuan.volunteers import code_tables
+
+    def one_of(codes) -> str:
+        return _("无效的取值，可选：%(codes)s。") % {"codes": _("、").join(codes)}
+
+    errors: dict[str, list[str]] = {}
+    choices = {
+        "status": list(Volunteer.Status.values),
+        "gender": list(GENDERS),
+        "political_status": [c for c, _label in code_tables.political_status_choices()],
+        "skill": [c for c, _label in code_tables.skill_choices()],
+        "service_category": [c for c, _label in code_tables.service_category_choices()],
+        "sort": list(SORTS),
+    }
+    for field, codes in choices.items():
+        value = getattr(f, field)
+        if value and value not in codes:
+            errors[field] = [one_of(codes)]
+    if f.region:
+        try:
+            normalize_code(str(f.region))
+        except ValueError:
+            errors["region"] = [_("请输入有效的区划代码（2、4、6、9或12位数字）。")]
+    if f.age_min is not None and f.age_max is not None and f.age_min > f.age_max:
+        errors["age_max"] = [_("最大年龄不能小于最小年龄。")]
+    if f.registered_from and f.registered_to and f.registered_from > f.registered_to:
+        errors["registered_to"] = [_("结束日期不能早于开始日期。")]
+    if errors:
+        raise DomainError("invalid", _("筛选条件有误，请检查后重试。"), fields=errors, status=422)
+
+
 def volunteer_list(*, actor, filters: VolunteerFilters | None = None) -> QuerySet[Volunteer]:
     """Volunteers the actor may see, filtered and sorted (the user row joined for the mobile)."""
     f = filters or VolunteerFilters()

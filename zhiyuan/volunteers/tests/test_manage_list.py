@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -185,6 +186,44 @@ def test_invalid_filter_shows_chinese_error_not_crash(client, county_manager, pe
     client.force_login(county_manager)
     r = client.get(PAGE, {"age_min": "50", "age_max": "20"})
     assert r.status_code == 200 and "最大年龄不能小于最小年龄" in html(r)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"status": "bogus"}, "status"),
+        ({"gender": "5"}, "gender"),
+        ({"political_status": "99"}, "political_status"),
+        ({"skill": "juggling"}, "skill"),
+        ({"service_category": "nothing"}, "service_category"),
+        ({"sort": "password"}, "sort"),
+        ({"region": "4413x"}, "region"),
+        ({"age_min": "50", "age_max": "20"}, "age_max"),
+        ({"registered_from": "2025-02-01", "registered_to": "2025-01-01"}, "registered_to"),
+    ],
+)
+def test_api_refuses_an_invalid_filter_instead_of_listing_everyone(client, county_manager, people, params, field):
+    client.force_login(county_manager)
+    r = client.get(API, params)
+    assert r.status_code == 422, r.content
+    body = r.json()
+    assert body["code"] == "invalid" and set(body["fields"]) == {field}, body
+    assert re.search(r"[\u4e00-\u9fff]", body["fields"][field][0]) and "items" not in body
+
+
+def test_api_filter_error_names_the_valid_codes(client, county_manager):
+    client.force_login(county_manager)
+    body = client.get(API, {"status": "bogus", "political_status": "99"}).json()
+    assert "active" in body["fields"]["status"][0] and "suspended" in body["fields"]["status"][0]
+    assert "13" in body["fields"]["political_status"][0]
+
+
+def test_page_stays_forgiving_with_a_chinese_notice_for_an_invalid_filter(client, county_manager, people):
+    client.force_login(county_manager)
+    r = client.get(PAGE, {"status": "bogus"})
+    assert r.status_code == 200
+    assert "选择一个有效的选项" in html(r)  # the field's error next to the filter
+    assert listed_ids(r) == {p.pk for p in people.values()}  # nothing filtered rather than wrongly
 
 
 # --- document number search -------------------------------------------------------------------------
