@@ -54,7 +54,26 @@ REGISTER_RATE = 20  # attempts per client address per hour (also limits probing 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def volunteer_out(v: Volunteer) -> dict:
+def status_history_out(v: Volunteer, *, with_actor: bool) -> list[dict]:
+    """VOL-9 status history, oldest first; managers also see who made each change."""
+    labels = dict(Volunteer.Status.choices)
+    rows = []
+    for change in v.status_changes.select_related("actor").order_by("at", "id"):
+        row = {
+            "from_status": change.from_status,
+            "from_status_label": str(labels.get(change.from_status, change.from_status)),
+            "to_status": change.to_status,
+            "to_status_label": str(change.get_to_status_display()),
+            "reason": change.reason,
+            "at": change.at,
+        }
+        if with_actor:
+            row["actor"] = change.actor.audit_label if change.actor else None
+        rows.append(row)
+    return rows
+
+
+def volunteer_out(v: Volunteer, *, own: bool = False) -> dict:
     return {
         "id": v.pk,
         "volunteer_no": v.volunteer_no,
@@ -78,6 +97,7 @@ def volunteer_out(v: Volunteer) -> dict:
         ],
         "availability": availability.keys_from_mask(v.availability),
         "registered_at": v.registered_at,
+        "status_history": status_history_out(v, with_actor=not own),
     }
 
 
@@ -85,7 +105,7 @@ def my_volunteer_out(v: Volunteer) -> dict:
     status = svc.consent_status(volunteer=v)
     notice = status["notice"]
     return {
-        **volunteer_out(v),
+        **volunteer_out(v, own=True),
         "mobile": v.user.mobile,
         "email": v.user.email,
         "home_lat": str(v.home_lat) if v.home_lat is not None else None,

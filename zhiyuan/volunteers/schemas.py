@@ -67,6 +67,21 @@ class SkillOut(Schema):
     detail: str
 
 
+class StatusHistoryOut(Schema):
+    """VOL-9: one status change, oldest first in the lists below."""
+
+    from_status: str  # "" for the first entry (registration)
+    from_status_label: str
+    to_status: str
+    to_status_label: str
+    reason: str
+    at: dt.datetime
+
+
+class ManagerStatusHistoryOut(StatusHistoryOut):
+    actor: str | None  # who changed it (name and masked mobile); null for the person's own or system changes
+
+
 class VolunteerOut(Schema):
     """What a manager sees: masked document, no location, no mobile."""
 
@@ -90,6 +105,7 @@ class VolunteerOut(Schema):
     service_categories: list[CodeLabel]
     availability: list[str]
     registered_at: dt.datetime
+    status_history: list[ManagerStatusHistoryOut]
 
 
 class MyVolunteerOut(VolunteerOut):
@@ -104,6 +120,7 @@ class MyVolunteerOut(VolunteerOut):
     restricted: bool
     needs_privacy_consent: bool
     privacy_version: str | None
+    status_history: list[StatusHistoryOut]  # the person's own view names no manager
 
 
 class RevealIn(Schema):

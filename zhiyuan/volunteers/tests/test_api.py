@@ -212,3 +212,39 @@ def test_correction_request_flow(client, volunteer, county_manager, other_county
 def test_privacy_notice_is_public(client):
     r = client.get(BASE + "/privacy-notice")
     assert r.status_code == 200 and "我愿意成为一名光荣的志愿者" in r.json()["oath_text"]
+
+
+# --- VOL-9 status history on the API (audit G2) -------------------------------------------------
+
+
+def test_manager_detail_carries_the_status_history_with_who_changed_it(client, county_manager, volunteer):
+    from zhiyuan.volunteers import services as svc
+
+    svc.volunteer_change_status(actor=county_manager, volunteer_id=volunteer.pk, to_status="suspended", reason="长期未参加活动")
+    svc.volunteer_change_status(actor=county_manager, volunteer_id=volunteer.pk, to_status="active", reason="恢复")
+    client.force_login(county_manager)
+    history = client.get(f"{BASE}/{volunteer.pk}").json()["status_history"]
+    steps = [(h["from_status"], h["to_status"]) for h in history]
+    assert steps == [("", "active"), ("active", "suspended"), ("suspended", "active")]
+    assert history[1]["to_status_label"] == "暂停" and history[1]["from_status_label"] == "正常"
+    assert history[1]["reason"] == "长期未参加活动" and history[1]["at"]
+    assert county_manager.display_name in history[1]["actor"] and county_manager.mobile not in history[1]["actor"]
+
+
+def test_own_profile_carries_the_status_history_without_manager_names(client, county_manager, volunteer):
+    from zhiyuan.volunteers import services as svc
+
+    svc.volunteer_change_status(actor=county_manager, volunteer_id=volunteer.pk, to_status="suspended", reason="核实信息")
+    client.force_login(volunteer.user)
+    history = client.get(f"{BASE}/me").json()["status_history"]
+    assert [h["to_status"] for h in history] == ["active", "suspended"]
+    assert history[-1]["reason"] == "核实信息"
+    assert all("actor" not in h for h in history)
+    assert county_manager.display_name not in json.dumps(history, ensure_ascii=False)
+
+
+def test_registration_answer_starts_the_history(client):
+    r = post(client, "/register", f.registration_data())
+    assert r.status_code == 201, r.content
+    [first] = r.json()["status_history"]
+    assert first["from_status"] == "" and first["to_status"] == "active"
