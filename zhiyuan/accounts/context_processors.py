@@ -34,8 +34,9 @@ def _role_badges(user) -> list[dict]:
 
 
 def navigation(request):
-    """``nav`` (menu entries the user may see, by role and audience), ``user_roles`` (role codes)
-    and ``role_badges`` (lazy: computed only by pages that show them)."""
+    """``nav`` (menu entries the user may see, by role and audience), ``nav_groups`` (the groups
+    that have entries, so the menu leaves out an empty list), ``user_roles`` (role codes) and
+    ``role_badges`` (lazy: computed only by pages that show them)."""
     user = getattr(request, "user", None)
     signed_in = bool(user is not None and user.is_authenticated)
     held = {r.role for r in actor_roles(user)} if signed_in else set()
@@ -57,4 +58,9 @@ def navigation(request):
             }
         )
     badges = SimpleLazyObject(lambda: _role_badges(user)) if signed_in else []
-    return {"nav": entries, "user_roles": sorted(held), "role_badges": badges}
+    return {
+        "nav": entries,
+        "nav_groups": {e["group"] for e in entries},
+        "user_roles": sorted(held),
+        "role_badges": badges,
+    }

@@ -358,6 +358,23 @@ def test_navigation_by_role(client, plain_user, county_manager, platform_admin):
     assert 'data-nav="accounts.roles"' in page and 'data-nav="accounts.audit"' in page
 
 
+def test_menu_has_no_empty_list(client, plain_user, county_manager):
+    """An empty <ul> still takes a flex gap in the desktop menu: a group without entries is left out."""
+    import re
+
+    def lists(page):
+        nav_html = page.split('id="mainnav"', 1)[1].split("</nav>", 1)[0]
+        return [re.sub(r"\s", "", body) for body in re.findall(r"<ul[^>]*>(.*?)</ul>", nav_html, re.S)]
+
+    for who in (None, plain_user, county_manager):
+        if who:
+            client.force_login(who)
+        assert all(lists(nav(client))), who
+    assert '<ul class="manage">' in nav(client)  # the county manager's manage entries
+    client.logout()
+    assert '<ul class="manage">' not in nav(client)
+
+
 # --- role management: the 惠城 / 惠阳 scope ------
 
 
