@@ -10,10 +10,32 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from zhiyuan.accounts.roles import Role
         from zhiyuan.accounts.services import TOTP_PURPOSE
+        from zhiyuan.core.audit_actions import register_audit_actions
         from zhiyuan.core.nav import NavItem, register_nav
         from zhiyuan.core.sealed import register_sealed_column
 
         register_sealed_column("accounts.User", "totp_secret_sealed", purpose=TOTP_PURPOSE)
+        register_audit_actions(
+            "accounts.",
+            _("账户与权限"),
+            {
+                "accounts.login": _("登录"),
+                "accounts.login.password": _("登录：密码正确，待两步验证"),
+                "accounts.login.lockout": _("登录失败过多，账号锁定"),
+                "accounts.logout": _("退出登录"),
+                "accounts.totp.enable": _("启用两步验证"),
+                "accounts.totp.disable": _("关闭两步验证"),
+                "accounts.password.change": _("修改密码"),
+                "accounts.profile.update": _("修改账户资料"),
+                "accounts.role.grant": _("授予角色"),
+                "accounts.role.revoke": _("撤销角色"),
+                "accounts.role.export": _("导出角色授权"),
+                "accounts.token.create": _("创建API令牌"),
+                "accounts.token.revoke": _("吊销API令牌"),
+                "accounts.audit.export": _("导出审计日志"),
+                "accounts.audit.verify": _("校验日志链"),
+            },
+        )
 
         register_nav(NavItem("accounts.settings", _("账户设置"), "accounts:settings", order=90, group="account"))
         register_nav(NavItem("accounts.tokens", _("API令牌"), "accounts:tokens", order=91, group="account"))

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.accounts.roles import Role
 from zhiyuan.accounts.services import MAX_PASSWORD_LENGTH
+from zhiyuan.core.audit_actions import audit_action_groups
 from zhiyuan.core.models import AuditEntry
 from zhiyuan.regions.forms import RegionCascadeField
 from zhiyuan.regions.models import Level
@@ -185,8 +186,25 @@ class RevokeForm(forms.Form):
     confirm = forms.BooleanField(label=_("我确认撤销此角色"), error_messages={"required": _("请勾选确认后再撤销。")})
 
 
+def audit_action_choices(current: str = "") -> list:
+    """The action filter's options: every registered action by its label, grouped by app, each
+    group led by an option for all of its actions (a code prefix). A value from the address that
+    is neither (an older prefix link) is kept as an option of its own, so the filter shows it."""
+    choices: list = [("", _("全部操作"))]
+    values = {""}
+    for group in audit_action_groups():
+        options = [(group.prefix, _("%(group)s（全部）") % {"group": group.label})]
+        options += [(code, label) for code, label in group.actions.items()]
+        values.update(code for code, _label in options)
+        choices.append((group.label, options))
+    if current and current not in values:
+        choices.append((current, _("以“%(prefix)s”开头") % {"prefix": current}))
+    return choices
+
+
 class AuditFilterForm(forms.Form):
-    action = forms.CharField(label=_("操作（前缀）"), required=False, max_length=80)
+    # A registered code filters that one action; any other value is a code prefix (as in the API).
+    action = forms.CharField(label=_("操作"), required=False, max_length=80, widget=forms.Select)
     actor_mobile = forms.CharField(label=_("操作人手机号"), required=False, max_length=11)
     object_type = forms.CharField(label=_("对象类型"), required=False, max_length=80)
     result = forms.ChoiceField(label=_("结果"), required=False, choices=[("", _("全部")), *AuditEntry.Result.choices])
@@ -202,6 +220,12 @@ class AuditFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("请输入有效的日期。")},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = str(self.data.get("action") or "").strip()[:80] if self.is_bound else ""
+        self.fields["action"].widget.choices = audit_action_choices(current)
+        self.fields["action"].widget.attrs.pop("maxlength", None)  # a select, not a text box
 
     def clean(self):
         data = super().clean()

@@ -72,6 +72,7 @@ def api_token_list(*, actor) -> QuerySet[ApiToken]:
 @dataclass
 class AuditFilters:
     action: str = ""  # prefix, e.g. "accounts.role"
+    action_code: str = ""  # one exact code, e.g. "accounts.login" (not "accounts.login.lockout")
     actor_mobile: str = ""
     object_type: str = ""
     object_id: str = ""
@@ -92,6 +93,8 @@ def audit_entry_list(*, actor, filters: AuditFilters | None = None) -> QuerySet[
     qs = AuditEntry.objects.select_related("actor")
     if f.action:
         qs = qs.filter(action__startswith=f.action.strip()[:80])
+    if f.action_code:
+        qs = qs.filter(action=f.action_code.strip()[:80])
     if f.actor_mobile:
         qs = qs.filter(actor__mobile=f.actor_mobile.strip()[:11])
     if f.object_type:

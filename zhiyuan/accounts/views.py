@@ -50,6 +50,7 @@ from zhiyuan.accounts.scopes import (
     role_object_get,
 )
 from zhiyuan.core.audit import audit_record, audit_verify
+from zhiyuan.core.audit_actions import audit_action_is_registered, audit_action_label
 from zhiyuan.core.errors import DomainError
 from zhiyuan.core.models import AuditEntry
 from zhiyuan.regions.models import Region
@@ -605,13 +606,20 @@ def _require_platform_admin(request):
         raise DjangoPermissionDenied
 
 
+def _label_actions(entries) -> None:
+    for e in entries:
+        e.action_label = audit_action_label(e.action)
+
+
 def _audit_filters(request) -> tuple[AuditFilterForm, selectors.AuditFilters]:
     form = AuditFilterForm(request.GET or None)
     filters = selectors.AuditFilters()
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
+        exact = audit_action_is_registered(d["action"])
         filters = selectors.AuditFilters(
-            action=d["action"],
+            action="" if exact else d["action"],
+            action_code=d["action"] if exact else "",
             actor_mobile=d["actor_mobile"],
             object_type=d["object_type"],
             result=d["result"],
@@ -630,6 +638,7 @@ def audit_list(request):
     form, filters = _audit_filters(request)
     qs = selectors.audit_entry_list(actor=request.user, filters=filters)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    _label_actions(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -651,7 +660,12 @@ def audit_export(request):
         action="accounts.audit.export",
         object_type="core.auditentry",
         request=request,
-        detail={"action": filters.action, "object_type": filters.object_type, "result": filters.result},
+        detail={
+            "action": filters.action,
+            "action_code": filters.action_code,
+            "object_type": filters.object_type,
+            "result": filters.result,
+        },
     )
     import json
 
@@ -660,6 +674,7 @@ def audit_export(request):
         _("时间"),
         _("操作人"),
         _("操作"),
+        _("操作代码"),
         _("对象类型"),
         _("对象"),
         _("结果"),
@@ -672,6 +687,7 @@ def audit_export(request):
             e.id,
             _local(e.at),
             e.actor_label,
+            audit_action_label(e.action),
             e.action,
             e.object_type,
             e.object_id,
@@ -705,4 +721,5 @@ def audit_verify_view(request):
         return render(request, "accounts/partials/_audit_verify.html", context)
     form, filters = _audit_filters(request)
     page = Paginator(selectors.audit_entry_list(actor=request.user, filters=filters), PAGE_SIZE).get_page(1)
+    _label_actions(page.object_list)
     return render(request, "accounts/audit_list.html", {**context, "form": form, "page": page, "query": ""})

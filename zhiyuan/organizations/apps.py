@@ -53,11 +53,36 @@ class OrganizationsConfig(AppConfig):
     def ready(self):
         from zhiyuan.accounts.roles import Role
         from zhiyuan.accounts.scopes import register_role_object_resolver, register_scope_provider
+        from zhiyuan.core.audit_actions import register_audit_actions
         from zhiyuan.core.nav import NavItem, register_nav
         from zhiyuan.organizations.selectors import membership_export_rows
         from zhiyuan.volunteers.data_export import register_data_export_provider
 
         register_scope_provider("organizations.Organization", org_admin_scope)
+        register_audit_actions(
+            "organizations.",
+            _("志愿服务组织"),
+            {
+                "organizations.org.apply": _("申请成立组织"),
+                "organizations.org.approve": _("通过组织申请"),
+                "organizations.org.reject": _("不通过组织申请"),
+                "organizations.org.update": _("修改组织信息"),
+                "organizations.org.suspend": _("暂停组织"),
+                "organizations.org.reinstate": _("恢复组织"),
+                "organizations.org.deregister": _("注销组织"),
+                "organizations.org.export": _("导出组织名单"),
+                "organizations.member.apply": _("申请加入组织"),
+                "organizations.member.invite": _("邀请成员"),
+                "organizations.member.accept": _("接受组织邀请"),
+                "organizations.member.decline": _("谢绝组织邀请"),
+                "organizations.member.approve": _("通过加入申请"),
+                "organizations.member.reject": _("拒绝加入申请"),
+                "organizations.member.leave": _("退出组织"),
+                "organizations.member.remove": _("移除成员"),
+                "organizations.member.role": _("变更成员角色"),
+                "organizations.member.export": _("导出成员名单"),
+            },
+        )
         register_role_object_resolver(Role.ORG_ADMIN, org_admin_object)
         register_scope_provider("volunteers.Volunteer", org_admin_volunteer_scope)
         register_data_export_provider("memberships", _("组织成员身份"), membership_export_rows)

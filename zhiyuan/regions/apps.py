@@ -8,7 +8,10 @@ class RegionsConfig(AppConfig):
     verbose_name = _("行政区划")
 
     def ready(self):
+        from zhiyuan.core.audit_actions import register_audit_actions
         from zhiyuan.core.nav import NavItem, register_nav
+
+        register_audit_actions("regions.", _("行政区划"), {"regions.population_import": _("导入人口数据")})
 
         # Role names as strings: accounts (layer 3) sits above regions (layer 2).
         managers = frozenset({"region_manager", "platform_admin"})

@@ -32,9 +32,24 @@ class StationsConfig(AppConfig):
     def ready(self):
         from zhiyuan.accounts.roles import Role
         from zhiyuan.accounts.scopes import register_role_object_resolver, register_scope_provider
+        from zhiyuan.core.audit_actions import register_audit_actions
         from zhiyuan.core.nav import NavItem, register_nav
 
         register_scope_provider("stations.ServicePoint", station_admin_scope)
+        register_audit_actions(
+            "stations.",
+            _("志愿服务站点"),
+            {
+                "stations.point.create": _("新建站点"),
+                "stations.point.update": _("修改站点信息"),
+                "stations.point.operations": _("更新站点运营信息"),
+                "stations.point.close": _("关闭站点"),
+                "stations.point.reopen": _("重新启用站点"),
+                "stations.point.export": _("导出站点名单"),
+                "stations.admin.assign": _("指定站点管理员"),
+                "stations.admin.revoke": _("撤销站点管理员"),
+            },
+        )
         register_role_object_resolver(Role.STATION_ADMIN, station_admin_object)
         register_nav(NavItem("stations_public", _("服务站点"), "stations:public", order=40, audience="anyone"))
         register_nav(NavItem("my_station", _("我的站点"), "stations:mine", roles=frozenset({Role.STATION_ADMIN}), order=30))

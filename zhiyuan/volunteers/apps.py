@@ -26,6 +26,7 @@ class VolunteersConfig(AppConfig):
 
         from zhiyuan.accounts.roles import Role
         from zhiyuan.accounts.scopes import register_role_provider
+        from zhiyuan.core.audit_actions import register_audit_actions
         from zhiyuan.core.nav import NavItem, register_nav
         from zhiyuan.core.sealed import register_sealed_column
         from zhiyuan.volunteers.documents import ID_PURPOSE
@@ -33,6 +34,24 @@ class VolunteersConfig(AppConfig):
         from zhiyuan.volunteers.services.profile import CORRECTION_PURPOSE
 
         register_role_provider(volunteer_role_provider)
+        register_audit_actions(
+            "volunteer.",
+            _("志愿者"),
+            {
+                "volunteer.register": _("志愿者注册"),
+                "volunteer.import": _("批量登记志愿者"),
+                "volunteer.import_upload": _("上传志愿者导入文件"),
+                "volunteer.import_file": _("导入志愿者文件"),
+                "volunteer.export": _("导出志愿者名单"),
+                "volunteer.reveal_id": _("查看完整证件号码"),
+                "volunteer.status_change": _("变更志愿者状态"),
+                "volunteer.exit": _("退出志愿者队伍"),
+                "volunteer.correction_resolve": _("处理资料更正申请"),
+                "volunteer.consent_withdraw": _("撤回同意"),
+                "volunteer.data_export": _("下载我的数据"),
+                "volunteer.privacy_notice_publish": _("发布隐私政策"),
+            },
+        )
         register_sealed_column("volunteers.Volunteer", "id_number_sealed", purpose=ID_PURPOSE)
         register_sealed_column("volunteers.ProfileCorrectionRequest", "requested_sealed", purpose=CORRECTION_PURPOSE)
         register_sealed_column("volunteers.ImportJob", "file_key_sealed", purpose=FILE_PURPOSE)
