@@ -28,9 +28,15 @@ from zhiyuan.organizations.schemas import (
     RoleIn,
     StatusIn,
 )
+from zhiyuan.volunteers.codes import ServiceCategory
 
 router = Router(tags=["organizations"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+
+
+def categories_out(o: Organization) -> list[dict]:
+    labels = dict(ServiceCategory.choices)
+    return [{"code": c.code, "label": str(labels.get(c.code, c.code))} for c in o.categories.all()]
 
 
 def public_out(o: Organization, names: dict, member_count: int) -> dict:
@@ -46,6 +52,7 @@ def public_out(o: Organization, names: dict, member_count: int) -> dict:
         "sponsor_type": o.sponsor_type,
         "sponsor_name": o.sponsor_name,
         "team_category": o.team_category,
+        "categories": categories_out(o),
         "parent_id": o.parent_id,
         "parent_name": o.parent.name if o.parent_id else "",
         "member_count": member_count,
@@ -69,6 +76,7 @@ def org_out(o: Organization, names: dict | None = None) -> dict:
         "sponsor_type": o.sponsor_type,
         "sponsor_name": o.sponsor_name,
         "team_category": o.team_category,
+        "categories": categories_out(o),
         "parent_id": o.parent_id,
         "parent_name": o.parent.name if o.parent_id else "",
         "status": o.status,
@@ -133,9 +141,9 @@ def _my_volunteer(request):
 def list_public_organizations(request, filters: Query[PublicFiltersIn]):
     """Active organizations for anyone: public fields and the member count only."""
     start, end = page_bounds(filters.page, filters.page_size)
-    qs = selectors.public_organization_list(
-        filters=selectors.OrganizationFilters(q=filters.q, kind=filters.kind, region=filters.region)
-    ).select_related("parent")
+    f = selectors.OrganizationFilters(q=filters.q, kind=filters.kind, region=filters.region, category=filters.category)
+    selectors.filters_check(f)
+    qs = selectors.public_organization_list(filters=f).select_related("parent")
     items = list(qs[start:end])
     names = selectors.region_names(o.region_code for o in items)
     return {
@@ -190,9 +198,9 @@ def respond_invitation(request, membership_id: int, payload: RespondIn):
 def list_pending_organizations(request, filters: Query[OrganizationFiltersIn]):
     """Applications waiting for the caller's review (ORG-3), oldest first."""
     start, end = page_bounds(filters.page, filters.page_size)
-    qs = selectors.review_queue(
-        actor=request.user, filters=selectors.OrganizationFilters(q=filters.q, kind=filters.kind, region=filters.region)
-    )
+    f = selectors.OrganizationFilters(q=filters.q, kind=filters.kind, region=filters.region, category=filters.category)
+    selectors.filters_check(f)
+    qs = selectors.review_queue(actor=request.user, filters=f)
     items = list(qs[start:end])
     names = selectors.region_names(o.region_code for o in items)
     return {
@@ -208,10 +216,11 @@ def list_organizations(request, filters: Query[OrganizationFiltersIn]):
     """Organizations visible to the caller: region managers their region, platform admins all,
     organization admins their own and their sub-teams."""
     start, end = page_bounds(filters.page, filters.page_size)
-    qs = selectors.organization_list(
-        actor=request.user,
-        filters=selectors.OrganizationFilters(q=filters.q, kind=filters.kind, status=filters.status, region=filters.region),
+    f = selectors.OrganizationFilters(
+        q=filters.q, kind=filters.kind, status=filters.status, region=filters.region, category=filters.category
     )
+    selectors.filters_check(f)
+    qs = selectors.organization_list(actor=request.user, filters=f)
     items = list(qs[start:end])
     names = selectors.region_names(o.region_code for o in items)
     return {

@@ -48,6 +48,7 @@ ORGANIZATIONS = [
             "address": "惠州市惠城区江北市民乐园西路",
             "uscc": demo_uscc("51", "441300", 1),
             "intro": "全市志愿服务组织的联合性、枢纽性社会团体，统筹协调全市志愿服务工作。",
+            "categories": ["community", "events", "emergency"],
         },
     ),
     (
@@ -61,6 +62,7 @@ ORGANIZATIONS = [
             "address": "惠州市惠城区江北文明一路",
             "uscc": demo_uscc("52", "441302", 2),
             "intro": "为区内志愿服务组织提供登记指导、孵化培育和资源对接。",
+            "categories": ["community", "education_support"],
         },
     ),
     (
@@ -74,6 +76,7 @@ ORGANIZATIONS = [
             "address": "惠州市惠城区演达一路",
             "uscc": demo_uscc("52", "441302", 3),
             "intro": "开展志愿者培训、项目设计辅导和志愿服务研究。",
+            "categories": ["education_support", "science"],
         },
     ),
     (
@@ -87,6 +90,7 @@ ORGANIZATIONS = [
             "address": "惠州市惠城区桥东街道东新街",
             "uscc": demo_uscc("52", "441302", 4),
             "intro": "为辖区独居、空巢长者提供探访陪伴、助餐助洁和健康讲座。",
+            "categories": ["empty_nest_elderly", "smart_elderly", "health"],
         },
     ),
     (
@@ -102,6 +106,7 @@ ORGANIZATIONS = [
             "sponsor_name": "中共惠州市惠城区委直属机关工作委员会",
             "team_category": "party",
             "intro": "区直机关党员干部下沉社区开展志愿服务。",
+            "categories": ["party_member", "community"],
         },
     ),
     (
@@ -117,6 +122,7 @@ ORGANIZATIONS = [
             "sponsor_name": "惠阳区淡水中学",
             "team_category": "other",
             "intro": "在校学生参与交通文明劝导、图书馆服务和环保宣传。",
+            "categories": ["civilized_traffic", "environment", "education_support"],
         },
     ),
     (
@@ -132,6 +138,7 @@ ORGANIZATIONS = [
             "sponsor_name": "桥东街道东湖社区居民委员会",
             "team_category": "practice",
             "intro": "“8+N”志愿服务队之一，开展政策宣讲和移风易俗宣传。",
+            "categories": ["party_member", "culture_arts"],
         },
     ),
     (
@@ -147,6 +154,7 @@ ORGANIZATIONS = [
             "sponsor_name": "桥东街道东湖社区居民委员会",
             "team_category": "other",
             "intro": "长者饭堂助餐、送餐上门。",
+            "categories": ["empty_nest_elderly"],
         },
     ),
 ]
@@ -162,6 +170,7 @@ PENDING = (
         "sponsor_name": "惠州供电局惠城分局",
         "team_category": "industry",
         "intro": "电力行业职工开展用电安全进社区服务。",
+        "categories": ["fire_safety", "community"],
     },
 )
 
@@ -191,6 +200,9 @@ def _ensure(*, applicant, reviewer, values: dict, parent: Organization | None, a
         data = {**CONTACT, **values, "parent_id": parent.pk if parent else None}
         actor_role_cache_clear(applicant)
         org = services.organization_apply(actor=applicant, data=data)
+    elif values.get("categories") and not services.category_codes(org):
+        # seeded before organizations had service categories: fill them in, as a manager would
+        org = services.organization_update(actor=reviewer, org=org, data={"categories": values["categories"]})
     if approve and org.status == Status.PENDING:
         org = services.organization_review(actor=reviewer, org=org, decision="approve", reason="材料齐全，同意成立。")
     return org

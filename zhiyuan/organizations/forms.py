@@ -9,12 +9,16 @@ from zhiyuan.accounts.scopes import actor_is_platform_admin, actor_region_prefix
 from zhiyuan.organizations.models import Kind, Membership, SponsorType, Status, TeamCategory
 from zhiyuan.regions.forms import RegionCascadeField
 from zhiyuan.regions.models import Level
+from zhiyuan.volunteers.codes import ServiceCategory
+
+CATEGORY_FILTER_CHOICES = [("", _("全部服务类别")), *ServiceCategory.choices]
 
 
 class OrganizationFilterForm(forms.Form):
     q = forms.CharField(label=_("名称或统一社会信用代码"), required=False, max_length=50)
     kind = forms.ChoiceField(label=_("类型"), required=False, choices=[("", _("全部类型")), *Kind.choices])
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部状态")), *Status.choices])
+    category = forms.ChoiceField(label=_("服务类别"), required=False, choices=CATEGORY_FILTER_CHOICES)
     region = RegionCascadeField(label=_("区划"), required=False, min_level=Level.PROVINCE, max_level=Level.TOWN)
 
     def __init__(self, *args, actor=None, **kwargs):
@@ -28,6 +32,7 @@ class OrganizationFilterForm(forms.Form):
 class PublicFilterForm(forms.Form):
     q = forms.CharField(label=_("组织名称"), required=False, max_length=50)
     kind = forms.ChoiceField(label=_("类型"), required=False, choices=[("", _("全部类型")), *Kind.choices])
+    category = forms.ChoiceField(label=_("服务类别"), required=False, choices=CATEGORY_FILTER_CHOICES)
     region = RegionCascadeField(label=_("区划"), required=False, min_level=Level.PROVINCE, max_level=Level.TOWN)
 
 
@@ -48,6 +53,13 @@ class ProfileForm(forms.Form):
     sponsor_name = _text(_("主管单位名称（队伍填写）"), 100)
     team_category = forms.ChoiceField(
         label=_("队伍类别（队伍填写）"), required=False, choices=[("", _("（请选择）")), *TeamCategory.choices]
+    )
+    categories = forms.MultipleChoiceField(
+        label=_("服务类别"),
+        required=False,
+        choices=ServiceCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("组织开展志愿服务的领域，可多选（最多8项）。"),
     )
 
 

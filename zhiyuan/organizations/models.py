@@ -6,6 +6,8 @@
   Teams may hang under a parent organization (sub-teams, ORG-4). Scope is the 12-digit
   ``region_code`` (ARCHITECTURE rule 1); organization admins are bound to their organization by
   ``RoleAssignment(role=org_admin, object_id=organization.id)``.
+* ``OrganizationCategory`` — the service categories an organization works in (codes shared with
+  volunteers' service preferences).
 * ``OrganizationStatusChange`` — every status change with its reason (ORG-3), append-only.
 * ``Membership`` — a volunteer's membership with role admin / backbone 骨干 / member and status
   applied / invited / active / rejected / left / removed (ORG-4). A finished membership is kept as
@@ -129,6 +131,23 @@ class Organization(models.Model):
     @property
     def is_team(self) -> bool:
         return self.kind == Kind.TEAM
+
+
+class OrganizationCategory(models.Model):
+    """The service categories an organization works in (codes of ``volunteers.codes.ServiceCategory``,
+    the same list volunteers pick their preferences from), for the directory and matching."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="categories")
+    code = models.CharField(_("服务类别"), max_length=32)
+
+    class Meta:
+        verbose_name = _("组织服务类别")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["organization", "code"], name="organization_category_unique")]
+        indexes = [models.Index(fields=["code"])]
+
+    def __str__(self):
+        return f"{self.organization_id}:{self.code}"
 
 
 class OrganizationStatusChange(models.Model):

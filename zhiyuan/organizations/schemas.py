@@ -8,6 +8,7 @@ class OrganizationFiltersIn(Schema):
     kind: str = ""
     status: str = ""
     region: str = ""
+    category: str = ""  # a service category code (volunteers.codes.ServiceCategory)
     page: int = 1
     page_size: int = 20
 
@@ -16,6 +17,7 @@ class PublicFiltersIn(Schema):
     q: str = ""
     kind: str = ""
     region: str = ""
+    category: str = ""
     page: int = 1
     page_size: int = 20
 
@@ -40,6 +42,7 @@ class OrganizationApplyIn(Schema):
     sponsor_type: str = ""
     sponsor_name: str = ""
     team_category: str = ""
+    categories: list[str] = []  # service category codes, at most 8
     parent_id: int | None = None
 
 
@@ -54,6 +57,7 @@ class OrganizationPatchIn(Schema):
     sponsor_type: str | None = None
     sponsor_name: str | None = None
     team_category: str | None = None
+    categories: list[str] | None = None  # replaces the list; [] clears it
 
 
 class ReviewIn(Schema):
@@ -87,6 +91,11 @@ class RespondIn(Schema):
     accept: bool
 
 
+class CategoryOut(Schema):
+    code: str
+    label: str
+
+
 class PublicOrganizationOut(Schema):
     id: int
     name: str
@@ -99,6 +108,7 @@ class PublicOrganizationOut(Schema):
     sponsor_type: str
     sponsor_name: str
     team_category: str
+    categories: list[CategoryOut]
     parent_id: int | None
     parent_name: str
     member_count: int
@@ -130,6 +140,7 @@ class OrganizationOut(Schema):
     sponsor_type: str
     sponsor_name: str
     team_category: str
+    categories: list[CategoryOut]
     parent_id: int | None
     parent_name: str
     status: str

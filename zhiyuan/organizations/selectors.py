@@ -8,11 +8,19 @@ from django.db.models import Count, Q, QuerySet
 
 from zhiyuan.accounts.roles import Role
 from zhiyuan.accounts.scopes import actor_is_platform_admin, actor_object_ids, actor_region_prefixes, region_q
-from zhiyuan.core.errors import NotFound, PermissionDenied
-from zhiyuan.organizations.models import Kind, Membership, Organization, OrganizationStatusChange, Status
+from zhiyuan.core.errors import DomainError, NotFound, PermissionDenied
+from zhiyuan.organizations.models import (
+    Kind,
+    Membership,
+    Organization,
+    OrganizationCategory,
+    OrganizationStatusChange,
+    Status,
+)
 from zhiyuan.organizations.permissions import can_edit_profile, can_manage_members, can_review
 from zhiyuan.regions.codes import normalize_code, region_prefix
 from zhiyuan.regions.models import Region
+from zhiyuan.volunteers.codes import ServiceCategory
 
 
 @dataclass
@@ -21,6 +29,7 @@ class OrganizationFilters:
     kind: str = ""
     status: str = ""
     region: str = ""  # a 2/4/6/9/12-digit code: organizations inside it
+    category: str = ""  # a service category code (volunteers.codes.ServiceCategory)
 
 
 @dataclass
@@ -50,21 +59,40 @@ def _apply_filters(qs: QuerySet, f: OrganizationFilters) -> QuerySet:
             qs = qs.filter(region_code__startswith=region_prefix(normalize_code(str(f.region))))
         except ValueError:
             qs = qs.none()
+    if f.category:  # an unknown code finds nothing (the API refuses it first: filters_check)
+        qs = qs.filter(pk__in=OrganizationCategory.objects.filter(code=f.category).values("organization_id"))
     return qs
+
+
+def filters_check(f: OrganizationFilters) -> None:
+    """The API's strict reading of a category filter: an unknown code is a 422, not an empty list."""
+    from django.utils.translation import gettext as _
+
+    if f.category and f.category not in ServiceCategory.values:
+        msg = _("请从列表中选择服务类别（%(value)s 不是有效的服务类别代码）。") % {"value": f.category[:32]}
+        raise DomainError("invalid", _("筛选条件有误，请检查后重试。"), fields={"category": [msg]}, status=422)
+
+
+def category_labels(org: Organization) -> list[str]:
+    """The organization's service categories as labels (uses the prefetched ``categories``)."""
+    labels = dict(ServiceCategory.choices)
+    return [str(labels.get(c.code, c.code)) for c in org.categories.all()]
 
 
 def organization_list(*, actor, filters: OrganizationFilters | None = None) -> QuerySet[Organization]:
     """Organizations the actor may see (region managers: their region; platform admins: all;
     organization admins: their own and their sub-teams), filtered, in region then name order."""
-    qs = Organization.objects.visible_to(actor).select_related("parent")
+    qs = Organization.objects.visible_to(actor).select_related("parent").prefetch_related("categories")
     return _apply_filters(qs, filters or OrganizationFilters()).order_by("region_code", "name", "id")
 
 
 def review_queue(*, actor, filters: OrganizationFilters | None = None) -> QuerySet[Organization]:
     """ORG-3: pending applications the actor may review (inside their region), oldest first."""
     f = filters or OrganizationFilters()
-    qs = _apply_filters(Organization.objects.visible_to(actor), OrganizationFilters(q=f.q, kind=f.kind, region=f.region))
-    qs = qs.filter(status=Status.PENDING).select_related("parent", "created_by")
+    qs = _apply_filters(
+        Organization.objects.visible_to(actor), OrganizationFilters(q=f.q, kind=f.kind, region=f.region, category=f.category)
+    )
+    qs = qs.filter(status=Status.PENDING).select_related("parent", "created_by").prefetch_related("categories")
     if not actor_is_platform_admin(actor):
         qs = qs.filter(region_q("region_code", actor_region_prefixes(actor)))  # not an org admin's own application
     return qs.order_by("created_at", "id")
@@ -72,7 +100,8 @@ def review_queue(*, actor, filters: OrganizationFilters | None = None) -> QueryS
 
 def organization_get(*, actor, id) -> Organization:
     """One visible organization; NotFound (404) for missing and out-of-scope alike."""
-    org = Organization.objects.visible_to(actor).select_related("parent").filter(pk=_pk(id)).first()
+    qs = Organization.objects.visible_to(actor).select_related("parent").prefetch_related("categories")
+    org = qs.filter(pk=_pk(id)).first()
     if org is None:
         raise NotFound()
     return org
@@ -203,8 +232,8 @@ def member_counts(org_ids) -> dict[int, int]:
 def public_organization_list(*, filters: OrganizationFilters | None = None) -> QuerySet[Organization]:
     """Active organizations for anyone; callers show only public fields."""
     f = filters or OrganizationFilters()
-    f = OrganizationFilters(q=f.q, kind=f.kind, status=Status.ACTIVE, region=f.region)
-    qs = Organization.objects.filter(status=Status.ACTIVE).annotate(
+    f = OrganizationFilters(q=f.q, kind=f.kind, status=Status.ACTIVE, region=f.region, category=f.category)
+    qs = Organization.objects.filter(status=Status.ACTIVE).prefetch_related("categories").annotate(
         member_count=Count(
             "memberships",
             filter=Q(memberships__status=Membership.Status.ACTIVE, memberships__volunteer__restricted_at__isnull=True),
@@ -215,14 +244,15 @@ def public_organization_list(*, filters: OrganizationFilters | None = None) -> Q
 
 def public_organization_get(*, id) -> Organization:
     """An active organization (404 for anything else: pending, rejected, suspended, deregistered)."""
-    org = Organization.objects.select_related("parent").filter(pk=_pk(id), status=Status.ACTIVE).first()
+    qs = Organization.objects.select_related("parent").prefetch_related("categories")
+    org = qs.filter(pk=_pk(id), status=Status.ACTIVE).first()
     if org is None:
         raise NotFound()
     return org
 
 
 def public_sub_teams(*, org: Organization) -> QuerySet[Organization]:
-    return org.sub_teams.filter(status=Status.ACTIVE).order_by("name", "id")
+    return org.sub_teams.filter(status=Status.ACTIVE).prefetch_related("categories").order_by("name", "id")
 
 
 def region_names(codes) -> dict[str, str]:

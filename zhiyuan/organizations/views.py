@@ -60,7 +60,9 @@ def _filters(request) -> tuple[OrganizationFilterForm, selectors.OrganizationFil
     filters = selectors.OrganizationFilters()
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
-        filters = selectors.OrganizationFilters(q=d["q"], kind=d["kind"], status=d["status"], region=d["region"])
+        filters = selectors.OrganizationFilters(
+            q=d["q"], kind=d["kind"], status=d["status"], region=d["region"], category=d["category"]
+        )
     return form, filters
 
 
@@ -103,12 +105,18 @@ def organization_export(request):
         action="organizations.org.export",
         object_type="organizations.organization",
         request=request,
-        detail={"q": filters.q, "kind": filters.kind, "status": filters.status, "region": filters.region},
+        detail={
+            "q": filters.q,
+            "kind": filters.kind,
+            "status": filters.status,
+            "region": filters.region,
+            "category": filters.category,
+        },
     )
     header = [
         _("编号"), _("名称"), _("类型"), _("统一社会信用代码"), _("主管单位类型"), _("主管单位"), _("队伍类别"),
         _("上级组织"), _("区划代码"), _("所在区划"), _("地址"), _("联系人"), _("联系电话"), _("在队成员数"),
-        _("状态"), _("状态说明"), _("申请时间"), _("审核时间"),
+        _("状态"), _("状态说明"), _("申请时间"), _("审核时间"), _("服务类别"),
     ]  # fmt: skip
     rows = (
         [
@@ -130,6 +138,7 @@ def organization_export(request):
             o.status_reason,
             _local(o.created_at),
             _local(o.reviewed_at),
+            _("、").join(selectors.category_labels(o)),
         ]
         for o in qs.iterator(chunk_size=2000)
     )
@@ -159,6 +168,7 @@ def _member_filters(request) -> tuple[MemberFilterForm, selectors.MemberFilters]
 
 def _detail_context(request, org: Organization, **extra) -> dict:
     org.region_name = selectors.region_name(org.region_code)
+    org.category_labels = selectors.category_labels(org)
     ctx = {
         "org": org,
         "history": list(selectors.status_history(org=org)),
@@ -252,7 +262,8 @@ def organization_edit(request, org_id: int):
     manager = can_review(request.user, org)
     form_class = ManagerEditForm if manager else ProfileForm
     fields = services.MANAGER_FIELDS if manager else services.PROFILE_FIELDS
-    initial = {f: getattr(org, f) for f in fields}
+    initial = {f: getattr(org, f) for f in fields if f != "categories"}
+    initial["categories"] = services.category_codes(org)
     form = form_class(request.POST if request.method == "POST" else None, initial=initial)
     status = 200
     if request.method == "POST":
@@ -518,10 +529,12 @@ def directory(request):
     filters = selectors.OrganizationFilters()
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
-        filters = selectors.OrganizationFilters(q=d["q"], kind=d["kind"], region=d["region"])
+        filters = selectors.OrganizationFilters(q=d["q"], kind=d["kind"], region=d["region"], category=d["category"])
     qs = selectors.public_organization_list(filters=filters)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = _with_region_names(page.object_list)
+    for o in page.object_list:
+        o.category_labels = selectors.category_labels(o)
     return render(request, "organizations/directory.html", {"form": form, "page": page, "query": _query_without_page(request)})
 
 
@@ -531,6 +544,7 @@ def profile(request, org_id: int):
     """ORG-6: the public page of an active organization."""
     org = selectors.public_organization_get(id=org_id)
     org.region_name = selectors.region_name(org.region_code)
+    org.category_labels = selectors.category_labels(org)
     sub_teams = _with_region_names(selectors.public_sub_teams(org=org))
     counts = selectors.member_counts([org.pk, *(s.pk for s in sub_teams)])
     for s in sub_teams:

@@ -13,6 +13,8 @@ from zhiyuan.organizations.services.memberships import (
 from zhiyuan.organizations.services.organizations import (
     MANAGER_FIELDS,
     PROFILE_FIELDS,
+    categories_clean,
+    category_codes,
     organization_apply,
     organization_deregister,
     organization_reinstate,
@@ -26,6 +28,8 @@ from zhiyuan.organizations.services.organizations import (
 __all__ = [
     "MANAGER_FIELDS",
     "PROFILE_FIELDS",
+    "categories_clean",
+    "category_codes",
     "membership_apply",
     "membership_approve",
     "membership_invite",

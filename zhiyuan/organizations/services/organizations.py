@@ -20,6 +20,7 @@ from zhiyuan.organizations.models import (
     Kind,
     Membership,
     Organization,
+    OrganizationCategory,
     OrganizationStatusChange,
     SponsorType,
     Status,
@@ -37,6 +38,7 @@ from zhiyuan.organizations.services.common import (
 )
 from zhiyuan.regions.codes import normalize_code, region_prefix
 from zhiyuan.regions.models import Region
+from zhiyuan.volunteers.codes import ServiceCategory
 
 # Anti-abuse: how many applications one person may have waiting for review at once.
 MAX_PENDING_APPLICATIONS = 5
@@ -52,11 +54,44 @@ TEXT_LIMITS = {
 MULTILINE_FIELDS = frozenset({"intro"})  # the others are single-line: no tabs or line breaks
 # What an organization admin may change on their own organization; managers also change the
 # name, the region and the USCC. The kind and the parent are fixed once applied for.
-PROFILE_FIELDS = ("intro", "address", "contact_name", "contact_phone", "sponsor_type", "sponsor_name", "team_category")
+PROFILE_FIELDS = (
+    "intro", "address", "contact_name", "contact_phone", "sponsor_type", "sponsor_name", "team_category", "categories",
+)  # fmt: skip
 MANAGER_FIELDS = ("name", "region_code", "uscc", *PROFILE_FIELDS)
 APPLY_FIELDS = ("name", "kind", "region_code", "parent_id", "uscc", *PROFILE_FIELDS)
 
 REASON_MAX = 200
+MAX_CATEGORIES = 8
+
+
+def categories_clean(value) -> tuple[list[str], str | None]:
+    """Service categories (codes of ``volunteers.codes.ServiceCategory``): a list, or a string of
+    codes separated by commas; duplicates dropped, order kept. Returns ``(codes, error)``."""
+    if value is None or value == "":
+        return [], None
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple | set | frozenset):
+        return [], _("服务类别格式错误，应为服务类别代码的列表。")
+    codes = []
+    for item in value:
+        code = text(item).lower() if isinstance(item, str) else None
+        if code is None or code not in ServiceCategory.values:
+            return [], _("请从列表中选择服务类别（%(value)s 不是有效的服务类别代码）。") % {"value": text(item)[:32]}
+        if code not in codes:
+            codes.append(code)
+    if len(codes) > MAX_CATEGORIES:
+        return [], _("最多选择 %(n)d 个服务类别。") % {"n": MAX_CATEGORIES}
+    return codes, None
+
+
+def category_codes(org: Organization) -> list[str]:
+    return [c.code for c in org.categories.all()]
+
+
+def _set_categories(org: Organization, codes: list[str]) -> None:
+    org.categories.all().delete()
+    OrganizationCategory.objects.bulk_create([OrganizationCategory(organization=org, code=c) for c in codes])
 
 
 def uscc_clean(raw) -> str:
@@ -96,6 +131,10 @@ def _clean(*, actor, values: dict, instance: Organization | None) -> dict:
             errors[field] = [msg]
     if out["contact_phone"] and "contact_phone" not in errors and not PHONE_RE.fullmatch(out["contact_phone"]):
         errors["contact_phone"] = [_("请输入有效的电话号码：11位手机号或带区号的固定电话（如 0752-2345678）。")]
+
+    out["categories"], error = categories_clean(values.get("categories"))
+    if error:
+        errors["categories"] = [error]
 
     kind = text(values.get("kind"))
     if kind not in Kind.values:
@@ -215,9 +254,11 @@ def organization_apply(*, actor: User, data: dict, request=None) -> Organization
             )
         try:
             with transaction.atomic():
+                categories = cleaned.pop("categories")
                 org = Organization.objects.create(created_by=actor, status=Status.PENDING, **cleaned)
         except IntegrityError:
             raise _duplicate_error() from None
+        _set_categories(org, categories)
         _history(org=org, old="", actor=actor)
         audit_record(
             actor=actor,
@@ -230,6 +271,7 @@ def organization_apply(*, actor: User, data: dict, request=None) -> Organization
                 "region_code": org.region_code,
                 "uscc": org.uscc,
                 "parent_id": org.parent_id,
+                "categories": categories,
             },
         )
     return org
@@ -379,7 +421,8 @@ def organization_update(*, actor: User, org: Organization, data: dict, request=N
         org = Organization.objects.select_for_update().get(pk=org.pk)
         if org.status in (Status.REJECTED, Status.DEREGISTERED):
             raise Conflict("closed", _("该组织已注销或申请未通过，不能修改。"))
-        values = {f: getattr(org, f) for f in (*MANAGER_FIELDS, "kind")}
+        values = {f: getattr(org, f) for f in (*MANAGER_FIELDS, "kind") if f != "categories"}
+        before_categories = values["categories"] = category_codes(org)
         values.update({k: v for k, v in data.items() if k in allowed})
         cleaned = _clean(actor=actor, values=values, instance=org)
         if cleaned["region_code"] != org.region_code:
@@ -393,13 +436,17 @@ def organization_update(*, actor: User, org: Organization, data: dict, request=N
             prefix = region_prefix(cleaned["region_code"])
             if org.sub_teams.exclude(status=Status.REJECTED).exclude(region_code__startswith=prefix).exists():
                 raise DomainError("invalid", INVALID_DATA, fields={"region_code": [_("下级队伍须在该组织的区划范围内。")]})
-        changed = [f for f in allowed if cleaned[f] != getattr(org, f)]
+        changed = [f for f in allowed if f != "categories" and cleaned[f] != getattr(org, f)]
+        if "categories" in allowed and cleaned["categories"] != before_categories:
+            _set_categories(org, cleaned["categories"])
+            changed.append("categories")
         if changed:
             for f in changed:
-                setattr(org, f, cleaned[f])
+                if f != "categories":
+                    setattr(org, f, cleaned[f])
             try:
                 with transaction.atomic():
-                    org.save(update_fields=[*changed, "updated_at"])
+                    org.save(update_fields=[*(f for f in changed if f != "categories"), "updated_at"])
             except IntegrityError:
                 raise _duplicate_error() from None
             if "region_code" in changed:
