@@ -1,7 +1,7 @@
 """The JSON API under /api/v1/ (django-ninja). Each app contributes one Router per resource."""
 
 from django.utils.module_loading import import_string
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 
 from zhiyuan.accounts.api_auth import SessionAuth, TokenAuth
 from zhiyuan.core.api import install_error_handlers
@@ -12,6 +12,9 @@ api = NinjaAPI(
     description="Zhiyuan volunteer-service information system. See docs/api.md.",
     auth=[TokenAuth(), SessionAuth(csrf=True)],
     urls_namespace="api",
+    # Swagger UI from django-ninja's vendored static files ("ninja" in INSTALLED_APPS); no online
+    # validator badge, which would fetch from validator.swagger.io (no external host, issue #2)
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 install_error_handlers(api)
 

@@ -24,6 +24,8 @@ def test_api_docs_page_uses_only_local_assets(client):
     assert any(a.endswith("swagger-ui-bundle.js") for a in assets), assets
     for asset in assets:
         assert finders.find(asset), asset
+    settings = re.search(r'<script type="application/json" id="swagger-settings">(.*?)</script>', html, re.S)
+    assert '"validatorUrl": null' in settings.group(1)  # no badge fetched from validator.swagger.io
 
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
