@@ -44,10 +44,17 @@ def serial_of(value: str) -> int | None:
 
 
 def format_volunteer_no(value: str) -> str:
-    """Grouped for reading aloud / on the card: ``0000 012 345 6``."""
+    """Grouped for reading aloud / on the card: ``0000 012 345 6`` (the template filter
+    ``volunteer_no`` in ``templatetags/volunteers.py`` shows it this way on every page)."""
     if len(value) != 11:
         return value
     return f"{value[:4]} {value[4:7]} {value[7:10]} {value[10]}"
+
+
+def normalize_volunteer_no(value: str) -> str:
+    """A number as typed or copied (grouped with spaces, also no-break or full-width ones, or with
+    hyphens; a lower-case ``x``) in its stored form: ``0000 012 345 6`` → ``00000123456``."""
+    return re.sub(r"[\s\-]", "", value or "").upper()
 
 
 def _highest_serial_in_use() -> int:

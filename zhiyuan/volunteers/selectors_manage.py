@@ -23,6 +23,7 @@ from zhiyuan.regions.codes import normalize_code, region_prefix
 from zhiyuan.regions.models import Region
 from zhiyuan.volunteers import documents, minors
 from zhiyuan.volunteers.models import Volunteer
+from zhiyuan.volunteers.numbers import normalize_volunteer_no
 from zhiyuan.volunteers.permissions import volunteer_get_visible
 
 # sort key -> ORDER BY; "age" sorts the youngest first (latest birth date)
@@ -80,11 +81,13 @@ def _years_ago(today: dt.date, years: int) -> dt.date:
 def _apply(qs: QuerySet, f: VolunteerFilters) -> QuerySet:
     q = (f.q or "").strip()[:50]
     if q:
-        cond = Q(name__icontains=q) | Q(volunteer_no=q.upper())
-        if q.isdigit() and len(q) == 11:
-            cond |= Q(user__mobile=q)
-        elif q.isdigit() and len(q) >= 7:
-            cond |= Q(user__mobile__startswith=q)
+        # A number may come grouped as shown ("0000 012 345 6", "138 0013 8000").
+        compact = normalize_volunteer_no(q)
+        cond = Q(name__icontains=q) | Q(volunteer_no=compact)
+        if compact.isdigit() and len(compact) == 11:
+            cond |= Q(user__mobile=compact)
+        elif compact.isdigit() and len(compact) >= 7:
+            cond |= Q(user__mobile__startswith=compact)
         qs = qs.filter(cond)
     if f.region:
         try:

@@ -154,7 +154,6 @@ def volunteer_profile(request):
         "categories": [code_tables.label("service_category", c.code) for c in v.service_categories.all()],
         "availability": availability.describe(v.availability),
         "consent": status,
-        "volunteer_no": format_volunteer_no(v.volunteer_no),
         "corrections": v.correction_requests.all()[:10],
     }
     return render(request, "volunteers/volunteer_profile.html", context)
@@ -232,7 +231,6 @@ def volunteer_card(request):
     level = star_level_of(v)
     context = {
         "v": v,
-        "volunteer_no": format_volunteer_no(v.volunteer_no),
         "star_label": star_level_label(level),
         "star_level": level,
         "photo_form": PhotoForm(),
@@ -307,7 +305,6 @@ def card_verify(request):
     else:
         full = Volunteer.objects.visible_to(request.user).filter(pk=check.volunteer.pk).exists()
         context["info"] = svc.card_public_info(check.volunteer, full_name=full)
-        context["info"]["volunteer_no_display"] = format_volunteer_no(check.volunteer.volunteer_no)
     return render(request, "volunteers/card_verify.html", context)
 
 

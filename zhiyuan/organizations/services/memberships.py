@@ -172,10 +172,11 @@ def membership_invite(*, actor: User, org: Organization, volunteer_no: str, role
     """An organization admin invites a volunteer by their volunteer number (the public
     identifier, never the document number); the volunteer accepts or declines."""
     from zhiyuan.volunteers.models import Volunteer
+    from zhiyuan.volunteers.numbers import normalize_volunteer_no
 
     _require_manager(actor=actor, org=org, action="organizations.member.invite", request=request)
     role = _role(role)
-    number = text(volunteer_no).upper()[:16]
+    number = normalize_volunteer_no(text(volunteer_no))[:16]  # also as shown, "0000 012 345 6"
     if not number:
         raise DomainError("invalid", INVALID_DATA, fields={"volunteer_no": [_("请输入志愿者编号。")]})
     volunteer = Volunteer.objects.processable().select_related("user").filter(volunteer_no=number).first()
