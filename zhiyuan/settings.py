@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "ninja",  # serves its vendored Swagger UI files from /static/ninja/ (no CDN: ARCHITECTURE "static assets")
+    "django_tasks",  # background tasks (TASKS below)
+    "django_tasks.backends.database",
     "zhiyuan.core",
     "zhiyuan.regions",
     "zhiyuan.accounts",
