@@ -69,10 +69,19 @@ def volunteer_list(page, size: str):
     assert "第 2 / " in page.inner_text(".pagination")
     assert rows.count() == 20 and rows.first.get_attribute("data-volunteer") != first_page
 
+    # the advanced filters are folded away (the table starts near the top on a phone)
+    more = page.locator("#volunteer-filters details[data-more-filters]")
+    assert more.get_attribute("open") is None
+    assert not page.locator("#volunteer-filters select[name=gender]").is_visible()
+    table_top = page.locator("table#volunteers").bounding_box()["y"]
+    assert table_top < 650, f"{size}: the volunteer table starts {table_top:.0f} px down"
+
     # a filter (gender: female), kept across pages and in the export
+    more.locator("summary").click()
     page.select_option("#volunteer-filters select[name=gender]", "2")
     page.click("#volunteer-filters button[type=submit]")
     page.wait_for_url(re.compile(r"gender=2"))
+    assert more.get_attribute("open") is not None, "an active advanced filter keeps the fold open"
     women = listed_total(page, r"共 (\d+) 名志愿者")
     assert 0 < women < total
     genders = page.eval_on_selector_all("table#volunteers tbody tr td:nth-child(4)", "tds => tds.map(t => t.innerText.trim())")
@@ -87,11 +96,12 @@ def volunteer_list(page, size: str):
     wb = download_xlsx(page, page.locator("a.btn", has_text="导出 Excel"))
     assert data_rows(wb) == women, "the export holds exactly the filtered volunteers"
 
-    # a search by volunteer number finds that one person
+    # a search by volunteer number, copied as shown (grouped with spaces), finds that one person
     number = page.locator("table#volunteers tbody tr td:first-child a").first.inner_text().strip()
+    assert re.fullmatch(r"\d{4} \d{3} \d{3} [\dX]", number), number
     page.fill("#volunteer-filters input[name=q]", number)
     page.click("#volunteer-filters button[type=submit]")
-    page.wait_for_url(re.compile(r"q=" + number))
+    page.wait_for_url(re.compile(r"q=" + number.replace(" ", "[+]")))
     assert rows.count() == 1 and number in rows.first.inner_text()
     assert no_horizontal_overflow(page), f"{size}: filtered volunteer list overflows"
 
