@@ -21,6 +21,7 @@ from zhiyuan.organizations.permissions import can_edit_profile, can_manage_membe
 from zhiyuan.regions.codes import normalize_code, region_prefix
 from zhiyuan.regions.models import Region
 from zhiyuan.volunteers.codes import ServiceCategory
+from zhiyuan.volunteers.numbers import normalize_volunteer_no
 
 
 @dataclass
@@ -158,7 +159,8 @@ def member_list(*, org: Organization, filters: MemberFilters | None = None) -> Q
     qs = Membership.objects.filter(NOT_RESTRICTED, organization=org).select_related("volunteer", "volunteer__user")
     q = (f.q or "").strip()[:50]
     if q:
-        qs = qs.filter(Q(volunteer__name__icontains=q) | Q(volunteer__volunteer_no=q.upper()))
+        # the number also as shown, grouped: "0000 012 345 6"
+        qs = qs.filter(Q(volunteer__name__icontains=q) | Q(volunteer__volunteer_no=normalize_volunteer_no(q)))
     if f.role in Membership.Role.values:
         qs = qs.filter(role=f.role)
     if f.status in Membership.Status.values:
