@@ -2,17 +2,21 @@
 """Zhiyuan's two commands, for a fresh machine with only Python 3.11+ (standard library only).
 
     python3 run.py          install (virtualenv + pinned packages), migrate, load the demo data,
-                            and serve http://127.0.0.1:8000 with gunicorn
+                            and serve http://127.0.0.1:8000 with gunicorn, plus the background
+                            task worker (manage.py db_worker: bulk imports); Ctrl+C stops both
     python3 run.py test     run the whole test suite (pytest; browser tests too when Chromium
                             is installed) — extra arguments go to pytest
 
-Environment: DATABASE_URL (default SQLite under var/), ZHIYUAN_PORT (8000), ZHIYUAN_WORKERS (2).
+Environment: DATABASE_URL (default SQLite under var/), ZHIYUAN_PORT (8000), ZHIYUAN_WORKERS (2),
+ZHIYUAN_TASK_WORKER (1; 0 when the worker runs elsewhere, e.g. its own systemd unit).
 """
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -54,24 +58,63 @@ def up() -> None:
     manage("demo_seed")
     port = os.environ.get("ZHIYUAN_PORT", "8000")
     workers = os.environ.get("ZHIYUAN_WORKERS", "2")
+    web = [
+        str(BIN / "gunicorn"),
+        "zhiyuan.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        workers,
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+    ]
+    children = {"web": web}
+    if os.environ.get("ZHIYUAN_TASK_WORKER", "1") != "0":
+        children["worker"] = [str(PY), "manage.py", "db_worker", "--no-reload", "--interval", "1"]
     print(f"\nZhiyuan is running at http://127.0.0.1:{port}/  (API docs: http://127.0.0.1:{port}/api/v1/docs)")
     print("Press Ctrl+C to stop.\n", flush=True)
-    os.chdir(ROOT)
-    os.execv(
-        str(BIN / "gunicorn"),
-        [
-            "gunicorn",
-            "zhiyuan.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            workers,
-            "--access-logfile",
-            "-",
-            "--graceful-timeout",
-            "10",
-        ],
-    )
+    sys.exit(supervise(children))
+
+
+def supervise(commands: dict[str, list[str]], *, grace: float = 10.0) -> int:
+    """Run the commands side by side until one of them ends or we are told to stop (Ctrl+C,
+    SIGTERM); then stop the others — politely (SIGTERM), again after ``grace`` seconds (the task
+    worker's "stop now"), then for good. Returns the exit code of the first one to end.
+
+    Children get their own session, so a Ctrl+C reaches them once, from here, not twice."""
+    procs = {name: subprocess.Popen(cmd, cwd=ROOT, start_new_session=True) for name, cmd in commands.items()}
+    stop = []
+
+    def on_signal(signum, _frame):
+        stop.append(signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, on_signal)
+    code = 0
+    try:
+        while not stop:
+            ended = [(name, p.returncode) for name, p in procs.items() if p.poll() is not None]
+            if ended:
+                name, code = ended[0]
+                print(f"{name} stopped (exit code {code}); stopping the rest", flush=True)
+                break
+            time.sleep(0.5)
+    finally:
+        for attempt in ("term", "term", "kill"):
+            alive = [p for p in procs.values() if p.poll() is None]
+            if not alive:
+                break
+            for p in alive:
+                if attempt == "kill":
+                    p.kill()
+                else:
+                    p.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + grace
+            while time.monotonic() < deadline and any(p.poll() is None for p in alive):
+                time.sleep(0.2)
+    return code
 
 
 def test(args: list[str]) -> None:

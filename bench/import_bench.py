@@ -48,18 +48,84 @@ def make_rows(n: int, *, seed: int = 1, towns: list[str]) -> list[list]:
     return rows
 
 
-def write_xlsx(rows: list[list]) -> bytes:
-    from openpyxl import Workbook
-
+def write_xlsx(rows: list[list], *, shared_strings: bool = False) -> bytes:
+    """The rows under the template's header. openpyxl writes every text as an inline string;
+    ``shared_strings=True`` writes what Excel and WPS write instead — a shared-strings table
+    and a ``<dimension>`` — with a small writer of its own (openpyxl cannot)."""
     from zhiyuan.volunteers import imports
+
+    header = [f"{h}*" if req else str(h) for _k, h, req in imports.COLUMNS[:8]]
+    if shared_strings:
+        return _write_shared_strings_xlsx(imports.SHEET_TITLE, [header, *rows])
+    from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(imports.SHEET_TITLE)
-    ws.append([f"{h}*" if req else str(h) for _k, h, req in imports.COLUMNS[:8]])
+    ws.append(header)
     for r in rows:
         ws.append(r)
     buf = io.BytesIO()
     wb.save(buf)
+    return buf.getvalue()
+
+
+_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+
+
+def _write_shared_strings_xlsx(title: str, rows: list[list]) -> bytes:
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    strings: dict[str, int] = {}
+    width = max(len(r) for r in rows)
+    letters = [chr(ord("A") + i) for i in range(width)]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_CT}.worksheet+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_CT}.sharedStrings+xml"/></Types>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" '
+            f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{_NS}" xmlns:r="{_REL}"><sheets>'
+            f'<sheet name="{escape(title)}" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<Relationships xmlns="{_PKG_REL}">'
+            f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+        )
+        with z.open("xl/worksheets/sheet1.xml", "w") as out:
+            out.write(f'<worksheet xmlns="{_NS}"><dimension ref="A1:{letters[-1]}{len(rows)}"/><sheetData>'.encode())
+            for n, r in enumerate(rows, start=1):
+                cells = []
+                for letter, value in zip(letters, r, strict=False):
+                    if value in (None, ""):
+                        continue
+                    index = strings.setdefault(str(value), len(strings))
+                    cells.append(f'<c r="{letter}{n}" t="s"><v>{index}</v></c>')
+                out.write(f'<row r="{n}">{"".join(cells)}</row>'.encode())
+            out.write(b"</sheetData></worksheet>")
+        with z.open("xl/sharedStrings.xml", "w") as out:
+            out.write(f'<sst xmlns="{_NS}" uniqueCount="{len(strings)}">'.encode())
+            for text in strings:
+                out.write(f"<si><t>{escape(text)}</t></si>".encode())
+            out.write(b"</sst>")
     return buf.getvalue()
 
 

@@ -323,6 +323,7 @@ class ImportJob(models.Model):
     preview = models.JSONField(default=list, blank=True)  # masked, first valid rows
     message = models.CharField(max_length=300, blank=True)  # why a job failed or stopped
     ip = models.GenericIPAddressField(null=True, blank=True)
+    language = models.CharField(max_length=10, blank=True)  # the uploader's; the worker writes the report in it
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)

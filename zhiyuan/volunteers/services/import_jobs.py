@@ -38,7 +38,7 @@ from typing import NoReturn
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from zhiyuan.accounts.models import User
@@ -176,6 +176,7 @@ def import_job_submit(*, actor, upload, mode: str, client_id: str = "", request=
                 file_key_sealed=sealed_key,
                 rows_total=bound or 0,
                 ip=client_ip(request),
+                language=translation.get_language() or "",
             )
             audit_record(
                 actor=actor, action="volunteer.import_upload", obj=job, request=request,
@@ -274,21 +275,22 @@ def import_job_run(*, job_id: int) -> str:
         plain.seek(0)
         return imports.sheet_rows(plain)
 
-    try:
-        with _plain_file(job) as plain:
-            report = imports.import_rows(
-                actor=actor, source=source, mode=job.mode, ip=job.ip, progress=progress, keep_errors=False
-            )
-    except imports.FileRefused as exc:
-        _finish(job, progress, message=exc.message, file_error=True)
-    except PermissionDenied as exc:
-        _finish(job, progress, message=str(exc.message))
-    except Exception:
-        logger.exception("import job %s failed", job_id)
-        _finish(job, progress, message=_("处理失败，请稍后重试或联系管理员。"))
-        raise
-    else:
-        _finish(job, progress, report=report)
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        try:
+            with _plain_file(job) as plain:
+                report = imports.import_rows(
+                    actor=actor, source=source, mode=job.mode, ip=job.ip, progress=progress, keep_errors=False
+                )
+        except imports.FileRefused as exc:
+            _finish(job, progress, message=exc.message, file_error=True)
+        except PermissionDenied as exc:
+            _finish(job, progress, message=str(exc.message))
+        except Exception:
+            logger.exception("import job %s failed", job_id)
+            _finish(job, progress, message=_("处理失败，请稍后重试或联系管理员。"))
+            raise
+        else:
+            _finish(job, progress, report=report)
     try:
         import_job_sweep()
     except Exception:  # housekeeping must not fail a finished job
