@@ -2,14 +2,17 @@
 DomainErrors are put back on the form with ``apply_domain_error``."""
 
 import re
+from functools import partial
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.accounts.roles import Role
+from zhiyuan.accounts.scopes import role_object_picker
 from zhiyuan.accounts.services import MAX_PASSWORD_LENGTH
 from zhiyuan.core.audit_actions import audit_action_groups
 from zhiyuan.core.models import AuditEntry
+from zhiyuan.core.picker import ObjectPickerField
 from zhiyuan.regions.forms import RegionCascadeField
 from zhiyuan.regions.models import Level
 
@@ -143,6 +146,9 @@ class ApiTokenForm(forms.Form):
     lifetime = forms.ChoiceField(label=_("有效期"), choices=TOKEN_LIFETIMES, required=False, initial="90")
 
 
+OBJECT_FIELDS = {Role.ORG_ADMIN: "organization", Role.STATION_ADMIN: "service_point"}
+
+
 class RoleGrantForm(forms.Form):
     mobile = MobileField(label=_("用户手机号"), help_text=_("被授权人须已注册账号。"))
     role = forms.ChoiceField(
@@ -155,22 +161,64 @@ class RoleGrantForm(forms.Form):
         max_level=Level.VILLAGE,
         help_text=_("授予区域管理员时必填。"),
     )
+    # The organization or service point an org_admin / station_admin grant names, each chosen with
+    # its own search picker (only objects the granter may see; role_grant checks the choice). A
+    # plain ``object_id`` is still accepted (older forms, scripts); it is not shown.
+    organization = ObjectPickerField(
+        label=_("管辖组织"),
+        url_name="accounts:role_objects",
+        required=False,
+        placeholder=_("输入组织名称搜索"),
+        help_text=_("授予组织管理员时选择。只列出您管辖范围内状态正常的组织。"),
+    )
+    service_point = ObjectPickerField(
+        label=_("管辖站点"),
+        url_name="accounts:role_objects",
+        required=False,
+        placeholder=_("输入站点名称搜索"),
+        help_text=_("授予站点管理员时选择。只列出您管辖范围内运行中的站点。"),
+    )
     object_id = forms.IntegerField(
-        label=_("管辖对象编号"),
         required=False,
         min_value=1,
         max_value=2**62,
-        help_text=_("授予组织管理员或站点管理员时填写组织或站点的编号。"),
+        widget=forms.HiddenInput,
         error_messages={"invalid": _("请输入整数编号。"), "min_value": _("编号须为正整数。"), "max_value": _("编号过大。")},
     )
 
-    def __init__(self, *args, roles: list[str], root: str | None = None, **kwargs):
+    def __init__(self, *args, roles: list[str], root: str | None = None, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [("", _("请选择"))] + [(r, Role(r).label) for r in roles]
         if len(roles) == 1:
             self.fields["role"].initial = roles[0]
         if root:
             self.fields["region_code"].set_root(root)
+        for role, name in OBJECT_FIELDS.items():
+            find = role_object_picker(role)
+            if role not in roles or find is None or actor is None:
+                del self.fields[name]
+                continue
+            self.fields[name].bind(partial(find, actor=actor))
+            self.fields[name].widget.extra_vals = {"role": role}
+
+    def object_field(self, role: str) -> str | None:
+        """The picker field of ``role`` on this form, if any."""
+        name = OBJECT_FIELDS.get(role)
+        return name if name in self.fields else None
+
+    def clean(self):
+        data = super().clean()
+        role = data.get("role") or ""
+        chosen = self.object_field(role)
+        unused = [n for n in OBJECT_FIELDS.values() if n != chosen]
+        if role in OBJECT_FIELDS:
+            unused.append("region_code")  # the object's region is used
+        for name in unused:  # fields the chosen role does not use (hidden on the page)
+            if self._errors.pop(name, None):
+                data[name] = "" if name == "region_code" else None
+        if chosen and data.get(chosen):
+            data["object_id"] = data[chosen]
+        return data
 
 
 ROLE_STATUS = [("active", _("有效")), ("revoked", _("已撤销")), ("all", _("全部"))]

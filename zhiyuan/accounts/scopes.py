@@ -45,6 +45,7 @@ class RoleObject(NamedTuple):
 _scope_providers: dict[str, list[Callable]] = defaultdict(list)
 _role_providers: list[Callable] = []
 _role_object_resolvers: dict[str, Callable] = {}
+_role_object_pickers: dict[str, Callable] = {}
 
 
 def register_scope_provider(model_label: str, provider: Callable) -> None:
@@ -67,6 +68,17 @@ def register_role_object_resolver(role: str, resolver: Callable) -> None:
     """``resolver(object_id: int) -> RoleObject | None`` finds the object that ``role``
     (``org_admin``, ``station_admin``) is bound to; None when there is no such object."""
     _role_object_resolvers[role] = resolver
+
+
+def register_role_object_picker(role: str, find: Callable) -> None:
+    """``find(*, actor, q="", id=None, limit) -> list[core.picker.PickerOption]`` offers the
+    objects ``actor`` may bind ``role`` to (active ones inside ``visible_to(actor)``) to the
+    grant form's picker. It only offers: ``role_grant`` checks the chosen object itself."""
+    _role_object_pickers[role] = find
+
+
+def role_object_picker(role: str) -> Callable | None:
+    return _role_object_pickers.get(role)
 
 
 def role_object_get(role: str, object_id: int) -> RoleObject | None:

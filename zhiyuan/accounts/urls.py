@@ -14,6 +14,7 @@ urlpatterns = [
     path("roles/", views.role_list, name="roles"),
     path("roles/export/", views.role_export, name="role_export"),
     path("roles/grant/", views.role_grant, name="role_grant"),
+    path("roles/grant/objects/", views.role_object_options, name="role_objects"),
     path("roles/<int:assignment_id>/", views.role_detail, name="role_detail"),
     path("roles/<int:assignment_id>/revoke/", views.role_revoke, name="role_revoke"),
     path("audit/", views.audit_list, name="audit"),

@@ -48,11 +48,13 @@ from zhiyuan.accounts.scopes import (
     actor_region_prefixes,
     actor_roles,
     role_object_get,
+    role_object_picker,
 )
 from zhiyuan.core.audit import audit_record, audit_verify
 from zhiyuan.core.audit_actions import audit_action_is_registered, audit_action_label
 from zhiyuan.core.errors import DomainError
 from zhiyuan.core.models import AuditEntry
+from zhiyuan.core.picker import picker_results
 from zhiyuan.regions.models import Region
 
 PENDING_KEY = "zy_login_pending"
@@ -497,7 +499,29 @@ def role_export(request):
 def _grant_form(request, data=None) -> RoleGrantForm:
     prefixes = actor_region_prefixes(request.user)
     root = prefixes[0] if len(prefixes) == 1 and not actor_is_platform_admin(request.user) else None
-    return RoleGrantForm(data, roles=services.grantable_roles(request.user), root=root)
+    return RoleGrantForm(data, roles=services.grantable_roles(request.user), root=root, actor=request.user)
+
+
+def _grant_error(form: RoleGrantForm, exc: DomainError, *, role: str) -> None:
+    """Show the service's message about the object on the picker the role uses."""
+    picker = form.object_field(role)
+    if picker and "object_id" in exc.fields:
+        fields = {(picker if k == "object_id" else k): v for k, v in exc.fields.items()}
+        exc = DomainError(exc.code, exc.message, fields=fields, status=exc.status)
+    apply_domain_error(form, exc)
+
+
+@login_required
+@require_GET
+def role_object_options(request):
+    """The grant form's picker results (htmx): organizations or service points, by ``role``,
+    that the actor may see; only for roles the actor may grant."""
+    _require_role_manager(request)
+    role = request.GET.get("role", "")
+    find = role_object_picker(role)
+    if find is None or role not in services.grantable_roles(request.user):
+        raise Http404
+    return picker_results(request, functools.partial(find, actor=request.user))
 
 
 @login_required
@@ -528,7 +552,7 @@ def role_grant(request):
                         request=request,
                     )
                 except DomainError as exc:
-                    apply_domain_error(form, exc)
+                    _grant_error(form, exc, role=data["role"])
                     status = exc.status
                 else:
                     messages.success(

@@ -52,9 +52,14 @@ class OrganizationsConfig(AppConfig):
 
     def ready(self):
         from zhiyuan.accounts.roles import Role
-        from zhiyuan.accounts.scopes import register_role_object_resolver, register_scope_provider
+        from zhiyuan.accounts.scopes import (
+            register_role_object_picker,
+            register_role_object_resolver,
+            register_scope_provider,
+        )
         from zhiyuan.core.audit_actions import register_audit_actions
         from zhiyuan.core.nav import NavItem, register_nav
+        from zhiyuan.organizations.picker import organization_options
         from zhiyuan.organizations.selectors import membership_export_rows
         from zhiyuan.volunteers.data_export import register_data_export_provider
 
@@ -84,6 +89,7 @@ class OrganizationsConfig(AppConfig):
             },
         )
         register_role_object_resolver(Role.ORG_ADMIN, org_admin_object)
+        register_role_object_picker(Role.ORG_ADMIN, organization_options)
         register_scope_provider("volunteers.Volunteer", org_admin_volunteer_scope)
         register_data_export_provider("memberships", _("组织成员身份"), membership_export_rows)
         # ORG-5 (activity index 活跃度) hooks in here once activities exist: see selectors.activity_index.

@@ -84,6 +84,16 @@ def region_full_name(code: str) -> str:
     return region.full_name if region else ""
 
 
+def region_short_names(codes, *, parts: int = 2) -> dict[str, str]:
+    """``{code: '惠城区/桥东街道'}``: the last ``parts`` segments of each full name, enough to tell
+    apart same-named places in a list (pickers); one query for all ``codes``."""
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    rows = Region.objects.filter(code__in=codes).values_list("code", "full_name")
+    return {code: "/".join(full.split("/")[-parts:]) for code, full in rows}
+
+
 def region_search(q: str, *, under: str | None = None, max_level: int | None = None) -> QuerySet[Region]:
     """Regions whose name (or full name) contains ``q``, higher levels first. ``q`` that is all
     digits matches codes by prefix instead."""
@@ -100,6 +110,16 @@ def region_search(q: str, *, under: str | None = None, max_level: int | None = N
     else:
         qs = qs.filter(Q(name__icontains=q) | Q(full_name__icontains=q))
     return qs.order_by("level", "code")
+
+
+def region_named_q(q: str, field: str = "region_code", *, limit: int = 5) -> Q:
+    """Rows whose ``field`` lies in a region named like ``q`` (the first ``limit`` matches,
+    higher levels first), so a list can be searched by place as well as by name."""
+    prefixes = [region_prefix(code) for code in region_search(q).filter(name__icontains=q).values_list("code", flat=True)[:limit]]
+    cond = Q(pk__in=[])
+    for p in prefixes:
+        cond |= Q(**{f"{field}__startswith": p})
+    return cond
 
 
 def region_populations(code: str) -> QuerySet[RegionPopulation]:

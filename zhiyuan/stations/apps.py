@@ -31,9 +31,14 @@ class StationsConfig(AppConfig):
 
     def ready(self):
         from zhiyuan.accounts.roles import Role
-        from zhiyuan.accounts.scopes import register_role_object_resolver, register_scope_provider
+        from zhiyuan.accounts.scopes import (
+            register_role_object_picker,
+            register_role_object_resolver,
+            register_scope_provider,
+        )
         from zhiyuan.core.audit_actions import register_audit_actions
         from zhiyuan.core.nav import NavItem, register_nav
+        from zhiyuan.stations.picker import service_point_options
 
         register_scope_provider("stations.ServicePoint", station_admin_scope)
         register_audit_actions(
@@ -51,6 +56,7 @@ class StationsConfig(AppConfig):
             },
         )
         register_role_object_resolver(Role.STATION_ADMIN, station_admin_object)
+        register_role_object_picker(Role.STATION_ADMIN, service_point_options)
         register_nav(NavItem("stations_public", _("服务站点"), "stations:public", order=40, audience="anyone"))
         register_nav(NavItem("my_station", _("我的站点"), "stations:mine", roles=frozenset({Role.STATION_ADMIN}), order=30))
         register_nav(

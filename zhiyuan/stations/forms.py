@@ -1,10 +1,15 @@
 """Forms collect input; every rule is checked in ``services`` and its DomainError is put back
 on the form with ``apply_domain_error``."""
 
+from functools import partial
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.accounts.scopes import actor_is_platform_admin, actor_region_prefixes
+from zhiyuan.core.picker import ObjectPickerField
+from zhiyuan.organizations.models import Organization
+from zhiyuan.organizations.picker import organization_option, organization_options
 from zhiyuan.regions.codes import ancestor_codes
 from zhiyuan.regions.forms import RegionCascadeField
 from zhiyuan.regions.models import Level
@@ -91,13 +96,15 @@ class ServicePointForm(OperationsForm):
     address = forms.CharField(label=_("地址"), required=False, max_length=200)
     latitude = forms.CharField(label=_("纬度"), required=False, max_length=20, help_text=_("可选，如 23.111530"))
     longitude = forms.CharField(label=_("经度"), required=False, max_length=20, help_text=_("可选，如 114.416200"))
-    # A select of the organizations the manager may choose, but a plain value for validation: the
-    # service checks it (active, inside the manager's scope) and its message shows on the field.
-    operator_organization_id = forms.CharField(
+    # Searched by name among the organizations the manager may see; the service checks the choice
+    # (active, inside the manager's scope) and its message shows on the field.
+    operator_organization_id = ObjectPickerField(
         label=_("运营组织"),
+        url_name="stations:operator_options",
         required=False,
-        max_length=20,
-        widget=forms.Select,
+        allow_empty=True,
+        empty_label=_("不指定运营组织"),
+        placeholder=_("输入组织名称搜索"),
         help_text=_("可选；须为您管辖范围内状态正常的志愿服务组织。"),
     )
 
@@ -118,17 +125,21 @@ class ServicePointForm(OperationsForm):
         "functions",
     ]
 
-    def __init__(self, *args, actor, parents=(), operators=(), **kwargs):
+    def __init__(self, *args, actor, parents=(), operator: Organization | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region_code"].set_root(picker_root(actor))
         choices = [("", _("（无）"))]
         choices += [(str(p.pk), f"{p.get_network_level_display()} · {p.name}") for p in list(parents)[:PARENT_CHOICES_LIMIT]]
         self.fields["parent_id"].choices = choices
-        operator_choices = [("", _("（无）"))]
-        for o in operators:
-            label = o.name if o.is_active else _("%(name)s（%(status)s）") % {"name": o.name, "status": o.get_status_display()}
-            operator_choices.append((str(o.pk), label))
-        self.fields["operator_organization_id"].widget.choices = operator_choices
+        self.fields["operator_organization_id"].bind(partial(_operator_options, actor=actor, operator=operator))
+
+
+def _operator_options(*, actor, operator: Organization | None, q: str = "", id: int | None = None, limit: int):
+    """The organizations to pick from; the point's own operator is always shown by name, even
+    when it now lies outside the editor's scope (the service keeps an unchanged operator)."""
+    if id is not None and operator is not None and id == operator.pk:
+        return [organization_option(operator)]
+    return organization_options(actor=actor, q=q, id=id, limit=limit)
 
 
 class StationAdminAssignForm(forms.Form):

@@ -9,7 +9,6 @@ from zhiyuan.accounts.models import RoleAssignment
 from zhiyuan.accounts.roles import Role
 from zhiyuan.accounts.scopes import actor_object_ids
 from zhiyuan.core.errors import NotFound, PermissionDenied
-from zhiyuan.organizations.models import Organization
 from zhiyuan.regions.codes import normalize_code, region_prefix
 from zhiyuan.regions.models import Region
 from zhiyuan.stations.models import PARENT_LEVELS, Kind, NetworkLevel, ServicePoint, Status
@@ -106,16 +105,6 @@ def parent_candidates(*, actor, network_level: str, exclude_id: int | None = Non
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
     return qs.order_by("region_code", "name")
-
-
-def operator_candidates(*, actor, current: Organization | None = None, limit: int = 500) -> list[Organization]:
-    """Organizations the actor may choose as a point's operator: active ones inside their scope
-    (the first ``limit`` by region and name), plus the point's current operator whatever its
-    status, so an edit form shows what is stored."""
-    items = list(Organization.objects.visible_to(actor).active().order_by("region_code", "name", "id")[:limit])
-    if current is not None and all(o.pk != current.pk for o in items):
-        items.insert(0, current)
-    return items
 
 
 def public_service_point_list(*, filters: ServicePointFilters | None = None) -> QuerySet[ServicePoint]:

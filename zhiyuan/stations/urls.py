@@ -10,6 +10,7 @@ urlpatterns = [
     path("manage/", views.service_point_list, name="manage"),
     re_path(r"^manage/export\.xlsx$", views.service_point_export, name="export"),
     path("manage/new/", views.service_point_create, name="create"),
+    path("manage/operators/", views.operator_options, name="operator_options"),
     path("manage/<int:point_id>/", views.service_point_detail, name="detail"),
     path("manage/<int:point_id>/edit/", views.service_point_edit, name="edit"),
     path("manage/<int:point_id>/close/", views.service_point_close, name="close"),

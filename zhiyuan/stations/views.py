@@ -1,6 +1,8 @@
 """Pages of the stations app: the managers' list/create/edit/detail, the station admin's
 「我的站点」 and the public list. Thin: every rule is in ``services``/``selectors``."""
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -14,6 +16,8 @@ from zhiyuan.accounts.forms import apply_domain_error
 from zhiyuan.accounts.views import domain_http, xlsx_response
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import DomainError
+from zhiyuan.core.picker import picker_results
+from zhiyuan.organizations.picker import organization_options
 from zhiyuan.stations import selectors, services
 from zhiyuan.stations.forms import (
     CloseForm,
@@ -137,8 +141,16 @@ def service_point_export(request):
 
 def _point_form(request, *, data=None, initial=None, point: ServicePoint | None = None) -> ServicePointForm:
     parents = selectors.parent_candidates(actor=request.user, network_level="", exclude_id=point.pk if point else None)
-    operators = selectors.operator_candidates(actor=request.user, current=point.operator_organization if point else None)
-    return ServicePointForm(data, initial=initial, actor=request.user, parents=parents, operators=operators)
+    operator = point.operator_organization if point else None
+    return ServicePointForm(data, initial=initial, actor=request.user, parents=parents, operator=operator)
+
+
+@login_required
+@require_GET
+def operator_options(request):
+    """Results of the point form's operator picker (htmx): active organizations the manager sees."""
+    _require_manager(request)
+    return picker_results(request, functools.partial(organization_options, actor=request.user))
 
 
 def _form_data(form) -> dict:
@@ -171,7 +183,7 @@ def _initial(point: ServicePoint) -> dict:
     initial["parent_id"] = str(point.parent_id or "")
     initial["latitude"] = "" if point.latitude is None else str(point.latitude)
     initial["longitude"] = "" if point.longitude is None else str(point.longitude)
-    initial["operator_organization_id"] = str(point.operator_organization_id or "")
+    initial["operator_organization_id"] = point.operator_organization_id
     return initial
 
 

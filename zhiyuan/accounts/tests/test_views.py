@@ -455,7 +455,7 @@ def test_roles_export_is_scoped_and_neutralised(client, county_manager, huiyang_
 def test_grant_page(client, county_manager):
     client.force_login(county_manager)
     page = html(client.get("/accounts/roles/grant/"))
-    assert 'id="role-grant-form"' in page and 'name="object_id"' in page
+    assert 'id="role-grant-form"' in page and 'name="organization__q"' in page and 'name="service_point__q"' in page
     for role in ("region_manager", "org_admin", "station_admin"):
         assert f'value="{role}"' in page
     assert 'value="platform_admin"' not in page
@@ -480,9 +480,11 @@ def test_platform_admin_grant_page_offers_every_role(client, platform_admin):
     page = html(client.get("/accounts/roles/grant/"))
     for role in ("region_manager", "platform_admin", "org_admin", "station_admin"):
         assert f'value="{role}"' in page
-    assert 'value="volunteer"' not in page and 'name="object_id"' in page
+    assert 'value="volunteer"' not in page and 'name="organization__q"' in page
     u = user()
     r = client.post("/accounts/roles/grant/", {"mobile": u.mobile, "role": "org_admin", "object_id": "987654"})
+    assert r.status_code == 400 and "该组织不存在，请核对组织编号。" in html(r)
+    r = client.post("/accounts/roles/grant/", {"mobile": u.mobile, "role": "org_admin", "organization": "987654"})
     assert r.status_code == 400 and "该组织不存在，请核对组织编号。" in html(r)
     assert not RoleAssignment.objects.filter(user=u).exists()
 

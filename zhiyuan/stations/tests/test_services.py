@@ -10,6 +10,7 @@ from zhiyuan.accounts.roles import Role
 from zhiyuan.core.audit import audit_verify
 from zhiyuan.core.errors import DomainError, NotFound, PermissionDenied
 from zhiyuan.core.models import AuditEntry
+from zhiyuan.organizations.picker import organization_options
 from zhiyuan.stations import selectors, services
 from zhiyuan.stations.models import ServicePoint, Status
 from zhiyuan.stations.tests.factories import HUICHENG_TOWN, HUIYANG_TOWN, network, point, station_admin_of
@@ -379,8 +380,7 @@ def test_operator_outside_scope_missing_or_not_active_is_refused(county_manager,
 def test_city_manager_may_choose_any_organization_of_the_city(city_manager, huiyang_org):
     p = point(city_manager, operator_organization_id=huiyang_org.pk)
     assert p.operator_organization_id == huiyang_org.pk
-    candidates = selectors.operator_candidates(actor=city_manager)
-    assert huiyang_org in candidates
+    assert huiyang_org.pk in [o.id for o in organization_options(actor=city_manager)]
 
 
 def test_unchanged_operator_is_kept_when_it_stops_being_active(county_manager, huicheng_org):
@@ -394,9 +394,9 @@ def test_unchanged_operator_is_kept_when_it_stops_being_active(county_manager, h
     services.service_point_update(actor=county_manager, point=p, data={"address": "新地址1号"})
     p.refresh_from_db()
     assert (p.operator_organization_id, p.opening_hours, p.address) == (huicheng_org.pk, "每日 9:00–17:00", "新地址1号")
-    # …and the edit form still offers it, marked with its status.
-    assert huicheng_org in selectors.operator_candidates(actor=county_manager, current=p.operator_organization)
-    assert huicheng_org not in selectors.operator_candidates(actor=county_manager)
+    # …and the edit form's picker still shows it, marked with its status, but offers it no more.
+    assert organization_options(actor=county_manager, id=huicheng_org.pk)[0].detail == "惠城区/桥东街道 · 已暂停"
+    assert huicheng_org.pk not in [o.id for o in organization_options(actor=county_manager)]
 
 
 def test_organization_running_a_point_cannot_be_deleted(county_manager, huicheng_org):

@@ -184,7 +184,9 @@ def test_operator_organization_chosen_on_the_form_and_shown_by_name(client, coun
     theirs = active_org(other_county_manager, name="淡水青年志愿者协会", region_code=HUIYANG_TOWN)
     c = as_user(client, county_manager)
     form = html(c.get(f"{MANAGE}new/"))
-    assert f'<option value="{mine.pk}">桥东长者关爱服务中心</option>' in form and "淡水青年志愿者协会" not in form
+    assert f'name="operator_organization_id" value="{mine.pk}"><span class="picker-name">桥东长者关爱服务中心</span>' in form
+    assert "淡水青年志愿者协会" not in form
+    assert 'name="operator_organization_id" value="" checked><span class="picker-name">不指定运营组织</span>' in form
     data = {"name": "长者饭堂服务室", "kind": "room", "region_code": HUICHENG_TOWN, "address": "水东街"}
     r = c.post(f"{MANAGE}new/", {**data, "operator_organization_id": str(theirs.pk)})  # a crafted value
     assert r.status_code == 400 and "运营组织不存在或不在您的管辖范围内。" in html(r)
@@ -197,13 +199,22 @@ def test_operator_organization_chosen_on_the_form_and_shown_by_name(client, coun
     assert f'href="/organizations/manage/{mine.pk}/">桥东长者关爱服务中心</a>' in detail
     assert "桥东长者关爱服务中心" in html(c.get(MANAGE))
     edit = html(c.get(f"{MANAGE}{p.pk}/edit/"))
-    assert f'<option value="{mine.pk}" selected>桥东长者关爱服务中心</option>' in edit
+    current = (
+        f'<label class="picker-option" data-picker-current="{mine.pk}"><input type="radio" name="operator_organization_id" '
+        f'value="{mine.pk}" checked><span class="picker-name">桥东长者关爱服务中心</span>'
+        '<span class="picker-detail">当前选择 · 惠城区/桥东街道</span></label>'
+    )
+    assert current in edit
+    assert f'data-picker-option="{mine.pk}"' not in edit  # not twice
     assert "运营组织：桥东长者关爱服务中心" in html(client.get("/stations/"))
     rows = list(load_workbook(io.BytesIO(c.get(f"{MANAGE}export.xlsx").content)).active.iter_rows(values_only=True))
     assert dict(zip(rows[0], rows[1], strict=True))["运营组织"] == "桥东长者关爱服务中心"
     organization_suspend(actor=county_manager, org=mine, reason="整改")
     edit = html(c.get(f"{MANAGE}{p.pk}/edit/"))
-    assert f'<option value="{mine.pk}" selected>桥东长者关爱服务中心（已暂停）</option>' in edit
+    assert (
+        f'value="{mine.pk}" checked><span class="picker-name">桥东长者关爱服务中心</span>'
+        '<span class="picker-detail">当前选择 · 惠城区/桥东街道 · 已暂停</span>'
+    ) in edit
     assert "已暂停" in html(c.get(f"{MANAGE}{p.pk}/"))
     assert "桥东长者关爱服务中心" not in html(client.get("/stations/"))  # no longer public
 
