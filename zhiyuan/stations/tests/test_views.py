@@ -338,3 +338,10 @@ def test_public_list_is_in_everyones_navigation(client, volunteer):
     assert 'data-nav="stations_public"' in html(client.get("/stations/"))
     page = html(as_user(client, volunteer.user).get("/stations/"))
     assert 'data-nav="stations_public"' in page and 'data-nav="stations"' not in page and 'data-nav="my_station"' not in page
+
+
+def test_detail_uses_the_key_value_layout_of_the_other_detail_pages(client, county_manager, huicheng_point):
+    """Labels in a column beside their values (dl.kv), as on the organization and profile pages."""
+    page = html(as_user(client, county_manager).get(f"{MANAGE}{huicheng_point.pk}/"))
+    info = page.split("data-point-info>", 1)[1].split("</section>", 1)[0]
+    assert info.lstrip().startswith('<dl class="kv">')
