@@ -54,9 +54,14 @@ def navigation(request):
                 "label": item.label,
                 "url": url,
                 "group": item.group,
-                "active": request.path.startswith(url) and url != "/",
+                "active": False,
             }
         )
+    # The entry whose address is the longest prefix of this page is the current one: on
+    # /stations/manage/5/ that is 站点管理, not also the public 服务站点 at /stations/.
+    matching = [e for e in entries if request.path.startswith(e["url"]) and e["url"] != "/"]
+    if matching:
+        max(matching, key=lambda e: len(e["url"]))["active"] = True
     badges = SimpleLazyObject(lambda: _role_badges(user)) if signed_in else []
     return {
         "nav": entries,

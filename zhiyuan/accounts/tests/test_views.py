@@ -564,3 +564,14 @@ def test_verify_chain_button(client, platform_admin):
     assert 'data-verify="broken"' in page and f"#{target.id}" in page
     assert "<html" not in page  # htmx gets the fragment only
     assert AuditEntry.objects.filter(action="accounts.audit.verify", result="failed").exists()
+
+
+def test_only_the_closest_menu_entry_is_current(client, county_manager):
+    """/stations/manage/ lies under the public /stations/: only 站点管理 is marked current there."""
+    import re
+
+    client.force_login(county_manager)
+    page = html(client.get("/stations/manage/"))
+    assert re.findall(r'data-nav="([^"]+)" aria-current="page"', page) == ["stations"]
+    page = html(client.get("/stations/"))
+    assert re.findall(r'data-nav="([^"]+)" aria-current="page"', page) == ["stations_public"]
