@@ -168,14 +168,14 @@ class RoleGrantForm(forms.Form):
         label=_("管辖组织"),
         url_name="accounts:role_objects",
         required=False,
-        placeholder=_("输入组织名称搜索"),
+        placeholder=_("输入组织名称或区划搜索"),
         help_text=_("授予组织管理员时选择。只列出您管辖范围内状态正常的组织。"),
     )
     service_point = ObjectPickerField(
         label=_("管辖站点"),
         url_name="accounts:role_objects",
         required=False,
-        placeholder=_("输入站点名称搜索"),
+        placeholder=_("输入站点名称或区划搜索"),
         help_text=_("授予站点管理员时选择。只列出您管辖范围内运行中的站点。"),
     )
     object_id = forms.IntegerField(

@@ -76,7 +76,7 @@ class ObjectPickerWidget(forms.Widget):
         self.extra_vals: dict = {}  # more GET parameters for the results view, e.g. {"role": "org_admin"}
         self.allow_empty = allow_empty
         self.empty_label = empty_label or _("（无）")
-        self.placeholder = placeholder or _("输入名称搜索")
+        self.placeholder = placeholder or _("输入名称或区划搜索")
         self.find: Callable | None = None
         self.query = ""
 

@@ -104,7 +104,7 @@ class ServicePointForm(OperationsForm):
         required=False,
         allow_empty=True,
         empty_label=_("不指定运营组织"),
-        placeholder=_("输入组织名称搜索"),
+        placeholder=_("输入组织名称或区划搜索"),
         help_text=_("可选；须为您管辖范围内状态正常的志愿服务组织。"),
     )
 
