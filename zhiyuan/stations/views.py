@@ -128,7 +128,7 @@ def service_point_export(request):
             p.service_phone,
             p.contact_name,
             p.contact_phone,
-            "、".join(p.function_labels),
+            _("、").join(p.function_labels),
             *[yes(v) for _f, _label, v in p.six_haves],
             f"{p.six_haves_count}/6",
             str(p.get_status_display()),
