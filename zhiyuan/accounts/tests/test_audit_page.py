@@ -23,8 +23,9 @@ def test_actions_are_shown_by_label_with_the_code_as_fallback(client, platform_a
     audit_record(actor=platform_admin, action="test.unlabelled")
     client.force_login(platform_admin)
     page = client.get(AUDIT).content.decode()
-    assert '<td data-action="volunteer.reveal_id" title="volunteer.reveal_id" style="white-space:nowrap">查看完整证件号码</td>' in page
-    assert '<td data-action="test.unlabelled" title="test.unlabelled" style="white-space:nowrap">test.unlabelled</td>' in page
+    cell = '<td data-action="{0}" title="{0}" style="white-space:nowrap">{1}</td>'
+    assert cell.format("volunteer.reveal_id", "查看完整证件号码") in page
+    assert cell.format("test.unlabelled", "test.unlabelled") in page
     page = client.get(AUDIT, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert ">View the full ID number</td>" in page
 
