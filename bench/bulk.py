@@ -19,6 +19,8 @@ BATCH = 20_000
 def _utc_naive_text(value):
     if value is None:
         return None
+    if value.tzinfo is dt.UTC:  # what the generators make: drop "+00:00" (4x cheaper than converting)
+        return value.isoformat(" ")[:-6]
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value.isoformat(" ")
@@ -101,10 +103,19 @@ class Writer:
             row[i] = conv(row[i])
         return row
 
-    def write(self, rows: Iterable[tuple]) -> int:
+    def prepare(self, rows: Iterable[tuple]) -> list:
+        """The rows converted for the backend. A generator calls this in its producer thread
+        (``bench/pipeline.py``) and hands the result to ``write(rows, prepared=True)``: the
+        conversions then overlap the database's work instead of adding to it."""
+        if not self._convert:
+            return rows if isinstance(rows, list) else list(rows)
+        return [self._prepare(row) for row in rows]
+
+    def write(self, rows: Iterable[tuple], *, prepared: bool = False) -> int:
         chunk: list = []
+        prepare = (lambda row: row) if prepared else self._prepare
         for row in rows:
-            chunk.append(self._prepare(row))
+            chunk.append(prepare(row))
             if len(chunk) >= self.batch:
                 self._flush(chunk)
                 chunk = []

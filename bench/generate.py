@@ -55,7 +55,8 @@ def generate(*, size: Size, seed: int = 1, province: str | None = "44", quiet: b
             seconds = time.perf_counter() - t0
             rows = sum(counts.values())
             entry.update(status="done", rows=counts, seconds=round(seconds, 3), rows_per_second=round(rows / max(seconds, 1e-9)))
-            tables.update(counts)
+            for label, count in counts.items():  # two stages may fill one table (role assignments)
+                tables[label] = tables.get(label, 0) + count
             progress.say(f"  [{stage.name}] {rows:,} rows in {seconds:,.1f} s ({rows / max(seconds, 1e-9):,.0f} rows/s)")
         stages.append(entry)
     generated = time.perf_counter() - started

@@ -32,6 +32,26 @@ CITY_POPULATION = {
     "4451": 2_568, "4452": 5_578, "4453": 2_383,
 }  # fmt: skip
 
+# 广东省 cities: telephone area code, digits of a local number, and the approximate position
+# (latitude, longitude) of the city seat. Organizations and service points get landlines of their
+# city; points get coordinates scattered around the seat (a plausible spread for the map, not
+# real positions). Outside 广东省 contacts get mobiles and points no coordinates.
+CITY_PHONE = {
+    "4401": ("020", 8), "4402": ("0751", 7), "4403": ("0755", 8), "4404": ("0756", 7), "4405": ("0754", 7),
+    "4406": ("0757", 8), "4407": ("0750", 7), "4408": ("0759", 7), "4409": ("0668", 7), "4412": ("0758", 7),
+    "4413": ("0752", 7), "4414": ("0753", 7), "4415": ("0660", 7), "4416": ("0762", 7), "4417": ("0662", 7),
+    "4418": ("0763", 7), "4419": ("0769", 8), "4420": ("0760", 8), "4451": ("0768", 7), "4452": ("0663", 7),
+    "4453": ("0766", 7),
+}  # fmt: skip
+CITY_SEAT = {
+    "4401": (23.129, 113.264), "4402": (24.810, 113.597), "4403": (22.543, 114.058), "4404": (22.271, 113.577),
+    "4405": (23.354, 116.682), "4406": (23.022, 113.122), "4407": (22.579, 113.082), "4408": (21.271, 110.359),
+    "4409": (21.663, 110.925), "4412": (23.047, 112.465), "4413": (23.111, 114.416), "4414": (24.288, 116.122),
+    "4415": (22.786, 115.375), "4416": (23.743, 114.701), "4417": (21.858, 111.982), "4418": (23.682, 113.056),
+    "4419": (23.021, 113.752), "4420": (22.517, 113.393), "4451": (23.657, 116.623), "4452": (23.550, 116.373),
+    "4453": (22.915, 112.044),
+}  # fmt: skip
+
 # Where people registered in a province were born (the ID number's address code): most locally,
 # the rest in the big provinces of origin of internal migrants.
 LOCAL_BIRTH_SHARE = 0.75

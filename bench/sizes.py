@@ -8,6 +8,13 @@ from dataclasses import asdict, dataclass
 # entries an order of magnitude above volunteers. We use round numbers close to those.
 VOLUNTEERS_PER_ORGANIZATION = 100
 LEDGER_ENTRIES_PER_VOLUNTEER = 10
+# Service points (STA-1): about one per 200 volunteers, i.e. ~3 per town of 广东省 at ``large``
+# (one practice centre per county, one institute per town, stations and 站/岗/点/室 below).
+VOLUNTEERS_PER_SERVICE_POINT = 200
+# Even the smallest dataset has every kind of organization (ORG-1), a few statuses and a practice
+# network of centre → institute → station, so the smoke test sees each of them.
+MIN_ORGANIZATIONS = 12
+MIN_SERVICE_POINTS = 6
 
 
 @dataclass(frozen=True)
@@ -15,6 +22,7 @@ class Size:
     name: str
     volunteers: int
     organizations: int
+    service_points: int
     projects: int
     activities: int
     ledger_entries: int
@@ -27,11 +35,12 @@ class Size:
 def size_for(volunteers: int, name: str | None = None) -> Size:
     if volunteers < 1:
         raise ValueError("a dataset needs at least one volunteer")
-    orgs = max(3, volunteers // VOLUNTEERS_PER_ORGANIZATION)
+    orgs = max(MIN_ORGANIZATIONS, volunteers // VOLUNTEERS_PER_ORGANIZATION)
     return Size(
         name=name or str(volunteers),
         volunteers=volunteers,
         organizations=orgs,
+        service_points=max(MIN_SERVICE_POINTS, volunteers // VOLUNTEERS_PER_SERVICE_POINT),
         projects=max(3, orgs * 2),
         activities=max(5, volunteers // 10),
         ledger_entries=volunteers * LEDGER_ENTRIES_PER_VOLUNTEER,

@@ -23,6 +23,7 @@ STAGE_MODULES = (
     "bench.stages.regions",
     "bench.stages.people",
     "bench.stages.organizations",
+    "bench.stages.stations",  # service points of the practice network and their admins
     "bench.stages.pending",  # activities, shifts, enrollments, attendance, ledger, demands
 )
 
@@ -40,23 +41,39 @@ class Progress:
         self._last = 0.0
 
     def reporter(self, stage: str, table: str, total: int | None):
-        started = time.perf_counter()
+        """``report(done)``; ``report.restart()`` starts the rows/s clock again (call it when the
+        writing starts, if the table was set up long before)."""
+        clock = {"started": time.perf_counter()}
 
         def report(done: int, *, final: bool = False) -> None:
             now = time.perf_counter()
             if self.quiet or (not final and now - self._last < 1.0):
                 return
             self._last = now
-            rate = done / max(now - started, 1e-9)
+            rate = done / max(now - clock["started"], 1e-9)
             share = f" ({done / total:4.0%})" if total else ""
             of = f"/{total:,}" if total else ""
             print(f"  [{stage}] {table}: {done:,}{of}{share}  {rate:,.0f} rows/s", file=self.stream, flush=True)
 
+        report.restart = lambda: clock.update(started=time.perf_counter())
         return report
 
     def say(self, text: str) -> None:
         if not self.quiet:
             print(text, file=self.stream, flush=True)
+
+
+class Phases:
+    """Seconds per phase of a stage, said as they end (where a stage's time goes)."""
+
+    def __init__(self, ctx: "Context", stage: str):
+        self.ctx, self.stage = ctx, stage
+        self.last = time.perf_counter()
+
+    def lap(self, what: str) -> None:
+        now = time.perf_counter()
+        self.ctx.progress.say(f"  [{self.stage}] {what}: {now - self.last:,.1f} s")
+        self.last = now
 
 
 @dataclass
@@ -132,6 +149,51 @@ def constant_fill(model, exclude: set[str], columns: set[str] | None = None) -> 
         names.append(f.attname)
         values.append(value)
     return names, tuple(values)
+
+
+class Table:
+    """One target table of a stage: its writer (with progress), the next explicit id, and the
+    constant columns (:func:`constant_fill`). Rows are tuples in the order of ``fields``; only
+    the columns the table really has are written."""
+
+    def __init__(self, ctx: Context, stage: str, model, fields: list[str], label: str, total: int | None):
+        from bench import bulk
+
+        columns = bulk.db_columns(model)
+        by_attname = {f.attname: f for f in model._meta.concrete_fields}
+        self.keep = [i for i, name in enumerate(fields) if by_attname[name].column in columns]
+        self.all_kept = len(self.keep) == len(fields)
+        extra_names, self.extra = constant_fill(model, set(fields), columns)
+        kept = [fields[i] for i in self.keep]
+        self.model = model
+        self.writer = bulk.Writer(model, kept + extra_names, progress=ctx.progress.reporter(stage, label, total))
+        self.next_id = bulk.next_id(model)
+        self.rows: list = []
+
+    def add(self, row: tuple) -> int:
+        """Append a row whose first value is ignored and replaced by a fresh id; returns the id."""
+        pk = self.next_id
+        self.next_id += 1
+        row = (pk, *row[1:])
+        if not self.all_kept:
+            row = tuple(row[i] for i in self.keep)
+        self.rows.append(row + self.extra)
+        return pk
+
+    def take(self) -> list:
+        """The rows added so far, converted for the backend (``Writer.prepare``): write them with
+        ``table.writer.write(rows, prepared=True)``."""
+        rows, self.rows = self.rows, []
+        return self.writer.prepare(rows)
+
+    def start(self) -> None:
+        """Writing starts now (for the rows/s of the progress lines)."""
+        restart = getattr(self.writer.progress, "restart", None)
+        if restart is not None:
+            restart()
+
+    def flush(self) -> None:
+        self.writer.write(self.take(), prepared=True)
 
 
 def load_stages() -> list:

@@ -25,7 +25,7 @@ from django.db import transaction
 
 from bench import bulk, idcards, realism
 from bench.pipeline import prefetch
-from bench.stages import Context, Skip, constant_fill, get_model, require_models
+from bench.stages import Context, Skip, Table, get_model, require_models
 
 PASSWORD = "Bench#2026zy"
 REFERENCE_DATE = dt.date(2026, 11, 22)  # ages are relative to this day, not to today: reproducible
@@ -110,36 +110,6 @@ class Person:
     __slots__ = ("age", "birth", "gender", "name", "region", "registered", "state")
 
 
-class Table:
-    """One target table of the stage: its writer, the next explicit id, and constant columns."""
-
-    def __init__(self, ctx, model, fields: list[str], label: str, total: int | None):
-        columns = bulk.db_columns(model)
-        by_attname = {f.attname: f for f in model._meta.concrete_fields}
-        self.keep = [i for i, name in enumerate(fields) if by_attname[name].column in columns]
-        self.all_kept = len(self.keep) == len(fields)
-        extra_names, self.extra = constant_fill(model, set(fields), columns)
-        kept = [fields[i] for i in self.keep]
-        self.model = model
-        self.writer = bulk.Writer(model, kept + extra_names, progress=ctx.progress.reporter("people", label, total))
-        self.next_id = bulk.next_id(model)
-        self.rows: list = []
-
-    def add(self, row: tuple) -> int:
-        """Append a row whose first value is ignored and replaced by a fresh id; returns the id."""
-        pk = self.next_id
-        self.next_id += 1
-        row = (pk, *row[1:])
-        if not self.all_kept:
-            row = tuple(row[i] for i in self.keep)
-        self.rows.append(row + self.extra)
-        return pk
-
-    def take(self) -> list:
-        rows, self.rows = self.rows, []
-        return rows
-
-
 class PeopleStage:
     name = "people"
     models = ("accounts.User", "volunteers.Volunteer")
@@ -158,7 +128,7 @@ class PeopleStage:
             batches = (gen.batch(start, min(n, start + bulk.BATCH)) for start in range(0, n, bulk.BATCH))
             for tables in prefetch(batches):
                 for table, rows in tables:
-                    table.writer.write(rows)
+                    table.writer.write(rows, prepared=True)
             for table in gen.tables:
                 bulk.reset_sequence(table.model)
             gen.finish()
@@ -176,19 +146,19 @@ class _Generator:
     def prepare(self) -> None:
         ctx, n = self.ctx, self.ctx.size.volunteers
         self.password_hash = make_password(PASSWORD)  # once, with the configured (argon2) hasher
-        self.users = Table(ctx, self.User, ["id", "mobile", "display_name", "password", "date_joined"], "users", n)
+        self.users = Table(ctx, "people", self.User, ["id", "mobile", "display_name", "password", "date_joined"], "users", n)
         vol_fields = ["id", "user_id", "volunteer_no", "name", "id_type", "id_number_sealed", "id_number_index",
                       "id_number_masked", "gender", "birth_date", "region_code", "status", "restricted_at",
                       "registered_at", "updated_at", "political_status", "education", "ethnicity", "availability"]  # fmt: skip
         known = {f.attname for f in self.Volunteer._meta.concrete_fields}
         self.vol_fields = [f for f in vol_fields if f in known]
-        self.volunteers = Table(ctx, self.Volunteer, self.vol_fields, "volunteers", n)
+        self.volunteers = Table(ctx, "people", self.Volunteer, self.vol_fields, "volunteers", n)
         self.tables = [self.users, self.volunteers]
 
         Consent = get_model("volunteers.ConsentRecord", migrated=True)
         self.consents = self.guardians = None
         if Consent is not None:
-            self.consents = Table(ctx, Consent, ["id", "volunteer_id", "kind", "notice_id", "version", "source",
+            self.consents = Table(ctx, "people", Consent, ["id", "volunteer_id", "kind", "notice_id", "version", "source",
                                                  "accepted_at", "withdrawn_at"], "consents", None)  # fmt: skip
             self.tables.append(self.consents)
             self.notice = self._privacy_notice()
@@ -197,7 +167,7 @@ class _Generator:
             self.oath_version, self.guardian_version = OATH_VERSION, GUARDIAN_CONSENT_VERSION
             Guardian = get_model("volunteers.GuardianConsent", migrated=True)
             if Guardian is not None:
-                self.guardians = Table(ctx, Guardian, ["id", "volunteer_id", "consent_id", "guardian_name", "relation",
+                self.guardians = Table(ctx, "people", Guardian, ["id", "volunteer_id", "consent_id", "guardian_name", "relation",
                                                        "guardian_mobile", "consented_at"], "guardians", None)  # fmt: skip
                 self.tables.append(self.guardians)
         self.status_changes = self._optional(
@@ -231,7 +201,7 @@ class _Generator:
         model = get_model(label, migrated=True)
         if model is None:
             return None
-        table = Table(self.ctx, model, fields, name, None)
+        table = Table(self.ctx, "people", model, fields, name, None)
         self.tables.append(table)
         return table
 

@@ -14,6 +14,7 @@ class Residence:
     """Weighted choice of a residence town (12-digit code)."""
 
     def __init__(self, weights: dict[str, float]):
+        self.weights = weights  # code -> weight, for stages that aggregate it (bench/geo.py)
         self.pick = realism.Picker(weights)
         self.codes = self.pick.items
 

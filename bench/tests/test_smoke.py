@@ -10,6 +10,7 @@ import sys
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,17 @@ def test_generator_smoke_fills_every_existing_model_realistically():
     cities = Counter(v.region_code[:4] for v, _ in rows)
     assert cities["4401"] + cities["4403"] > cities["4453"] + cities["4404"]
     assert sum(n[:6] == v.region_code[:6] for v, n in rows) > 100
+    volunteers = {v.id: v for v, _ in rows}
+    from bench.stages import get_model
+
+    if get_model("organizations.Organization") is not None:
+        assert statuses["organizations"] == "done"
+        assert report["tables"]["organizations.Organization"] == parse_size("smoke").organizations
+        _assert_organizations_like_the_services(volunteers)
+    if get_model("stations.ServicePoint") is not None:
+        assert statuses["stations"] == "done"
+        assert report["tables"]["stations.ServicePoint"] == parse_size("smoke").service_points
+        _assert_service_points_like_the_network(volunteers)
 
 
 def _assert_related_rows_like_registration(volunteers):
@@ -106,6 +118,125 @@ def _assert_related_rows_like_registration(volunteers):
         assert Counter_.objects.get(pk=1).last_serial >= max(serial_of(v.volunteer_no) for v in volunteers)
 
 
+def _region_levels(codes) -> dict[str, int]:
+    from zhiyuan.regions.models import Region
+
+    return dict(Region.objects.filter(code__in=set(codes)).values_list("code", "level"))
+
+
+def _assert_organizations_like_the_services(volunteers):
+    """Every kind (ORG-1), valid USCCs (ORG-2), the status history (ORG-3), memberships of
+    generated volunteers with admins bound by role assignments (ORG-4), real regions."""
+    from stdnum.cn import uscc
+
+    from zhiyuan.accounts.models import RoleAssignment
+    from zhiyuan.organizations.models import LEGAL_ENTITY_KINDS, Kind, Membership, Organization
+    from zhiyuan.organizations.services import uscc_clean
+    from zhiyuan.organizations.services.common import PHONE_RE
+    from zhiyuan.regions.codes import region_prefix
+
+    orgs = {o.id: o for o in Organization.objects.prefetch_related("status_changes")}
+    kinds = Counter(o.kind for o in orgs.values())
+    assert set(kinds) == set(Kind.values) and kinds.most_common(1)[0][0] == "team"
+    statuses = Counter(o.status for o in orgs.values())
+    assert statuses["active"] >= 0.6 * len(orgs)
+    levels = _region_levels(o.region_code for o in orgs.values())
+    codes = [o.uscc for o in orgs.values() if o.uscc]
+    assert len(codes) == len(set(codes)) == sum(k in LEGAL_ENTITY_KINDS for k in (o.kind for o in orgs.values()))
+    for o in orgs.values():
+        o.full_clean()  # choices, lengths, check and unique constraints
+        assert o.region_code in levels and o.region_code.startswith("44"), o.region_code
+        assert PHONE_RE.fullmatch(o.contact_phone) and o.contact_name and o.address and o.name
+        if o.kind in LEGAL_ENTITY_KINDS:
+            assert uscc.is_valid(o.uscc) and uscc_clean(o.uscc) == o.uscc
+            assert o.uscc[0] == "5" and o.uscc[8:10] == "MJ" and o.region_code.startswith(o.uscc[2:8].rstrip("0")[:2])
+            assert not (o.sponsor_type or o.sponsor_name or o.team_category or o.parent_id)
+        else:
+            assert o.uscc == "" and o.sponsor_type and o.sponsor_name and o.team_category
+        if o.parent_id:
+            parent = orgs[o.parent_id]
+            assert parent.kind != "team" and parent.status == "active"
+            assert o.region_code.startswith(region_prefix(parent.region_code)) and o.created_at >= parent.reviewed_at
+        history = sorted(o.status_changes.all(), key=lambda c: (c.at, c.id))
+        assert (history[0].from_status, history[0].to_status) == ("", "pending")
+        assert history[0].actor_id == o.created_by_id and history[0].at == o.created_at
+        assert all(a.to_status == b.from_status and a.at <= b.at for a, b in pairwise(history))
+        assert history[-1].to_status == o.status and o.created_by_id is not None
+        assert (o.reviewed_at is None) == (o.status == "pending")
+        assert o.updated_at == history[-1].at
+
+    members = list(Membership.objects.all())
+    assert {m.volunteer_id for m in members} <= set(volunteers)
+    per_volunteer = Counter(m.volunteer_id for m in members)
+    spread = Counter(per_volunteer.get(vid, 0) for vid in volunteers)
+    assert spread[1] > spread[2] > spread[3] and spread[0] > 0.1 * len(volunteers)
+    by_status = Counter(m.status for m in members)
+    assert by_status["active"] > 0.7 * len(members)
+    roles = Counter(m.role for m in members if m.status == "active")
+    assert roles["member"] > roles["backbone"] > 0 and roles["admin"] > 0
+    open_pairs = [(m.volunteer_id, m.organization_id) for m in members if m.status in Membership.OPEN]
+    assert len(open_pairs) == len(set(open_pairs))
+    admins = {(a.object_id, a.user_id): a for a in RoleAssignment.objects.filter(role="org_admin")}
+    for m in members:
+        m.full_clean()
+        org, volunteer = orgs[m.organization_id], volunteers[m.volunteer_id]
+        assert org.status in ("active", "suspended", "deregistered")
+        assert m.created_at >= volunteer.registered_at and m.created_at >= org.reviewed_at
+        if m.joined_at:
+            assert m.joined_at >= m.created_at
+        if m.ended_at:
+            assert m.ended_at >= (m.joined_at or m.created_at)
+        if org.status == "deregistered":
+            assert m.status not in Membership.OPEN
+        if m.role == "admin":
+            assignment = admins[(org.id, volunteer.user_id)]
+            assert assignment.active == (m.status == "active") and assignment.region_code == org.region_code
+    for o in orgs.values():
+        if o.status in ("active", "suspended"):  # the applicant became admin on approval
+            assert (o.id, o.created_by_id) in admins and admins[(o.id, o.created_by_id)].active
+
+
+def _assert_service_points_like_the_network(volunteers):
+    """STA-1 / REG-4: centre → institute → station with the levels and regions the stations app
+    allows, six-haves and functions, station admins who are generated volunteers."""
+    from zhiyuan.accounts.models import RoleAssignment
+    from zhiyuan.regions.codes import region_prefix
+    from zhiyuan.stations.models import PARENT_LEVELS, REGION_LEVELS, Function, ServicePoint
+
+    points = {p.id: p for p in ServicePoint.objects.all()}
+    levels = Counter(p.network_level for p in points.values())
+    assert levels["centre"] >= 1 and levels["institute"] >= 1 and levels["station"] >= 1
+    region_level = _region_levels(p.region_code for p in points.values())
+    for p in points.values():
+        p.full_clean()
+        assert region_level[p.region_code] in REGION_LEVELS[p.network_level] and p.region_code.startswith("44")
+        if p.network_level in ("institute", "station"):
+            assert p.parent_id is not None
+        if p.parent_id:
+            parent = points[p.parent_id]
+            assert parent.network_level in PARENT_LEVELS[p.network_level] and parent.status == "active"
+            assert p.region_code.startswith(region_prefix(parent.region_code)) and p.created_at >= parent.created_at
+        assert p.functions and set(p.functions) <= set(Function.values)
+        assert (p.latitude is None) == (p.longitude is None)
+        assert (p.closed_at is None) == (p.status == "active")
+    network = [p.six_haves_count for p in points.values() if p.network_level in ("centre", "institute")]
+    assert sum(network) / len(network) >= 4
+    users = {v.user_id for v in volunteers.values()}
+    for a in RoleAssignment.objects.filter(role="station_admin"):
+        assert a.object_id in points and a.user_id in users and a.region_code == points[a.object_id].region_code
+
+
+def test_uscc_and_organization_codes_carry_their_check_characters():
+    from stdnum.cn import uscc as stdnum_uscc
+
+    from bench.stages.organizations import org_code, org_code_check, uscc
+
+    assert org_code_check("60003734") == "1"  # the organization code inside 91110000600037341L
+    codes = {uscc("2", "441302", serial) for serial in range(1, 3001)}
+    assert len(codes) == 3000 and all(stdnum_uscc.is_valid(c) for c in codes)
+    assert all(org_code_check(org_code(s)[:8]) == org_code(s)[8] for s in range(1, 300))
+
+
 @pytest.mark.django_db
 def test_generator_is_reproducible_for_a_seed():
     from django.db import transaction
@@ -116,13 +247,33 @@ def test_generator_is_reproducible_for_a_seed():
         with transaction.atomic():  # a savepoint: each run starts from the same empty tables
             generate(size=parse_size("50"), seed=seed, quiet=True)
             rows = [(v.name, v.birth_date, v.region_code, v.gender, v.user.mobile, v.volunteer_no, n) for v, n in _generated()]
+            others = _organization_rows()
             transaction.set_rollback(True)
-        return rows
+        return rows, others
 
     first = run(3)
-    assert len(first) == 50
+    assert len(first[0]) == 50 and len(first[1]) > 12
     assert run(3) == first
-    assert run(4) != first
+    other = run(4)
+    assert other[0] != first[0] and other[1] != first[1]
+
+
+def _organization_rows() -> list:
+    from bench.stages import get_model
+
+    rows = []
+    Organization = get_model("organizations.Organization", migrated=True)
+    if Organization is not None:
+        rows += list(Organization.objects.order_by("id").values_list("name", "kind", "uscc", "region_code", "status"))
+        rows += list(
+            get_model("organizations.Membership")
+            .objects.order_by("id")
+            .values_list("volunteer__volunteer_no", "organization__name", "role", "status", "joined_at")
+        )
+    ServicePoint = get_model("stations.ServicePoint", migrated=True)
+    if ServicePoint is not None:
+        rows += list(ServicePoint.objects.order_by("id").values_list("name", "region_code", "network_level", "kind"))
+    return rows
 
 
 @pytest.mark.django_db
@@ -131,14 +282,17 @@ def test_generator_refuses_a_database_that_already_has_volunteers():
 
     generate(size=parse_size("20"), quiet=True)
     report = generate(size=parse_size("20"), quiet=True)
-    people = next(s for s in report["stages"] if s["stage"] == "people")
-    assert people["status"] == "skipped" and "already" in people["message"]
+    for stage in report["stages"]:
+        if stage["stage"] in ("people", "organizations", "stations"):
+            assert stage["status"] == "skipped" and "already" in stage["message"], stage
 
 
 def test_sizes():
     assert parse_size("large").volunteers == 1_000_000
     assert parse_size("large").ledger_entries == 10_000_000
     assert parse_size("2.5e5").volunteers == 250_000
+    assert parse_size("large").organizations == 10_000 and parse_size("large").service_points == 5_000
+    assert parse_size("smoke").organizations == 12 and parse_size("smoke").service_points == 6
     with pytest.raises(ValueError):
         parse_size("huge")
     with pytest.raises(ValueError):
