@@ -5,7 +5,8 @@ result (machine, versions, dataset) to bench/results/.
                                  [--concurrency 16] [--duration 10] [--warmup 2] [--client auto|wrk|python]
                                  [--page /] [--workers 2] [--settings zhiyuan.settings]
     python -m bench.run generate --db sqlite|postgres --size ...        (same as python -m bench.generate)
-    python -m bench.run import   --db sqlite|postgres [--rows 100000]   (volunteers bulk import, VOL-10)
+    python -m bench.run import   --db sqlite|postgres [--rows 100000] [--path both|job|memory]
+                                 [--strings inline|shared] [--name import]   (bulk import, VOL-10)
 
 The dataset is generated on first use (python -m bench.generate --fresh) and reused while its
 marker in var/bench/ matches the size and seed; ``--regenerate`` forces a new one.
@@ -333,9 +334,12 @@ def main(argv=None):
 
     sub.add_parser("generate", help="the data generator (arguments as python -m bench.generate)", add_help=False)
 
-    imp = sub.add_parser("import", help="volunteers bulk import (VOL-10), rows per second")
+    imp = sub.add_parser("import", help="volunteers bulk import (VOL-10), rows per second and peak memory")
     imp.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     imp.add_argument("--rows", type=int, default=100_000)
+    imp.add_argument("--path", choices=["both", "job", "memory"], default="both", help="the import job + worker, or in memory")
+    imp.add_argument("--strings", choices=["inline", "shared"], default="inline", help="as openpyxl writes, or as Excel")
+    imp.add_argument("--name", default="import", help="database zy_bench_<name>")
     imp.add_argument("--seed", type=int, default=1)
     imp.add_argument("--json")
 

@@ -272,12 +272,23 @@ def import_template_xlsx() -> bytes:
 # --- parsing -------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
+def _header_names(language: str | None) -> dict[str, str]:
+    """{header text: column key}: the Chinese template's headers work whatever the uploader's
+    language, and so do the headers of a template downloaded in that language, and the keys."""
+    names: dict[str, str] = {}
+    for lang in (settings.LANGUAGE_CODE, language or settings.LANGUAGE_CODE):
+        with translation.override(lang):
+            for key, header, _r in COLUMNS:
+                names.setdefault(str(header), key)
+    for key, _h, _r in COLUMNS:
+        names.setdefault(key, key)
+    return names
+
+
 def _header_key(text) -> str | None:
     t = str(text or "").strip().rstrip("*＊").strip()
-    for key, header, _r in COLUMNS:
-        if t in (str(header), key):
-            return key
-    return None
+    return _header_names(translation.get_language()).get(t)
 
 
 _CODE_TABLES = {
@@ -289,9 +300,14 @@ _CODE_TABLES = {
 
 @functools.lru_cache(maxsize=32)
 def _code_table(kind: str, language: str | None) -> tuple[frozenset, dict]:
-    """(codes, {label in ``language``: code}) — built once, not per cell (10⁵ rows)."""
+    """(codes, {label: code}) with the labels in Chinese and in ``language`` — built once, not
+    per cell (10⁵ rows)."""
     choices = _CODE_TABLES[kind]()
-    return frozenset(str(c) for c, _l in choices), {str(label): str(c) for c, label in choices}
+    labels: dict[str, str] = {}
+    for lang in (settings.LANGUAGE_CODE, language or settings.LANGUAGE_CODE):
+        with translation.override(lang):
+            labels.update({str(label): str(c) for c, label in choices if str(label)})
+    return frozenset(str(c) for c, _l in choices), labels
 
 
 def _code_of(value: str, kind: str) -> str:

@@ -8,6 +8,7 @@ queued switch to the dummy backend and then run the task the way the worker does
 import datetime as dt
 import io
 import os
+import re
 import time
 import tracemalloc
 
@@ -329,6 +330,18 @@ def test_a_token_narrowed_to_a_region_is_kept_for_the_worker(client, platform_ad
     run_worker()
     job.refresh_from_db()
     assert job.rows_created == 0 and job.errors.get().field == "region_code"  # 惠城区 is outside the token's region
+
+
+def test_the_worker_writes_the_report_in_the_uploaders_language(client, county_manager, background):
+    client.force_login(county_manager)
+    # a file with the Chinese headers, sent by someone reading the pages in English
+    r = client.post(API, {"file": xlsx([row(), row(number="123")]), "dry_run": "false"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 202
+    job = ImportJob.objects.get()
+    assert job.language == "en"
+    run_worker()  # no request, no language of its own
+    message = job.errors.get().message
+    assert message and not re.search(r"[\u4e00-\u9fff]", message), message
 
 
 # --- refused files --------------------------------------------------------------------------------------
