@@ -104,7 +104,16 @@ DEMO_LOGINS = {
 }
 
 VOLUNTEER_COUNT = 200
+MINOR_COUNT = 6  # of VOLUNTEER_COUNT: 15-17-year-olds registered with a guardian's consent (VOL-5)
 SEED = 4413
+
+# Profile shares for the demo people, so that every manager filter finds someone. Round numbers
+# in line with published volunteer profiles (the same sources as bench/realism.py).
+_POLITICAL_YOUNG = {"03": 45, "01": 3, "13": 52}  # age <= 28: 共青团员 common, 13 群众
+_POLITICAL_ADULT = {"01": 14, "02": 1, "03": 1, "04": 1, "12": 1, "13": 82}
+_EDUCATION = {"10": 6, "20": 30, "30": 24, "60": 22, "70": 14, "80": 4}
+_SKILL_SHARE = 0.45  # of adults name one to three skills
+_CATEGORY_SHARE = 0.7  # of everyone choose one to three service categories
 
 _SURNAMES = "陈李黄张梁林刘吴罗杨周郑何王钟曾谢叶邓冯蔡赖许朱卢苏潘徐赵胡郭古"
 _GIVEN = "伟强磊军洋勇杰涛明超辉健浩宇俊鹏峰文博芳娜敏静丽婷雪慧颖琳欣怡晓燕玲萍佳梓涵诗雨思嘉悦晨安乐"
@@ -236,6 +245,70 @@ def _bulk_volunteers(*, actor, towns: list[str], count: int) -> int:
     return sum(1 for r in results if r.ok)
 
 
+def _bulk_minors(*, actor, towns: list[str], count: int) -> int:
+    """``count`` 15-17-year-olds, each with a parent's recorded consent (VOL-5)."""
+    from zhiyuan.volunteers.idcards import generate_resident_id
+    from zhiyuan.volunteers.services import volunteer_register_many
+
+    rng = random.Random(SEED + 1)  # its own stream: the adults stay the same people
+    today = dt.date.today()
+    rows = []
+    for i in range(count):
+        name, _birth, male = _person(rng)
+        birth = today - dt.timedelta(days=rng.randint(15 * 366, 17 * 365 + 300))  # 15-17 years old
+        town = rng.choice(towns)
+        rows.append(
+            {
+                "name": name,
+                "id_type": "111",
+                "id_number": generate_resident_id(town[:6], birth, (700 + i * 2 + (1 if male else 0)) % 1000),
+                "region_code": town,
+                "mobile": f"136{14000000 + i:08d}",
+                "guardian_name": name[0] + rng.choice(_GIVEN) + rng.choice(_GIVEN),
+                "guardian_relation": rng.choice(["father", "mother"]),
+                "guardian_mobile": f"137{14000000 + i:08d}",
+                "guardian_consent": True,
+            }
+        )
+    results = volunteer_register_many(actor=actor, rows=rows)
+    return sum(1 for r in results if r.ok)
+
+
+def _weighted(rng: random.Random, table: dict[str, int]) -> str:
+    return rng.choices(list(table), list(table.values()))[0]
+
+
+def _enrich_profiles(volunteers) -> int:
+    """Fill political status, education, skills, service categories and availability for the
+    demo people who have none yet, through the same service a volunteer uses to edit their
+    profile. Seeded by volunteer number, so a re-run changes nothing."""
+    from zhiyuan.volunteers import codes
+    from zhiyuan.volunteers.availability import ALL_KEYS
+    from zhiyuan.volunteers.services.profile import volunteer_update_profile
+
+    skills = [c for c, _l in codes.Skill.choices]
+    categories = [c for c, _l in codes.ServiceCategory.choices][:18]  # the 18 of seed 001
+    today = dt.date.today()
+    done = 0
+    for v in volunteers:
+        if v.political_status or v.education:
+            continue
+        rng = random.Random(f"{SEED}-{v.volunteer_no}")
+        age = today.year - v.birth_date.year if v.birth_date else 30
+        data = {
+            "political_status": _weighted(rng, _POLITICAL_YOUNG if age <= 28 else _POLITICAL_ADULT),
+            "education": _weighted(rng, _EDUCATION) if age >= 18 else "60",
+            "availability": rng.sample(ALL_KEYS, rng.randint(2, 6)),
+        }
+        if age >= 18 and rng.random() < _SKILL_SHARE:
+            data["skills"] = rng.sample(skills, rng.randint(1, 3))
+        if rng.random() < _CATEGORY_SHARE:
+            data["service_categories"] = rng.sample(categories, rng.randint(1, 3))
+        volunteer_update_profile(actor=v.user, data=data)
+        done += 1
+    return done
+
+
 def _optional_seed(module: str, **kwargs):
     """Call ``<module>.seed(**kwargs)`` when that app is installed (organizations, stations)."""
     from importlib import import_module
@@ -281,7 +354,10 @@ def seed(*, progress=print, province_prefix: str | None = None) -> dict:
         org_admin_volunteer = _register_named(
             "org_admin", region_code=huicheng_towns[1], address="441302", birth=dt.date(1988, 9, 2), sequence=233
         )
-        created = _bulk_volunteers(actor=admin, towns=_towns("4413"), count=VOLUNTEER_COUNT - 2)
+        created = _bulk_volunteers(actor=admin, towns=_towns("4413"), count=VOLUNTEER_COUNT - 2 - MINOR_COUNT)
+        created += _bulk_minors(actor=admin, towns=_towns("4413"), count=MINOR_COUNT)
+        progress("volunteer profiles …")
+        _enrich_profiles(Volunteer.objects.filter(region_code__startswith="4413").select_related("user").order_by("id"))
         station_admin = _ensure_user("station_admin")
 
     progress("organizations and service points …")

@@ -1,5 +1,7 @@
 """Issue 2, item 9: the demo data set — idempotent, real services, one working login per role."""
 
+import datetime as dt
+
 import pyotp
 import pytest
 from stdnum.cn import ric
@@ -29,11 +31,31 @@ def test_seed_creates_the_city_volunteers_with_valid_sealed_numbers(seeded):
         assert ric.calc_check_digit(number) == number[-1] and number not in v.id_number_masked
 
 
+def test_seed_gives_every_manager_filter_someone_to_find(seeded):
+    """The demo city has minors with a guardian's consent, party and league members, several
+    education levels, skills and service categories, so each search filter shows results."""
+    from zhiyuan.volunteers.models import GuardianConsent, VolunteerServiceCategory, VolunteerSkill
+
+    vols = Volunteer.objects.filter(region_code__startswith="4413")
+    minors = [v for v in vols if v.birth_date and (dt.date.today() - v.birth_date).days < 18 * 365]
+    assert len(minors) == data.MINOR_COUNT
+    assert GuardianConsent.objects.filter(volunteer__in=minors).count() == data.MINOR_COUNT
+    assert {"01", "03", "13"} <= set(vols.values_list("political_status", flat=True))
+    assert len(set(vols.values_list("education", flat=True)) - {""}) >= 4
+    assert VolunteerSkill.objects.filter(volunteer__in=vols).values("code").distinct().count() >= 5
+    assert VolunteerServiceCategory.objects.filter(volunteer__in=vols).values("code").distinct().count() >= 5
+    assert vols.filter(availability__gt=0).count() == vols.count()
+
+
 def test_seed_is_idempotent(seeded):
-    counts = {m: m.objects.count() for m in (User, Volunteer, RoleAssignment)}
+    from zhiyuan.volunteers.models import VolunteerSkill
+
+    counts = {m: m.objects.count() for m in (User, Volunteer, RoleAssignment, VolunteerSkill)}
+    profiles = sorted(Volunteer.objects.values_list("id", "political_status", "education", "availability"))
     again = data.seed(progress=lambda m: None, province_prefix="44")
     assert again["volunteers_created"] == 0
-    assert counts == {m: m.objects.count() for m in (User, Volunteer, RoleAssignment)}
+    assert counts == {m: m.objects.count() for m in (User, Volunteer, RoleAssignment, VolunteerSkill)}
+    assert profiles == sorted(Volunteer.objects.values_list("id", "political_status", "education", "availability"))
 
 
 @pytest.mark.parametrize("key", list(data.DEMO_LOGINS))
