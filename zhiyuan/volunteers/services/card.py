@@ -114,7 +114,9 @@ def card_token_verify(*, token: str, now: float | None = None) -> CardCheck:
         sig = _unb64(m.group(3))
     except (binascii.Error, ValueError):
         raise invalid from None
-    if len(sig) != 64 or not crypto.verify(_message(volunteer_no, expiry), sig):
+    # Only the canonical encoding: base64's last character carries two unused bits, and a token
+    # that differs there would otherwise verify as the same signature.
+    if len(sig) != 64 or _b64(sig) != m.group(3) or not crypto.verify(_message(volunteer_no, expiry), sig):
         raise invalid
     now = now if now is not None else time.time()
     if expiry + CLOCK_SKEW < now:

@@ -193,8 +193,25 @@ def test_card_token_issue_and_verify(client, volunteer, county_manager, plain_us
     assert r.json()["name"] == "陈*愿" and r.json()["star_level_label"] == "暂无星级"
     client.force_login(county_manager)
     assert post(client, "/card-tokens/verify", {"token": token}).json()["name"] == "陈志愿"
-    r = post(client, "/card-tokens/verify", {"token": token[:-2] + "AA"})
+    tampered = token[:-2] + ("AB" if token[-2:] != "AB" else "BA")  # always differs from the real one
+    r = post(client, "/card-tokens/verify", {"token": tampered})
     assert r.status_code == 400 and r.json()["code"] == "token_invalid"
+
+
+def test_a_card_token_differing_only_in_unused_base64_bits_is_refused(volunteer):
+    """The signature's last base64 character has two unused bits; every other spelling of the
+    same bytes is refused, so no scanned token verifies unless it is exactly the issued one."""
+    from zhiyuan.core.errors import DomainError
+    from zhiyuan.volunteers.services.card import card_token_for, card_token_verify
+
+    token, _exp = card_token_for(volunteer)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(token[-1])
+    same_bytes = alphabet[(last & ~0b11) | ((last + 1) & 0b11)]  # flip only the unused low bits
+    assert card_token_verify(token=token).volunteer == volunteer
+    with pytest.raises(DomainError) as err:
+        card_token_verify(token=token[:-1] + same_bytes)
+    assert err.value.code == "token_invalid"
 
 
 def test_correction_request_flow(client, volunteer, county_manager, other_county_manager):
