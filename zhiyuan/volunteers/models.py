@@ -269,14 +269,30 @@ class ProfileCorrectionRequest(models.Model):
 class ImportJobQuerySet(models.QuerySet):
     def visible_to(self, actor):
         """An import job is its uploader's business: the uploader sees their own jobs, a
-        platform admin every job; nobody else (not even a manager of the same region)."""
-        from zhiyuan.accounts.scopes import actor_is_platform_admin
+        platform admin every job; nobody else (not even a manager of the same region).
+
+        The uploader only while still a region manager whose current regions contain the
+        job's recorded ``scope`` (the uploader's region prefixes at submit time, "*" for a
+        platform admin): a revoked or narrowed role also closes the old jobs, their reports and
+        previews."""
+        from zhiyuan.accounts.scopes import actor_is_platform_admin, actor_region_prefixes
 
         if actor is None or not getattr(actor, "is_authenticated", False):
             return self.none()
         if actor_is_platform_admin(actor):
             return self.all()
-        return self.filter(created_by=actor)
+        current = actor_region_prefixes(actor)
+        if not current:
+            return self.none()
+        mine = self.filter(created_by=actor)
+
+        def inside(scope: str) -> bool:
+            parts = [p for p in scope.split(",") if p]
+            return bool(parts) and "*" not in parts and all(any(p.startswith(c) for c in current) for p in parts)
+
+        # Few distinct scopes per uploader: decide them here, filter on the ones inside.
+        scopes = {s for s in mine.order_by().values_list("scope", flat=True).distinct() if inside(s)}
+        return mine.filter(scope__in=scopes)
 
 
 class ImportJob(models.Model):

@@ -17,7 +17,8 @@ each chunk's errors saved on the job as it goes. The file is deleted when the jo
   are never reused.
 * **Who.** Platform admins and region managers submit; the job runs as its uploader with the
   uploader's roles at run time (a revoked role fails the job) narrowed to the API token's region
-  if the upload came with a narrowed token. Only the uploader and platform admins see a job.
+  if the upload came with a narrowed token. Only the uploader (while still managing the job's
+  regions) and platform admins see a job.
 * **Audit.** ``volunteer.import_upload`` when a job is created, ``volunteer.import_file`` when
   it finishes (counts, never values) or when an upload is refused.
 * **Sweep** (``manage.py volunteers_import_sweep``, also run after every job): a running job
@@ -355,8 +356,8 @@ def import_job_get(*, actor, job_id: int) -> ImportJob:
 
 
 def import_job_list(*, actor):
-    """The actor's own import jobs, newest first."""
-    return ImportJob.objects.filter(created_by=actor).order_by("-created_at", "-id")
+    """The actor's own import jobs, newest first (those the actor may still see)."""
+    return ImportJob.objects.visible_to(actor).filter(created_by=actor).order_by("-created_at", "-id")
 
 
 def import_job_report_xlsx(*, job: ImportJob) -> bytes:

@@ -321,6 +321,36 @@ def test_only_the_uploader_and_platform_admins_see_a_job(client, county_manager,
     assert client.get(PAGE).status_code == 403
 
 
+def test_a_revoked_or_narrowed_role_closes_the_uploaders_old_jobs(client, county_manager, city_manager, platform_admin):
+    from zhiyuan.accounts.models import Role, RoleAssignment
+    from zhiyuan.accounts.services import role_revoke
+
+    county_job, _c = submit(county_manager, [row()], mode=imports.DRY_RUN)
+    city_job, _c = submit(city_manager, [row()], mode=imports.DRY_RUN)
+    client.force_login(county_manager)
+    urls = [f"{API}/jobs/{county_job.pk}", f"{API}/jobs/{county_job.pk}/report", f"{PAGE}jobs/{county_job.pk}/"]
+    assert [client.get(u).status_code for u in urls] == [200, 200, 200]
+    # The city manager, narrowed to a county below the city, no longer sees the city-wide job.
+    city_role = RoleAssignment.objects.get(user=city_manager, role=Role.REGION_MANAGER, active=True)
+    RoleAssignment.objects.create(user=city_manager, role=Role.REGION_MANAGER, region_code=county_manager_region(county_manager))
+    role_revoke(actor=platform_admin, assignment=city_role)
+    client.force_login(city_manager)
+    assert client.get(f"{API}/jobs/{city_job.pk}").status_code == 404
+    assert client.get(f"{API}/jobs").json()["count"] == 0
+    # Revoked: the page, the job and the report are gone for the former manager, not for an admin.
+    role_revoke(actor=platform_admin, assignment=RoleAssignment.objects.get(user=county_manager, active=True))
+    client.force_login(county_manager)
+    assert [client.get(u).status_code for u in urls] == [404, 404, 404]
+    client.force_login(platform_admin)
+    assert [client.get(u).status_code for u in urls] == [200, 200, 200]
+
+
+def county_manager_region(user) -> str:
+    from zhiyuan.accounts.models import RoleAssignment
+
+    return RoleAssignment.objects.get(user=user, active=True).region_code
+
+
 def test_a_token_narrowed_to_a_region_is_kept_for_the_worker(client, platform_admin, background):
     _token, secret = api_token_create(actor=platform_admin, name="惠阳区导入", can_write=True, region_prefix="441303")
     r = client.post(API, {"file": xlsx([row()]), "dry_run": "false"}, HTTP_AUTHORIZATION=f"Bearer {secret}")
