@@ -203,16 +203,19 @@ class ApiErrorShapeMiddleware:
 
 
 MAX_PAGE_SIZE = 100
+# 10^8 rows at the smallest page size: beyond any list here (a province has ~10^7 volunteers),
+# and small enough that the offset fits every database's integer (a huge page was a 500).
+MAX_PAGE = 100_000_000
 
 
 def page_bounds(page: int, page_size: int) -> tuple[int, int]:
-    """``(start, end)`` of a list page (docs/api.md "Pagination": ``page`` from 1, ``page_size``
-    1–100); out-of-range values are a 422 with the field named."""
-    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+    """``(start, end)`` of a list page (docs/api.md "Pagination": ``page`` from 1 to
+    100,000,000, ``page_size`` 1–100); out-of-range values are a 422 with the field named."""
+    if not 1 <= page <= MAX_PAGE or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise DomainError(
             "invalid",
             _("分页参数无效：page 从 1 开始，page_size 为 1 至 100。"),
-            fields={"page_size" if page >= 1 else "page": [_("取值超出范围。")]},
+            fields={"page" if not 1 <= page <= MAX_PAGE else "page_size": [_("取值超出范围。")]},
             status=422,
         )
     start = (page - 1) * page_size

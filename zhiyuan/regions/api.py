@@ -1,16 +1,12 @@
 """Regions API (public reference data: GETs need no authentication)."""
 
-from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 
-from zhiyuan.core.api import ErrorOut
-from zhiyuan.core.errors import DomainError
+from zhiyuan.core.api import ErrorOut, page_bounds
 from zhiyuan.regions import selectors
 from zhiyuan.regions.schemas import RegionDetailOut, RegionPage
 
 router = Router(tags=["regions"])
-
-MAX_PAGE_SIZE = 100
 
 
 class RegionFilters(Schema):
@@ -22,17 +18,14 @@ class RegionFilters(Schema):
 
 @router.get(
     "/",
-    response={200: RegionPage, 400: ErrorOut, 404: ErrorOut},
+    response={200: RegionPage, 404: ErrorOut, 422: ErrorOut},
     auth=None,
     operation_id="list_regions",
 )
 def list_regions(request, filters: Query[RegionFilters]):
     """Children of ``parent`` (provinces without it), or, with ``q``, regions whose name contains
     ``q`` (inside ``parent`` when both are given; a numeric ``q`` matches codes by prefix)."""
-    if filters.page < 1 or not 1 <= filters.page_size <= MAX_PAGE_SIZE:
-        raise DomainError(
-            "invalid", _("分页参数无效：page 从 1 开始，page_size 为 1 至 100。"), fields={"page_size": [_("取值超出范围。")]}
-        )
+    start, end = page_bounds(filters.page, filters.page_size)  # 422 for a page out of range
     if filters.parent:
         selectors.region_get(filters.parent)  # 404 for an unknown parent
     if filters.q and filters.q.strip():
@@ -40,8 +33,7 @@ def list_regions(request, filters: Query[RegionFilters]):
     else:
         qs = selectors.region_children(filters.parent)
     count = qs.count()
-    start = (filters.page - 1) * filters.page_size
-    items = list(qs[start : start + filters.page_size])
+    items = list(qs[start:end])
     return {"items": items, "count": count, "page": filters.page, "page_size": filters.page_size}
 
 

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 from zhiyuan.api import api
@@ -13,3 +14,13 @@ def test_every_api_operation_is_documented():
     operations = {op["operationId"] for ops in schema["paths"].values() for op in ops.values()}
     missing = sorted(op for op in operations if f"`{op}`" not in guide)
     assert not missing, f"operations missing from docs/api.md: {missing}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/regions/", "/api/v1/organizations/public", "/api/v1/stations/public/points"])
+@pytest.mark.parametrize("page", ["0", "100000001", "99999999999999999999999"])
+def test_a_page_out_of_range_is_a_422_not_a_server_error(client, path, page):
+    """docs/api.md "Pagination": page 1 to 100,000,000; a huge page once overflowed the offset (500)."""
+    r = client.get(path, {"page": page})
+    assert r.status_code == 422, r.content
+    assert r.json()["code"] == "invalid" and "page" in r.json()["fields"]

@@ -42,8 +42,8 @@ def test_pagination(client):
     assert first["count"] == second["count"] > 20
     assert len(first["items"]) == 10 and first["page"] == 1
     assert not {i["code"] for i in first["items"]} & {i["code"] for i in second["items"]}
-    assert client.get(URL, {"page_size": 101}).status_code == 400
-    assert client.get(URL, {"page": 0}).status_code == 400
+    assert client.get(URL, {"page_size": 101}).status_code == 422
+    assert client.get(URL, {"page": 0}).status_code == 422
 
 
 @pytest.mark.django_db
