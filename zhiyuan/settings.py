@@ -187,6 +187,13 @@ TASKS = {"default": {"BACKEND": env("ZHIYUAN_TASKS_BACKEND", "django_tasks.backe
 # --- bulk import of volunteers (VOL-10; zhiyuan/volunteers/imports.py, services/import_jobs.py) --
 # Uploaded files wait here, encrypted, until their job has run; never served over HTTP.
 ZHIYUAN_PRIVATE_DIR = Path(env("ZHIYUAN_PRIVATE_DIR", str(VAR_DIR / "private")))
+# Plaintext that must touch the disk stays in a 0700 directory under it, not in /tmp: uploads over
+# FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) while the request is read, and the worker's temporary
+# SQLite table of a workbook's shared strings (xlsx_stream). The import sweep deletes leftovers.
+FILE_UPLOAD_TEMP_DIR = str(ZHIYUAN_PRIVATE_DIR / "tmp")
+for _private in (ZHIYUAN_PRIVATE_DIR, Path(FILE_UPLOAD_TEMP_DIR)):
+    _private.mkdir(parents=True, exist_ok=True, mode=0o700)
+    __import__("os").chmod(_private, 0o700)
 ZHIYUAN_IMPORT_MAX_ROWS = env_int("ZHIYUAN_IMPORT_MAX_ROWS", 200_000)  # data rows per file
 ZHIYUAN_IMPORT_MAX_UPLOAD_MB = env_int("ZHIYUAN_IMPORT_MAX_UPLOAD_MB", 20)
 ZHIYUAN_IMPORT_INLINE_ROWS = env_int("ZHIYUAN_IMPORT_INLINE_ROWS", 2_000)  # up to this: run in the request

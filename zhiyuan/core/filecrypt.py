@@ -13,7 +13,9 @@ the ciphertext with its tag.
 
 import base64
 import os
+import sqlite3
 import struct
+import uuid
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -88,3 +90,31 @@ def decrypt_file(path: Path, dst, *, sealed_key: str, purpose: str) -> None:
             if last:
                 return
             index += 1
+
+
+def private_temp_dir() -> Path:
+    """``settings.FILE_UPLOAD_TEMP_DIR``: where plaintext that must touch the disk for a moment
+    goes (Django's large uploads, the import worker's scratch files) instead of /tmp; created
+    0700 on first use (settings creates it at start-up, but it may have been removed since)."""
+    from django.conf import settings
+
+    path = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    if not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(path, 0o700)
+    return path
+
+
+def private_scratch_db() -> sqlite3.Connection:
+    """A scratch SQLite database on disk in ``private_temp_dir()`` rather than SQLite's default
+    temporary directory (/tmp). The file is unlinked at once (no journal, so SQLite never
+    reopens it by name) and vanishes when the connection closes."""
+    path = private_temp_dir() / f"scratch-{uuid.uuid4().hex}.sqlite3"
+    db = sqlite3.connect(path)
+    try:
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute("PRAGMA temp_store=MEMORY")
+    finally:
+        path.unlink(missing_ok=True)
+    return db

@@ -44,7 +44,6 @@ import hashlib
 import io
 import os
 import re
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -58,6 +57,7 @@ from django.utils.translation import gettext_lazy
 
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import DomainError, PermissionDenied
+from zhiyuan.core.filecrypt import private_scratch_db
 from zhiyuan.core.models import AuditEntry
 from zhiyuan.volunteers import documents, idcards
 from zhiyuan.volunteers.idcards import IdType
@@ -506,14 +506,14 @@ def _is_service_duplicate(field_name: str, message: str) -> bool:
 class _Seen:
     """The first Excel row of every document and mobile met so far in the file.
 
-    Kept in a private temporary SQLite database (stdlib ``sqlite3`` with an empty file name: on
-    disk, deleted when closed, a 2 MB page cache), so memory stays flat however long the file.
+    Kept in a private temporary SQLite database (``filecrypt.private_scratch_db``: on disk in
+    the private temporary directory, unlinked at once), so memory stays flat however long the file.
     Keys are 64-bit BLAKE2b digests under a random per-file key that never leaves this
     object — nothing in the file can be brute-forced back to a number."""
 
     def __init__(self):
         self._key = os.urandom(16)
-        self._db = sqlite3.connect("")
+        self._db = private_scratch_db()
         self._db.execute("CREATE TABLE seen (k INTEGER PRIMARY KEY, row INTEGER NOT NULL)")
 
     def close(self) -> None:

@@ -8,12 +8,11 @@ openpyxl's read-only mode streams the rows, but out of the box
    by many exporters) by parsing the whole sheet — once per opening, seconds per 10⁵ rows.
 
 ``open_workbook`` fixes both: the shared strings go to a private temporary SQLite database (on
-disk, deleted when closed; a small cache in front, since region codes and document types
+disk in ``FILE_UPLOAD_TEMP_DIR``, unlinked at once; a small cache in front, since region codes and document types
 repeat), and sheets are left unsized (streaming needs no size). It uses openpyxl 3.1's reader
 classes (pinned in requirements.txt); ``test_import_jobs.py`` reads both kinds of file.
 """
 
-import sqlite3
 from collections.abc import Callable
 
 from openpyxl.cell.read_only import EMPTY_CELL
@@ -23,6 +22,8 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
+
+from zhiyuan.core.filecrypt import private_scratch_db
 
 STRING_TAG = "{%s}si" % SHEET_MAIN_NS  # noqa: UP031
 DATA_TAG = "{%s}sheetData" % SHEET_MAIN_NS  # noqa: UP031
@@ -41,7 +42,7 @@ class DiskStrings:
         self._src = src
         self._events = iterparse(src, events=("start", "end"))
         self._root = None
-        self._db = sqlite3.connect("")
+        self._db = private_scratch_db()  # the strings are cell values: names, document numbers
         self._db.execute("CREATE TABLE s (i INTEGER PRIMARY KEY, t TEXT NOT NULL)")
         self._cache: dict[int, str] = {}
         self._loaded = 0

@@ -23,7 +23,8 @@ each chunk's errors saved on the job as it goes. The file is deleted when the jo
   it finishes (counts, never values) or when an upload is refused.
 * **Sweep** (``manage.py volunteers_import_sweep``, also run after every job): a running job
   without progress for ``ZHIYUAN_IMPORT_STALE_MINUTES`` (its worker died) and a job still
-  queued after ``ZHIYUAN_IMPORT_FILE_DAYS`` fail and lose their file; stray files go; finished
+  queued after ``ZHIYUAN_IMPORT_FILE_DAYS`` fail and lose their file; stray files go, and so do
+  leftovers over an hour old in ``FILE_UPLOAD_TEMP_DIR`` (large uploads, scratch files); finished
   jobs and their reports are deleted after ``ZHIYUAN_IMPORT_REPORT_DAYS``.
 """
 
@@ -46,7 +47,7 @@ from zhiyuan.accounts.models import User
 from zhiyuan.accounts.scopes import actor_is_platform_admin, actor_region_prefixes, actor_token_prefix
 from zhiyuan.core.audit import audit_record, client_ip
 from zhiyuan.core.errors import DomainError, NotFound, PermissionDenied
-from zhiyuan.core.filecrypt import decrypt_file, encrypt_file
+from zhiyuan.core.filecrypt import decrypt_file, encrypt_file, private_temp_dir
 from zhiyuan.core.models import AuditEntry
 from zhiyuan.volunteers import imports
 from zhiyuan.volunteers.models import ImportJob, ImportJobError
@@ -396,7 +397,7 @@ def _fail_unfinished(job: ImportJob, status: str, message: str) -> bool:
 def import_job_sweep(*, now=None) -> dict[str, int]:
     """Housekeeping of import jobs and their files (module docstring, "Sweep"). Returns counts."""
     now = now or timezone.now()
-    counts = {"stale": 0, "expired": 0, "files": 0, "orphans": 0, "deleted": 0}
+    counts = {"stale": 0, "expired": 0, "files": 0, "orphans": 0, "temp_files": 0, "deleted": 0}
     stale = now - dt.timedelta(minutes=settings.ZHIYUAN_IMPORT_STALE_MINUTES)
     for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING, updated_at__lt=stale).select_related("created_by"):
         message = _("后台处理中断（%(m)s分钟没有进展）。已导入 %(n)s 人；请核对后重新提交。") % {
@@ -418,6 +419,16 @@ def import_job_sweep(*, now=None) -> dict[str, int]:
         if path.name not in referenced and modified < now - ORPHAN_AGE:
             path.unlink(missing_ok=True)
             counts["orphans"] += 1
+    # Leftovers of a crashed request or worker in the private temporary directory (uploads being
+    # read, scratch files): nothing there is meant to outlive its request or job by an hour.
+    for path in private_temp_dir().iterdir():
+        try:
+            modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+            if path.is_file() and modified < now - ORPHAN_AGE:
+                path.unlink()
+                counts["temp_files"] += 1
+        except FileNotFoundError:  # a request finished meanwhile
+            continue
     old = now - dt.timedelta(days=settings.ZHIYUAN_IMPORT_REPORT_DAYS)
     finished_old = ImportJob.objects.filter(finished_at__lt=old, status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED])
     counts["deleted"] = finished_old.delete()[1].get("volunteers.ImportJob", 0)

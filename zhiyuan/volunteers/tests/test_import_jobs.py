@@ -37,6 +37,7 @@ DUMMY = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 def private_dir(settings, tmp_path):
     """Each test sees only its own stored files."""
     settings.ZHIYUAN_PRIVATE_DIR = tmp_path / "private"
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "private" / "tmp")
 
 
 @pytest.fixture
@@ -477,3 +478,45 @@ def test_sweep_fails_dead_and_expired_jobs_and_deletes_files(county_manager, bac
     queued.refresh_from_db()
     assert stale.status == queued.status == "failed" and "中断" in stale.message and "排队时间过长" in queued.message
     assert not ImportJob.objects.filter(pk=done.pk).exists() and stored_files() == []
+
+
+# --- plaintext on disk stays in the private directory ----------------------------------------------------
+
+
+def test_large_uploads_and_scratch_files_stay_in_the_private_temp_dir(settings, county_manager, monkeypatch):
+    from django.conf import settings as live
+    from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+    from zhiyuan import settings as configured
+    from zhiyuan.core import filecrypt
+    from zhiyuan.core.filecrypt import private_temp_dir
+
+    # As configured (not the per-test override): inside ZHIYUAN_PRIVATE_DIR, created 0700 at start-up.
+    temp = configured.ZHIYUAN_PRIVATE_DIR / "tmp"
+    assert configured.FILE_UPLOAD_TEMP_DIR == str(temp) and temp.is_dir()
+    assert temp.stat().st_mode & 0o777 == 0o700 and configured.ZHIYUAN_PRIVATE_DIR.stat().st_mode & 0o777 == 0o700
+    # Recreated 0700 on first use, and Django's large-upload handler writes there.
+    assert private_temp_dir() == svc.Path(live.FILE_UPLOAD_TEMP_DIR) and private_temp_dir().stat().st_mode & 0o777 == 0o700
+    handler = TemporaryFileUploadHandler()
+    handler.new_file("file", "big.xlsx", "application/octet-stream", 10_000_000)
+    assert os.path.dirname(handler.file.temporary_file_path()) == live.FILE_UPLOAD_TEMP_DIR
+    handler.file.close()
+    # The worker's scratch databases (shared strings, duplicates): created there, unlinked at once.
+    made = []
+    real_connect = filecrypt.sqlite3.connect
+    monkeypatch.setattr(filecrypt.sqlite3, "connect", lambda path: made.append(path) or real_connect(path))
+    job, _c = submit(county_manager, [row()], mode=imports.DRY_RUN)
+    assert job.status == "done" and made and all(str(p).startswith(live.FILE_UPLOAD_TEMP_DIR) for p in made)
+    assert list(private_temp_dir().iterdir()) == []
+
+
+def test_sweep_deletes_old_leftovers_in_the_private_temp_dir(county_manager):
+    from zhiyuan.core.filecrypt import private_temp_dir
+
+    old_upload, fresh_upload = private_temp_dir() / "tmpab12.upload.xlsx", private_temp_dir() / "tmpcd34.upload.xlsx"
+    old_upload.write_bytes(b"PK")
+    fresh_upload.write_bytes(b"PK")
+    old = time.time() - 7200
+    os.utime(old_upload, (old, old))
+    assert svc.import_job_sweep()["temp_files"] == 1
+    assert list(private_temp_dir().iterdir()) == [fresh_upload]

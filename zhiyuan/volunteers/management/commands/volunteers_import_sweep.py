@@ -15,5 +15,5 @@ class Command(BaseCommand):
         counts = import_job_sweep()
         self.stdout.write(
             "stale jobs failed: {stale}; queued too long: {expired}; files deleted: {files}; "
-            "stray files deleted: {orphans}; old jobs deleted: {deleted}".format(**counts)
+            "stray files deleted: {orphans}; temporary files deleted: {temp_files}; old jobs deleted: {deleted}".format(**counts)
         )
