@@ -203,6 +203,7 @@ ZHIYUAN_IMPORT_REPEAT_SECONDS = env_int("ZHIYUAN_IMPORT_REPEAT_SECONDS", 600)  #
 ZHIYUAN_IMPORT_STALE_MINUTES = env_int("ZHIYUAN_IMPORT_STALE_MINUTES", 30)  # running without progress = failed
 ZHIYUAN_IMPORT_FILE_DAYS = env_int("ZHIYUAN_IMPORT_FILE_DAYS", 2)  # files of jobs that never ran are deleted
 ZHIYUAN_IMPORT_REPORT_DAYS = env_int("ZHIYUAN_IMPORT_REPORT_DAYS", 90)  # finished jobs and their reports
+ZHIYUAN_IMPORT_PREVIEW_DAYS = env_int("ZHIYUAN_IMPORT_PREVIEW_DAYS", 1)  # a check's preview rows (names, masked ids)
 
 # Data files shipped with the repository.
 ZHIYUAN_DATA_DIR = BASE_DIR / "data"

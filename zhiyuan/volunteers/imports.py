@@ -611,7 +611,7 @@ def _preview_item(row: ImportRow, cleaned: dict) -> dict:
         "id_type": cleaned["id_type"],
         "id_number_masked": documents.document_mask(cleaned["id_type"], cleaned["id_number"]),
         "gender": cleaned.get("gender") or "0",
-        "birth_date": birth.isoformat() if birth else None,
+        "birth_year": birth.year if birth else None,  # the year only: a preview is not a record
         "region_code": cleaned["region_code"],
     }
 

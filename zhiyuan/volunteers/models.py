@@ -336,7 +336,7 @@ class ImportJob(models.Model):
     rows_created = models.PositiveIntegerField(_("已导入"), default=0)
     errors_count = models.PositiveIntegerField(default=0)
     file_errors = models.JSONField(default=list, blank=True)
-    preview = models.JSONField(default=list, blank=True)  # masked, first valid rows
+    preview = models.JSONField(default=list, blank=True)  # masked, first valid rows; cleared by the sweep
     message = models.CharField(max_length=300, blank=True)  # why a job failed or stopped
     ip = models.GenericIPAddressField(null=True, blank=True)
     language = models.CharField(max_length=10, blank=True)  # the uploader's; the worker writes the report in it

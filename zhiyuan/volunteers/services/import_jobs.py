@@ -24,8 +24,9 @@ each chunk's errors saved on the job as it goes. The file is deleted when the jo
 * **Sweep** (``manage.py volunteers_import_sweep``, also run after every job): a running job
   without progress for ``ZHIYUAN_IMPORT_STALE_MINUTES`` (its worker died) and a job still
   queued after ``ZHIYUAN_IMPORT_FILE_DAYS`` fail and lose their file; stray files go, and so do
-  leftovers over an hour old in ``FILE_UPLOAD_TEMP_DIR`` (large uploads, scratch files); finished
-  jobs and their reports are deleted after ``ZHIYUAN_IMPORT_REPORT_DAYS``.
+  leftovers over an hour old in ``FILE_UPLOAD_TEMP_DIR`` (large uploads, scratch files); a
+  check's preview rows are cleared after ``ZHIYUAN_IMPORT_PREVIEW_DAYS``; finished jobs and
+  their reports are deleted after ``ZHIYUAN_IMPORT_REPORT_DAYS``.
 """
 
 import datetime as dt
@@ -397,7 +398,7 @@ def _fail_unfinished(job: ImportJob, status: str, message: str) -> bool:
 def import_job_sweep(*, now=None) -> dict[str, int]:
     """Housekeeping of import jobs and their files (module docstring, "Sweep"). Returns counts."""
     now = now or timezone.now()
-    counts = {"stale": 0, "expired": 0, "files": 0, "orphans": 0, "temp_files": 0, "deleted": 0}
+    counts = {"stale": 0, "expired": 0, "files": 0, "orphans": 0, "temp_files": 0, "previews": 0, "deleted": 0}
     stale = now - dt.timedelta(minutes=settings.ZHIYUAN_IMPORT_STALE_MINUTES)
     for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING, updated_at__lt=stale).select_related("created_by"):
         message = _("后台处理中断（%(m)s分钟没有进展）。已导入 %(n)s 人；请核对后重新提交。") % {
@@ -429,6 +430,14 @@ def import_job_sweep(*, now=None) -> dict[str, int]:
                 counts["temp_files"] += 1
         except FileNotFoundError:  # a request finished meanwhile
             continue
+    # Preview rows (names, masked ids, birth years, regions) are for looking at a check right
+    # after it ran, not for keeping with the report.
+    seen = now - dt.timedelta(days=settings.ZHIYUAN_IMPORT_PREVIEW_DAYS)
+    counts["previews"] = (
+        ImportJob.objects.filter(finished_at__lt=seen, status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED])
+        .exclude(preview=[])
+        .update(preview=[])
+    )
     old = now - dt.timedelta(days=settings.ZHIYUAN_IMPORT_REPORT_DAYS)
     finished_old = ImportJob.objects.filter(finished_at__lt=old, status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED])
     counts["deleted"] = finished_old.delete()[1].get("volunteers.ImportJob", 0)

@@ -249,6 +249,13 @@ def test_dry_run_job_writes_nothing_and_previews_masked_rows(client, county_mana
     assert rows[0][2] not in str(job.preview) and not Volunteer.objects.exists()
     page = client.get(r.url).content.decode()
     assert "全部校验通过" in page and "data-import-preview" in page
+    # The year of birth only, and only for a day.
+    assert "birth_date" not in job.preview[0] and job.preview[0]["birth_year"] > 1900
+    assert str(job.preview[0]["birth_year"]) in page
+    assert svc.import_job_sweep(now=timezone.now() + dt.timedelta(hours=23))["previews"] == 0
+    assert svc.import_job_sweep(now=timezone.now() + dt.timedelta(days=1, minutes=1))["previews"] == 1
+    job.refresh_from_db()
+    assert job.preview == [] and job.ok and client.get(r.url).status_code == 200
 
 
 # --- repeats (ARCHITECTURE rule 5) ---------------------------------------------------------------------

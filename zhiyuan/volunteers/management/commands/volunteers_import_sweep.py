@@ -1,5 +1,6 @@
 """``manage.py volunteers_import_sweep``: housekeeping of bulk-import jobs (VOL-10) — fail jobs
-whose worker died or that never ran, delete their files and stray files, drop old reports.
+whose worker died or that never ran, delete their files and stray files, clear day-old
+previews, drop old reports.
 Every finished job runs it too; schedule it (e.g. hourly) so nothing waits for the next import.
 See ``services/import_jobs.py`` and docs/operations.md."""
 
@@ -15,5 +16,6 @@ class Command(BaseCommand):
         counts = import_job_sweep()
         self.stdout.write(
             "stale jobs failed: {stale}; queued too long: {expired}; files deleted: {files}; "
-            "stray files deleted: {orphans}; temporary files deleted: {temp_files}; old jobs deleted: {deleted}".format(**counts)
+            "stray files deleted: {orphans}; temporary files deleted: {temp_files}; "
+            "previews cleared: {previews}; old jobs deleted: {deleted}".format(**counts)
         )
