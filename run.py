@@ -56,6 +56,9 @@ def up() -> None:
     manage("collectstatic", "--noinput", "-v", "0")
     os.environ.setdefault("ZHIYUAN_DEMO", "1")  # this command is the demo set-up (README)
     manage("demo_seed")
+    # Jobs whose worker died with the last run stay "running" until a sweep fails them: one now,
+    # before the new worker starts (it also runs after every job; schedule it hourly as well).
+    manage("volunteers_import_sweep")
     port = os.environ.get("ZHIYUAN_PORT", "8000")
     workers = os.environ.get("ZHIYUAN_WORKERS", "2")
     web = [

@@ -21,8 +21,9 @@ each chunk's errors saved on the job as it goes. The file is deleted when the jo
   regions) and platform admins see a job.
 * **Audit.** ``volunteer.import_upload`` when a job is created, ``volunteer.import_file`` when
   it finishes (counts, never values) or when an upload is refused.
-* **Sweep** (``manage.py volunteers_import_sweep``, also run after every job): a running job
-  without progress for ``ZHIYUAN_IMPORT_STALE_MINUTES`` (its worker died) and a job still
+* **Sweep** (``manage.py volunteers_import_sweep``, also run after every job and by ``run.py``
+  before it starts the worker; the job page and API apply its first rule to the job shown): a
+  running job without progress for ``ZHIYUAN_IMPORT_STALE_MINUTES`` (its worker died) and a job still
   queued after ``ZHIYUAN_IMPORT_FILE_DAYS`` fail and lose their file; stray files go, and so do
   leftovers over an hour old in ``FILE_UPLOAD_TEMP_DIR`` (large uploads, scratch files); a
   check's preview rows are cleared after ``ZHIYUAN_IMPORT_PREVIEW_DAYS``; finished jobs and
@@ -350,10 +351,13 @@ def _delete_file(job: ImportJob) -> None:
 
 
 def import_job_get(*, actor, job_id: int) -> ImportJob:
-    """The job, for its uploader or a platform admin; 404 for anyone else."""
+    """The job, for its uploader or a platform admin; 404 for anyone else. A running job whose
+    worker died is failed here at once (the sweep's rule), not left "running" until the sweep."""
     job = ImportJob.objects.visible_to(actor).select_related("created_by").filter(pk=job_id).first()
     if job is None:
         raise NotFound()
+    if _is_stale(job, timezone.now()):
+        _fail_unfinished(job, ImportJob.Status.RUNNING, _stale_message(job))
     return job
 
 
@@ -395,17 +399,36 @@ def _fail_unfinished(job: ImportJob, status: str, message: str) -> bool:
     return True
 
 
+def _stale_before(now) -> dt.datetime:
+    return now - dt.timedelta(minutes=settings.ZHIYUAN_IMPORT_STALE_MINUTES)
+
+
+def _is_stale(job: ImportJob, now) -> bool:
+    """Running without progress for ``ZHIYUAN_IMPORT_STALE_MINUTES``: its worker died."""
+    return job.status == ImportJob.Status.RUNNING and job.updated_at < _stale_before(now)
+
+
+def _stale_message(job: ImportJob) -> str:
+    values = {"m": settings.ZHIYUAN_IMPORT_STALE_MINUTES, "n": job.rows_created}
+    if job.mode == ImportJob.Mode.ALL_OR_NOTHING and job.rows_created:
+        # Chunks already committed: submitting the file again all-or-nothing would fail on them.
+        return (
+            _(
+                "后台处理中断（%(m)s分钟没有进展）。已导入 %(n)s 人，其余未导入；"
+                "可改用「只导入校验通过的行」重新上传该文件，导入其余的行。"
+            )
+            % values
+        )
+    return _("后台处理中断（%(m)s分钟没有进展）。已导入 %(n)s 人；请核对后重新提交。") % values
+
+
 def import_job_sweep(*, now=None) -> dict[str, int]:
     """Housekeeping of import jobs and their files (module docstring, "Sweep"). Returns counts."""
     now = now or timezone.now()
     counts = {"stale": 0, "expired": 0, "files": 0, "orphans": 0, "temp_files": 0, "previews": 0, "deleted": 0}
-    stale = now - dt.timedelta(minutes=settings.ZHIYUAN_IMPORT_STALE_MINUTES)
-    for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING, updated_at__lt=stale).select_related("created_by"):
-        message = _("后台处理中断（%(m)s分钟没有进展）。已导入 %(n)s 人；请核对后重新提交。") % {
-            "m": settings.ZHIYUAN_IMPORT_STALE_MINUTES,
-            "n": job.rows_created,
-        }
-        counts["stale"] += _fail_unfinished(job, ImportJob.Status.RUNNING, message)
+    stale = ImportJob.objects.filter(status=ImportJob.Status.RUNNING, updated_at__lt=_stale_before(now))
+    for job in stale.select_related("created_by"):
+        counts["stale"] += _fail_unfinished(job, ImportJob.Status.RUNNING, _stale_message(job))
     expired = now - dt.timedelta(days=settings.ZHIYUAN_IMPORT_FILE_DAYS)
     for job in ImportJob.objects.filter(status=ImportJob.Status.QUEUED, created_at__lt=expired).select_related("created_by"):
         message = _("排队时间过长（后台任务进程可能没有运行），文件已删除，请重新提交。")

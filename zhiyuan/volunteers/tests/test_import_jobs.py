@@ -487,6 +487,39 @@ def test_sweep_fails_dead_and_expired_jobs_and_deletes_files(county_manager, bac
     assert not ImportJob.objects.filter(pk=done.pk).exists() and stored_files() == []
 
 
+def test_the_job_page_and_api_fail_their_own_dead_job(client, county_manager, background, settings):
+    partial, _c = submit(county_manager, [row(), row()])
+    checked, _c = submit(county_manager, [row()], mode=imports.DRY_RUN)
+    long_ago = timezone.now() - dt.timedelta(minutes=settings.ZHIYUAN_IMPORT_STALE_MINUTES + 1)
+    ImportJob.objects.filter(pk=partial.pk).update(status="running", rows_created=1, updated_at=long_ago)
+    ImportJob.objects.filter(pk=checked.pk).update(status="running", updated_at=timezone.now())
+    client.force_login(county_manager)
+    body = client.get(f"{API}/jobs/{partial.pk}").json()
+    assert (body["status"], body["finished"]) == ("failed", True)
+    assert "中断" in body["message"] and "「只导入校验通过的行」" in body["message"] and "重新提交" not in body["message"]
+    assert "只导入校验通过的行" in client.get(f"{PAGE}jobs/{partial.pk}/").content.decode()
+    assert stored_files() == [ImportJob.objects.get(pk=checked.pk).file_ref]  # the dead job's file is gone
+    assert client.get(f"{API}/jobs/{checked.pk}").json()["status"] == "running"  # still making progress
+    # Not all-or-nothing, or nothing committed yet: submit again.
+    ImportJob.objects.filter(pk=checked.pk).update(updated_at=long_ago)
+    assert "请核对后重新提交" in client.get(f"{PAGE}jobs/{checked.pk}/").content.decode()
+    assert ImportJob.objects.get(pk=checked.pk).status == "failed"
+
+
+def test_run_py_sweeps_before_starting_the_worker(monkeypatch):
+    import run
+
+    calls = []
+    monkeypatch.setattr(run, "ensure_venv", lambda: None)
+    monkeypatch.setattr(run, "manage", lambda *a: calls.append(a[0]))
+    monkeypatch.setattr(run, "supervise", lambda children: calls.append(sorted(children)) or 0)
+    monkeypatch.delenv("ZHIYUAN_TASK_WORKER", raising=False)
+    monkeypatch.setenv("ZHIYUAN_DEMO", os.environ.get("ZHIYUAN_DEMO", "1"))  # up() sets it; restored after
+    with pytest.raises(SystemExit):
+        run.up()
+    assert calls.index("volunteers_import_sweep") < calls.index(["web", "worker"])
+
+
 # --- plaintext on disk stays in the private directory ----------------------------------------------------
 
 
