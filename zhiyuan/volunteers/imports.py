@@ -668,10 +668,11 @@ class _Importer:
                                 errors, ok = _merge(chunk, self._register(chunk, commit=True), {})
                                 if errors:
                                     raise _Stop(errors)
+                                # In the chunk's transaction: the saved count never lags a commit.
+                                report.created += len(ok)
+                                self._done(IMPORTING, [])
                         except DomainError as exc:  # a concurrent registration took a number or mobile
                             raise _Stop([RowError(chunk[0].row, "__all__", str(exc.message))]) from None
-                        report.created += len(ok)
-                        self._done(IMPORTING, [])
         except _Stop as stop:
             if whole:
                 report.created = 0
@@ -683,17 +684,20 @@ class _Importer:
 
     def import_valid(self, source, seen: _Seen) -> None:
         """Valid rows only: each chunk's good rows are imported in the chunk's transaction."""
-        report = self.report
         with source() as rows:
             for chunk in _chunks(rows, self.chunk_rows):
-                flags = seen.flags(chunk)
-                errors, ok, created = self._import_valid_chunk(chunk, flags)
-                report.rows += len(chunk)
-                report.valid_rows += len(ok)
-                report.created += created
-                self._done(IMPORTING, errors, ok)
+                self._import_valid_chunk(chunk, seen.flags(chunk))
 
-    def _import_valid_chunk(self, chunk, flags, *, again: bool = False):
+    def _valid_chunk_done(self, chunk, errors: list[RowError], ok) -> None:
+        """Count a chunk and save the progress — inside the chunk's transaction when it imported
+        rows, so the saved counts never lag behind what is committed (a crash between the two)."""
+        report = self.report
+        report.rows += len(chunk)
+        report.valid_rows += len(ok)
+        report.created += len(ok)
+        self._done(IMPORTING, errors, ok)
+
+    def _import_valid_chunk(self, chunk, flags, *, again: bool = False) -> None:
         try:
             try:
                 with transaction.atomic():
@@ -701,17 +705,19 @@ class _Importer:
                     errors, ok = _merge(chunk, results, flags)
                     if sum(res.volunteer is not None for res in results) != len(ok):
                         raise _Retry  # the service imported a row the file check refused: redo without it
-                    return errors, ok, len(ok)
+                    self._valid_chunk_done(chunk, errors, ok)
+                    return
             except _Retry:
                 pass
             good = [r for r, _res in ok]
             with transaction.atomic():
                 errors2, ok2 = _merge(good, self._register(good, commit=True), {}) if good else ([], [])
-            return errors + errors2, ok2, len(ok2)
+                self._valid_chunk_done(chunk, errors + errors2, ok2)
         except DomainError as exc:  # a concurrent registration took a number or mobile: once more
             if not again:
-                return self._import_valid_chunk(chunk, flags, again=True)
-            return [RowError(r.row, "__all__", str(exc.message)) for r in chunk], [], 0
+                self._import_valid_chunk(chunk, flags, again=True)
+                return
+            self._valid_chunk_done(chunk, [RowError(r.row, "__all__", str(exc.message)) for r in chunk], [])
 
 
 def import_rows(

@@ -182,6 +182,29 @@ def test_progress_is_saved_after_every_chunk(county_manager, background, setting
     assert (job.status, job.progress, job.rows_created) == ("done", 100, 5)
 
 
+@pytest.mark.parametrize("mode", [imports.VALID_ONLY, imports.ALL_OR_NOTHING])
+def test_a_crash_after_a_chunk_never_leaves_the_saved_count_behind(county_manager, background, settings, monkeypatch, mode):
+    settings.ZHIYUAN_IMPORT_CHUNK_ROWS = 2
+    settings.ZHIYUAN_IMPORT_ATOMIC_MAX_ROWS = 2  # one transaction per chunk
+    saved = svc._Progress.__call__
+    calls = []
+
+    def dies_at_the_second_chunk(self, report, phase, errors):
+        saved(self, report, phase, errors)
+        calls.append(phase)
+        if calls.count("importing") == 2:
+            raise RuntimeError("worker died")
+
+    monkeypatch.setattr(svc._Progress, "__call__", dies_at_the_second_chunk)
+    job, _created = submit(county_manager, [row() for _ in range(5)], mode=mode)
+    try:
+        run_worker()
+    except RuntimeError:
+        pass
+    job.refresh_from_db()
+    assert job.status == "failed" and job.rows_created == Volunteer.objects.count() == 2
+
+
 # --- the modes, in chunks -----------------------------------------------------------------------------
 
 
