@@ -260,7 +260,9 @@ class _Progress:
 
 def import_job_run(*, job_id: int) -> str:
     """Process a queued job (the background task, or the request for small files) and return
-    its final status. A job that is not queued any more is left alone (run at most once)."""
+    its final status. A job that is not queued any more is left alone (run at most once). An
+    unexpected error fails the job and is logged by type only (no traceback: it could carry
+    cell values); the task itself then succeeds with "failed"."""
     now = timezone.now()
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
         status=ImportJob.Status.RUNNING, started_at=now, updated_at=now
@@ -289,10 +291,11 @@ def import_job_run(*, job_id: int) -> str:
             _finish(job, progress, message=exc.message, file_error=True)
         except PermissionDenied as exc:
             _finish(job, progress, message=str(exc.message))
-        except Exception:
-            logger.exception("import job %s failed", job_id)
+        except Exception as exc:
+            # Recorded on the job and ended here: re-raised, the traceback (its frames and messages
+            # can hold cell values) would land in django-tasks' result table and the worker's log.
+            logger.error("import job %s failed: %s", job_id, type(exc).__name__)
             _finish(job, progress, message=_("处理失败，请稍后重试或联系管理员。"))
-            raise
         else:
             _finish(job, progress, report=report)
     try:

@@ -183,7 +183,8 @@ def test_progress_is_saved_after_every_chunk(county_manager, background, setting
 
 
 @pytest.mark.parametrize("mode", [imports.VALID_ONLY, imports.ALL_OR_NOTHING])
-def test_a_crash_after_a_chunk_never_leaves_the_saved_count_behind(county_manager, background, settings, monkeypatch, mode):
+def test_a_crash_after_a_chunk_never_leaves_the_saved_count_behind(county_manager, background, settings, monkeypatch, mode,
+                                                                   caplog):  # fmt: skip
     settings.ZHIYUAN_IMPORT_CHUNK_ROWS = 2
     settings.ZHIYUAN_IMPORT_ATOMIC_MAX_ROWS = 2  # one transaction per chunk
     saved = svc._Progress.__call__
@@ -196,13 +197,15 @@ def test_a_crash_after_a_chunk_never_leaves_the_saved_count_behind(county_manage
             raise RuntimeError("worker died")
 
     monkeypatch.setattr(svc._Progress, "__call__", dies_at_the_second_chunk)
-    job, _created = submit(county_manager, [row() for _ in range(5)], mode=mode)
-    try:
-        run_worker()
-    except RuntimeError:
-        pass
+    rows = [row() for _ in range(5)]
+    job, _created = submit(county_manager, rows, mode=mode)
+    assert run_worker() == ["failed"]  # recorded on the job, not raised into django-tasks' result table
     job.refresh_from_db()
     assert job.status == "failed" and job.rows_created == Volunteer.objects.count() == 2
+    # The log names the job and the exception's type only: no traceback, no message, no cell value.
+    [record] = [r for r in caplog.records if "import job" in r.getMessage()]
+    assert record.getMessage() == f"import job {job.pk} failed: RuntimeError" and record.exc_info is None
+    assert rows[0][2] not in caplog.text and "worker died" not in caplog.text
 
 
 # --- the modes, in chunks -----------------------------------------------------------------------------
