@@ -207,6 +207,11 @@ class _Generator:
             self.history = Table(ctx, "organizations", Change, ["id", "organization_id", "from_status", "to_status", "reason",
                                                                  "actor_id", "at"], "status history", None)  # fmt: skip
             self.tables.append(self.history)
+        self.categories = None
+        Category = get_model("organizations.OrganizationCategory", migrated=True)
+        if Category is not None:
+            self.categories = Table(ctx, "organizations", Category, ["id", "organization_id", "code"], "categories", None)
+            self.tables.append(self.categories)
         RoleAssignment = get_model("accounts.RoleAssignment", migrated=True)
         if RoleAssignment is not None:
             self.roles = Table(ctx, "organizations", RoleAssignment, ROLE_FIELDS, "org admins", None)
@@ -513,6 +518,25 @@ class _Generator:
                 for old, new, reason, actor, at in org.history:
                     self.history.add((0, org.id, old, new, reason, actor, dt_utc(at)))
             self.history.flush()
+        if self.categories is not None:
+            self._write_categories()
+
+    def _write_categories(self) -> None:
+        """One to three service categories per organization (ORG-1), drawn from the 18 of seed 001
+        with the national ones rarer; a stream of its own, so the rest of the data is unchanged."""
+        from zhiyuan.volunteers.codes import ServiceCategory
+
+        rng = self.ctx.rng("organization-categories")
+        codes = [c for c, _label in ServiceCategory.choices]
+        weights = [3 if i < 18 else 1 for i in range(len(codes))]
+        self.categories.start()
+        for org in self.orgs:
+            picked = set()
+            for _ in range(rng.choice((1, 1, 2, 2, 3))):
+                picked.add(rng.choices(codes, weights)[0])
+            for code in sorted(picked):
+                self.categories.add((0, org.id, code))
+        self.categories.flush()
 
     # --- memberships --------------------------------------------------------------------------
 
