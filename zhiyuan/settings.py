@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "zhiyuan.accounts.middleware.TwoFactorRequiredMiddleware",
+    "zhiyuan.accounts.middleware.SessionIdleRefreshMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -123,7 +124,10 @@ LOGOUT_REDIRECT_URL = "home"
 ZHIYUAN_LOGIN_MAX_FAILURES = env_int("ZHIYUAN_LOGIN_MAX_FAILURES", 5)
 ZHIYUAN_LOGIN_LOCKOUT_SECONDS = env_int("ZHIYUAN_LOGIN_LOCKOUT_SECONDS", 15 * 60)
 SESSION_COOKIE_AGE = env_int("ZHIYUAN_SESSION_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True  # idle time-out: every request extends the session
+# Idle time-out: a request extends the session, saved at most once a minute (accounts.middleware.
+# SessionIdleRefreshMiddleware) rather than on every request (SESSION_SAVE_EVERY_REQUEST).
+SESSION_SAVE_EVERY_REQUEST = False
+ZHIYUAN_SESSION_REFRESH_SECONDS = env_int("ZHIYUAN_SESSION_REFRESH_SECONDS", 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -162,10 +162,32 @@ def test_logout_is_a_post(client, plain_user):
 def test_session_idle_timeout_settings(settings):
     declared = importlib.import_module("zhiyuan.settings")
     for s in (settings, declared):
-        assert s.SESSION_SAVE_EVERY_REQUEST is True  # idle time-out: every request extends the session
         assert 0 < s.SESSION_COOKIE_AGE <= 30 * 60
+        assert 0 < s.ZHIYUAN_SESSION_REFRESH_SECONDS <= 120  # the idle time-out is precise to this
         assert s.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
         assert s.SESSION_COOKIE_HTTPONLY is True
+
+
+def test_a_request_extends_an_idle_session_but_writes_it_at_most_once_a_minute(client, plain_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zhiyuan.accounts.middleware import SessionIdleRefreshMiddleware
+
+    client.force_login(plain_user)
+    assert client.get("/accounts/settings/").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/accounts/settings/").status_code == 200
+    assert not [q for q in queries.captured_queries if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")]
+
+    # Twenty minutes idle (of thirty): the next request moves the expiry thirty minutes ahead.
+    session = client.session
+    session[SessionIdleRefreshMiddleware.KEY] -= 20 * 60
+    session.save()
+    Session.objects.all().update(expire_date=timezone.now() + datetime.timedelta(minutes=10))
+    assert client.get("/accounts/settings/").status_code == 200
+    expiry = Session.objects.get().expire_date
+    assert expiry > timezone.now() + datetime.timedelta(minutes=29)
 
 
 def test_expired_session_requires_login(client, plain_user):
