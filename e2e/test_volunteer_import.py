@@ -7,24 +7,12 @@ import io
 import openpyxl
 from e2e_support import PHONE, login, no_horizontal_overflow, watch_console
 
+from zhiyuan.testing import import_workbook
 from zhiyuan.volunteers.idcards import generate_resident_id
 from zhiyuan.volunteers.models import ImportJob
 from zhiyuan.volunteers.tasks import import_job_task
 
-HEADER = ["姓名*", "证件类型*", "证件号码*", "性别", "出生日期", "居住地区划代码*", "手机号码*", "电子邮箱"]
 TOWN = "441302001000"  # 桥东街道, 惠城区 (inside the demo city manager's 惠州市)
-
-
-def workbook(rows) -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "志愿者"
-    ws.append(HEADER)
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def test_manager_follows_a_background_import_on_a_phone(browser, live_server, demo, settings):
@@ -48,7 +36,7 @@ def test_manager_follows_a_background_import_on_a_phone(browser, live_server, de
         assert no_horizontal_overflow(page), "the import page overflows on a phone"
         page.set_input_files(
             "input[name=file]",
-            files=[{"name": "志愿者.xlsx", "mimeType": "application/octet-stream", "buffer": workbook(rows)}],
+            files=[{"name": "志愿者.xlsx", "mimeType": "application/octet-stream", "buffer": import_workbook(rows).getvalue()}],
         )
         page.check("input[name=valid_only]")
         page.click("button[name=action][value=import]")

@@ -41,3 +41,28 @@ def totp_code(user) -> str:
     from zhiyuan.accounts.services import totp_secret
 
     return pyotp.TOTP(totp_secret(user=user)).now()
+
+
+# --- VOL-10 import files -------------------------------------------------------------------------
+
+IMPORT_HEADER = ["姓名*", "证件类型*", "证件号码*", "性别", "出生日期", "居住地区划代码*", "手机号码*", "电子邮箱"]
+
+
+def import_workbook(rows, header=IMPORT_HEADER):
+    """An import file as a manager fills in the template: sheet 「志愿者」, the header, the rows.
+    Returns a named BytesIO, ready for an upload (``.getvalue()`` for the bytes)."""
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "志愿者"
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    buf.name = "volunteers.xlsx"
+    return buf

@@ -5,9 +5,10 @@ import datetime as dt
 import io
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from zhiyuan.core.models import AuditEntry
+from zhiyuan.testing import IMPORT_HEADER, import_workbook
 from zhiyuan.volunteers import documents, imports
 from zhiyuan.volunteers.models import ConsentRecord, Volunteer
 from zhiyuan.volunteers.tests import factories as f
@@ -15,7 +16,7 @@ from zhiyuan.volunteers.tests import factories as f
 pytestmark = pytest.mark.django_db
 PAGE = "/volunteers/manage/import/"
 API = "/api/v1/volunteers/import"
-HEADER = ["姓名*", "证件类型*", "证件号码*", "性别", "出生日期", "居住地区划代码*", "手机号码*", "电子邮箱"]
+HEADER = IMPORT_HEADER
 
 
 def row(name="张三", id_type="111 居民身份证", number=None, gender="", birth="", region=f.HUICHENG_TOWN, mobile=None, email=""):
@@ -23,17 +24,7 @@ def row(name="张三", id_type="111 居民身份证", number=None, gender="", bi
 
 
 def xlsx(rows, header=HEADER) -> io.BytesIO:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "志愿者"
-    ws.append(header)
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    buf.name = "volunteers.xlsx"
-    return buf
+    return import_workbook(rows, header)
 
 
 def run(actor, rows, **kw):
