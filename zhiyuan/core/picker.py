@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
+from django.db.models import Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
@@ -54,6 +55,15 @@ def _int(value) -> int | None:
     except (TypeError, ValueError):
         return None
     return n if 0 < n <= 2**62 else None
+
+
+def picker_name_q(q: str) -> Q:
+    """The usual match of a ``find`` for the typed text ``q`` (trimmed, non-empty): a name that
+    contains it, or, when ``q`` is a number, the object with that id."""
+    match = Q(name__icontains=q)
+    if q.isdigit() and len(q) < 19:
+        match |= Q(pk=int(q))
+    return match
 
 
 def picker_options(find: Callable, *, q: str, selected: int | None, current: int | None, limit: int = PICKER_LIMIT) -> dict:

@@ -1,9 +1,7 @@
 """Organizations offered by the object pickers (``core.picker``): a service point's operator, the
 organization an ``org_admin`` grant names. Only what the actor may see (``visible_to``)."""
 
-from django.db.models import Q
-
-from zhiyuan.core.picker import PICKER_LIMIT, PickerOption
+from zhiyuan.core.picker import PICKER_LIMIT, PickerOption, picker_name_q
 from zhiyuan.organizations.models import Organization
 from zhiyuan.regions.selectors import region_named_q, region_short_names
 
@@ -26,10 +24,7 @@ def organization_options(*, actor, q: str = "", id: int | None = None, limit: in
         qs = qs.active()
         q = (q or "").strip()[:50]
         if q:
-            match = Q(name__icontains=q) | region_named_q(q)
-            if q.isdigit() and len(q) < 19:
-                match |= Q(pk=int(q))
-            qs = qs.filter(match)
+            qs = qs.filter(picker_name_q(q) | region_named_q(q))
     orgs = list(qs.only("id", "name", "region_code", "status").order_by("region_code", "name", "id")[:limit])
     names = region_short_names(o.region_code for o in orgs)
     return [organization_option(o, names.get(o.region_code, "")) for o in orgs]

@@ -1,9 +1,7 @@
 """Service points offered by the object picker of a ``station_admin`` grant (``core.picker``):
 only what the actor may see (``visible_to``)."""
 
-from django.db.models import Q
-
-from zhiyuan.core.picker import PICKER_LIMIT, PickerOption
+from zhiyuan.core.picker import PICKER_LIMIT, PickerOption, picker_name_q
 from zhiyuan.regions.selectors import region_named_q, region_short_names
 from zhiyuan.stations.models import ServicePoint, Status
 
@@ -18,10 +16,7 @@ def service_point_options(*, actor, q: str = "", id: int | None = None, limit: i
         qs = qs.filter(status=Status.ACTIVE)
         q = (q or "").strip()[:50]
         if q:
-            match = Q(name__icontains=q) | region_named_q(q)
-            if q.isdigit() and len(q) < 19:
-                match |= Q(pk=int(q))
-            qs = qs.filter(match)
+            qs = qs.filter(picker_name_q(q) | region_named_q(q))
     points = list(qs.order_by("region_code", "name", "id")[:limit])
     names = region_short_names(p.region_code for p in points)
     options = []
