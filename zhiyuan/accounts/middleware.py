@@ -1,3 +1,5 @@
+import time
+
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -48,8 +50,6 @@ class SessionIdleRefreshMiddleware:
         session = getattr(request, "session", None)
         user = getattr(request, "user", None)
         if session is not None and user is not None and user.is_authenticated and not session.is_empty():
-            import time
-
             now = int(time.time())
             last = session.get(self.KEY)
             if not isinstance(last, int) or now - last >= self.interval or now < last:
