@@ -114,8 +114,9 @@ def _refuse(actor, request, mode: str, message: str) -> NoReturn:
     audit_record(
         actor=actor, action="volunteer.import_file", object_type="volunteers.volunteer", request=request,
         result=AuditEntry.Result.FAILED,
-        detail={"dry_run": mode == imports.DRY_RUN, "mode": mode, "rows": 0, "valid_rows": 0, "invalid_rows": 0,
-                "created": 0, "file_errors": 1},
+        detail=imports.import_audit_detail(
+            imports.ImportReport(dry_run=mode == imports.DRY_RUN, valid_only=mode == imports.VALID_ONLY, file_errors=[message])
+        ),
     )  # fmt: skip
     raise DomainError("invalid", message, fields={"file": [message]})
 
