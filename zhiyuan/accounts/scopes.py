@@ -81,6 +81,15 @@ def role_object_picker(role: str) -> Callable | None:
     return _role_object_pickers.get(role)
 
 
+def role_object_of(model, object_id: int) -> RoleObject | None:
+    """A resolver for a model with ``name``, ``region_code``, ``status`` and ``is_active``
+    (organizations, service points): register ``partial(role_object_of, Model)``."""
+    obj = model.objects.filter(pk=object_id).only("name", "region_code", "status").first()
+    if obj is None:
+        return None
+    return RoleObject(obj.region_code, obj.is_active, obj.name, str(obj.get_status_display()))
+
+
 def role_object_get(role: str, object_id: int) -> RoleObject | None:
     """The object ``role`` would be bound to, through its registered resolver. Raises
     ``LookupError`` when no app resolves the role (its app is not installed)."""

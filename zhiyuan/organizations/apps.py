@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -34,17 +36,6 @@ def org_admin_volunteer_scope(actor):
     return Q(pk__in=members)
 
 
-def org_admin_object(object_id: int):
-    """ACC-2: the organization an ``org_admin`` grant names (checked by ``accounts.services.role_grant``)."""
-    from zhiyuan.accounts.scopes import RoleObject
-    from zhiyuan.organizations.models import Organization
-
-    org = Organization.objects.filter(pk=object_id).only("name", "region_code", "status").first()
-    if org is None:
-        return None
-    return RoleObject(org.region_code, org.is_active, org.name, str(org.get_status_display()))
-
-
 class OrganizationsConfig(AppConfig):
     name = "zhiyuan.organizations"
     label = "organizations"
@@ -56,9 +47,11 @@ class OrganizationsConfig(AppConfig):
             register_role_object_picker,
             register_role_object_resolver,
             register_scope_provider,
+            role_object_of,
         )
         from zhiyuan.core.audit_actions import register_audit_actions
         from zhiyuan.core.nav import NavItem, register_nav
+        from zhiyuan.organizations.models import Organization
         from zhiyuan.organizations.picker import organization_options
         from zhiyuan.organizations.selectors import membership_export_rows
         from zhiyuan.volunteers.data_export import register_data_export_provider
@@ -88,7 +81,7 @@ class OrganizationsConfig(AppConfig):
                 "organizations.member.export": _("导出成员名单"),
             },
         )
-        register_role_object_resolver(Role.ORG_ADMIN, org_admin_object)
+        register_role_object_resolver(Role.ORG_ADMIN, partial(role_object_of, Organization))
         register_role_object_picker(Role.ORG_ADMIN, organization_options)
         register_scope_provider("volunteers.Volunteer", org_admin_volunteer_scope)
         register_data_export_provider("memberships", _("组织成员身份"), membership_export_rows)

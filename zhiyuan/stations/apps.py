@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -13,17 +15,6 @@ def station_admin_scope(actor):
     return Q(pk__in=sorted(ids)) if ids else None
 
 
-def station_admin_object(object_id: int):
-    """ACC-2: the service point a ``station_admin`` grant names (checked by ``accounts.services.role_grant``)."""
-    from zhiyuan.accounts.scopes import RoleObject
-    from zhiyuan.stations.models import ServicePoint
-
-    point = ServicePoint.objects.filter(pk=object_id).only("name", "region_code", "status").first()
-    if point is None:
-        return None
-    return RoleObject(point.region_code, point.is_active, point.name, str(point.get_status_display()))
-
-
 class StationsConfig(AppConfig):
     name = "zhiyuan.stations"
     label = "stations"
@@ -35,9 +26,11 @@ class StationsConfig(AppConfig):
             register_role_object_picker,
             register_role_object_resolver,
             register_scope_provider,
+            role_object_of,
         )
         from zhiyuan.core.audit_actions import register_audit_actions
         from zhiyuan.core.nav import NavItem, register_nav
+        from zhiyuan.stations.models import ServicePoint
         from zhiyuan.stations.picker import service_point_options
 
         register_scope_provider("stations.ServicePoint", station_admin_scope)
@@ -55,7 +48,7 @@ class StationsConfig(AppConfig):
                 "stations.admin.revoke": _("撤销站点管理员"),
             },
         )
-        register_role_object_resolver(Role.STATION_ADMIN, station_admin_object)
+        register_role_object_resolver(Role.STATION_ADMIN, partial(role_object_of, ServicePoint))
         register_role_object_picker(Role.STATION_ADMIN, service_point_options)
         register_nav(NavItem("stations_public", _("服务站点"), "stations:public", order=40, audience="anyone"))
         register_nav(NavItem("my_station", _("我的站点"), "stations:mine", roles=frozenset({Role.STATION_ADMIN}), order=30))
