@@ -811,8 +811,8 @@ def _audit(actor, request, report: ImportReport) -> None:
 
 
 def report_xlsx(*, errors: Iterable, file_errors: Iterable[str] = (), summary: dict | None = None) -> bytes:
-    """The report as a workbook: row, field, message (``errors``: ``RowError``s, dicts with
-    those keys, or anything with ``row``/``field``/``message`` attributes — streamed, so a
+    """The report as a workbook: row, field, message (``errors``: anything with ``row``/
+    ``field``/``message`` attributes — ``RowError``s, ``ImportJobError``s — streamed, so a
     report of 10⁵ rows costs no more memory than one), plus a summary sheet."""
     from openpyxl import Workbook
 
@@ -824,11 +824,7 @@ def report_xlsx(*, errors: Iterable, file_errors: Iterable[str] = (), summary: d
     for msg in file_errors:
         ws.append(["", field_label("file"), excel_safe(str(msg))])
     for e in errors:
-        if isinstance(e, dict):
-            row, key, message = e["row"], e["field"], e["message"]
-        else:
-            row, key, message = e.row, e.field, e.message
-        ws.append([row, excel_safe(field_label(key)), excel_safe(str(message))])
+        ws.append([e.row, excel_safe(field_label(e.field)), excel_safe(str(e.message))])
     sheet = wb.create_sheet(_("汇总"))
     labels = ((_("数据行"), "rows"), (_("校验通过"), "valid_rows"), (_("有错误的行"), "invalid_rows"), (_("已导入"), "created"))
     for label, key in labels:
