@@ -38,3 +38,13 @@ def has_control_chars(value: str, *, multiline: bool = False) -> bool:
             continue
         return True
     return False
+
+
+def text_error(value: str, *, limit: int, multiline: bool = False):
+    """The field message for a cleaned text value that is too long or holds a refused character
+    (line breaks only in multi-line fields), else None."""
+    if len(value) > limit:
+        return _("不能超过 %(n)d 个字符。") % {"n": limit}
+    if has_control_chars(value, multiline=multiline):
+        return CONTROL_MESSAGE
+    return None

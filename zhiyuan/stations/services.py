@@ -19,7 +19,7 @@ from zhiyuan.accounts.scopes import actor_role_cache_clear
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from zhiyuan.core.models import AuditEntry
-from zhiyuan.core.text import CONTROL_MESSAGE, has_control_chars
+from zhiyuan.core.text import text_error
 from zhiyuan.organizations.models import Organization
 from zhiyuan.regions.codes import normalize_code, region_prefix
 from zhiyuan.regions.models import Level, Region
@@ -144,10 +144,8 @@ def _clean(*, actor, values: dict, instance: ServicePoint | None) -> dict:
     out: dict = {}
     for field, limit in TEXT_LIMITS.items():
         text = _text(values.get(field))
-        if len(text) > limit:
-            errors[field] = [_("不能超过 %(n)d 个字符。") % {"n": limit}]
-        elif has_control_chars(text):
-            errors[field] = [CONTROL_MESSAGE]
+        if error := text_error(text, limit=limit):
+            errors[field] = [error]
         out[field] = text
     if not out["name"] and "name" not in errors:
         errors["name"] = [_("请填写站点名称。")]

@@ -11,7 +11,6 @@ from zhiyuan.accounts.scopes import actor_role_cache_clear
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import PermissionDenied
 from zhiyuan.core.models import AuditEntry
-from zhiyuan.core.text import CONTROL_MESSAGE, has_control_chars
 
 INVALID_DATA = _("提交的数据有误，请检查后重试。")
 # A mainland mobile, or a landline with area code (0752-2345678), optionally with an extension,
@@ -21,16 +20,6 @@ PHONE_RE = re.compile(r"(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?|[4
 
 def text(value) -> str:
     return str(value if value is not None else "").replace("\x00", "").strip()
-
-
-def text_error(value: str, *, limit: int, multiline: bool = False):
-    """The field message for a ``text()``-cleaned value that is too long or holds invisible
-    control/format characters (``core.text``; line breaks only in multi-line fields), else None."""
-    if len(value) > limit:
-        return _("不能超过 %(n)d 个字符。") % {"n": limit}
-    if has_control_chars(value, multiline=multiline):
-        return CONTROL_MESSAGE
-    return None
 
 
 def refuse(*, actor, action: str, obj=None, object_type: str = "", message=None, request=None, detail=None):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from zhiyuan.accounts.models import User
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import Conflict, DomainError
+from zhiyuan.core.text import text_error
 from zhiyuan.organizations.models import Membership, Organization, Status
 from zhiyuan.organizations.permissions import can_manage_members, can_review
 from zhiyuan.organizations.services.common import (
@@ -28,7 +29,6 @@ from zhiyuan.organizations.services.common import (
     other_admin_count,
     refuse,
     text,
-    text_error,
 )
 
 REASON_MAX = 200

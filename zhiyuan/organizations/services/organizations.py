@@ -15,6 +15,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 from zhiyuan.accounts.models import User
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import Conflict, DomainError
+from zhiyuan.core.text import text_error
 from zhiyuan.organizations.models import (
     LEGAL_ENTITY_KINDS,
     Kind,
@@ -34,7 +35,6 @@ from zhiyuan.organizations.services.common import (
     admin_revoke,
     refuse,
     text,
-    text_error,
 )
 from zhiyuan.regions.codes import normalize_code, region_prefix
 from zhiyuan.regions.models import Region
