@@ -14,7 +14,7 @@ from zhiyuan.volunteers import availability, code_tables, imports, minors
 from zhiyuan.volunteers import selectors_manage as sm
 from zhiyuan.volunteers import services as svc
 from zhiyuan.volunteers.models import ProfileCorrectionRequest, Volunteer
-from zhiyuan.volunteers.permissions import is_volunteer_manager
+from zhiyuan.volunteers.permissions import require_importer
 from zhiyuan.volunteers.schemas import (
     CardTokenOut,
     CardVerifyIn,
@@ -294,8 +294,7 @@ def search_volunteers_by_document(request, payload: DocumentSearchIn):
 @router.get("/import/template", response={200: dict, **ERRORS}, operation_id="get_volunteer_import_template")
 def get_volunteer_import_template(request):
     """The Excel template of the bulk import (VOL-10)."""
-    if not is_volunteer_manager(request.user):
-        raise PermissionDenied(_("只有区域管理员或平台管理员可以批量导入志愿者。"))
+    require_importer(request.user)
     response = HttpResponse(imports.import_template_xlsx(), content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="volunteer-import-template.xlsx"'
     return response
@@ -369,8 +368,7 @@ def import_volunteers(
     (same ``client_id``, or without one the same file and mode shortly after) returns the first
     job (``repeated``). Unreadable files, missing columns, too many rows or a file over the size
     limit are refused at once (400, field ``file``). Audited."""
-    if not is_volunteer_manager(request.user):
-        raise PermissionDenied(_("只有区域管理员或平台管理员可以批量导入志愿者。"))
+    require_importer(request.user)
     mode = imports.mode_of(dry_run=dry_run, valid_only=valid_only)
     job, created = import_jobs.import_job_submit(actor=request.user, upload=file, mode=mode, client_id=client_id, request=request)
     return (200 if job.finished else 202), _job_out(job, repeated=not created)
@@ -379,8 +377,7 @@ def import_volunteers(
 @router.get("/import/jobs", response={200: ImportJobPageOut, **ERRORS, 422: ErrorOut}, operation_id="list_import_jobs")
 def list_import_jobs(request, page: int = 1, page_size: int = 20):
     """My import jobs, newest first (counts and progress, no report rows)."""
-    if not is_volunteer_manager(request.user):
-        raise PermissionDenied(_("只有区域管理员或平台管理员可以批量导入志愿者。"))
+    require_importer(request.user)
     return page_of(import_jobs.import_job_list(actor=request.user), page=page, page_size=page_size, item=_job_summary)
 
 

@@ -56,13 +56,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhiyuan.core.audit import audit_record
-from zhiyuan.core.errors import DomainError, PermissionDenied
+from zhiyuan.core.errors import DomainError
 from zhiyuan.core.filecrypt import private_scratch_db
 from zhiyuan.core.models import AuditEntry
 from zhiyuan.volunteers import documents, idcards
 from zhiyuan.volunteers.idcards import IdType
 from zhiyuan.volunteers.models import GuardianConsent
-from zhiyuan.volunteers.permissions import is_volunteer_manager
+from zhiyuan.volunteers.permissions import require_importer
 from zhiyuan.volunteers.services.registration import (
     MAX_BATCH,
     MSG_DUPLICATE_DOCUMENT,
@@ -740,8 +740,7 @@ def import_rows(
     Managers only (platform admin, region manager); every row's residence must lie in the
     actor's region (the service refuses others per row). A ``FileRefused`` from the source
     (damaged halfway, too many rows) ends in ``report.file_errors``."""
-    if not is_volunteer_manager(actor):
-        raise PermissionDenied(_("只有区域管理员或平台管理员可以批量导入志愿者。"))
+    require_importer(actor)
     if mode not in MODES:
         raise ValueError(f"unknown import mode {mode!r}")
     from zhiyuan.regions.selectors import address_codes_cached
@@ -774,8 +773,7 @@ def import_volunteers(
 ) -> ImportReport:
     """Check or import a file already read into memory (``import_parse``), with the same engine
     as the import jobs; audited as ``volunteer.import_file``."""
-    if not is_volunteer_manager(actor):
-        raise PermissionDenied(_("只有区域管理员或平台管理员可以批量导入志愿者。"))
+    require_importer(actor)
     mode = mode_of(dry_run=dry_run, valid_only=valid_only)
     if parsed.file_errors:
         report = ImportReport(dry_run=dry_run, valid_only=valid_only, file_errors=list(parsed.file_errors))

@@ -31,6 +31,12 @@ def is_volunteer_manager(actor) -> bool:
     return actor_is_platform_admin(actor) or bool(actor_region_prefixes(actor))
 
 
+def require_importer(actor) -> None:
+    """403 unless the actor may bulk-import volunteers (VOL-10: a volunteer manager)."""
+    if not is_volunteer_manager(actor):
+        raise PermissionDenied(_("只有区域管理员或平台管理员可以批量导入志愿者。"))
+
+
 def can_manage_volunteer(actor, volunteer: Volunteer) -> bool:
     return region_manageable(actor, volunteer.region_code)
 

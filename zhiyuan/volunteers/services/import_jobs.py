@@ -53,7 +53,7 @@ from zhiyuan.core.filecrypt import decrypt_file, encrypt_file, private_temp_dir
 from zhiyuan.core.models import AuditEntry
 from zhiyuan.volunteers import imports
 from zhiyuan.volunteers.models import ImportJob, ImportJobError
-from zhiyuan.volunteers.permissions import is_volunteer_manager
+from zhiyuan.volunteers.permissions import require_importer
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +75,6 @@ def max_upload_bytes() -> int:
 
 def upload_too_large_message() -> str:
     return _("文件不能超过%(n)sMB。") % {"n": settings.ZHIYUAN_IMPORT_MAX_UPLOAD_MB}
-
-
-def _require_manager(actor) -> None:
-    if not is_volunteer_manager(actor):
-        raise PermissionDenied(_("只有区域管理员或平台管理员可以批量导入志愿者。"))
 
 
 # --- submit ------------------------------------------------------------------------------------------
@@ -136,7 +131,7 @@ def import_job_submit(*, actor, upload, mode: str, client_id: str = "", request=
     Refused with ``DomainError("invalid")`` (field ``file``) when the file is larger than
     ``ZHIYUAN_IMPORT_MAX_UPLOAD_MB``, is not a readable .xlsx, lacks a required column, has no
     data rows or more than ``ZHIYUAN_IMPORT_MAX_ROWS``."""
-    _require_manager(actor)
+    require_importer(actor)
     if mode not in imports.MODES:
         raise ValueError(f"unknown import mode {mode!r}")
     client_id = (client_id or "").strip()[:64]
