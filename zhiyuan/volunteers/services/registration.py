@@ -48,7 +48,7 @@ from zhiyuan.volunteers.models import (
     VolunteerStatusChange,
 )
 from zhiyuan.volunteers.numbers import allocate_volunteer_numbers
-from zhiyuan.volunteers.permissions import is_volunteer_manager, region_manageable
+from zhiyuan.volunteers.permissions import is_volunteer_manager, region_manageable, require_importer
 from zhiyuan.volunteers.selectors import privacy_notice_current
 from zhiyuan.volunteers.texts import GUARDIAN_CONSENT_VERSION, OATH_VERSION
 from zhiyuan.volunteers.validation import as_bool, clean_date, clean_email, clean_mobile, clean_person_name
@@ -475,8 +475,7 @@ def volunteer_register_many(
     task (the uploader's address, for the consents and the audit entry).
 
     Batches are limited to ``MAX_BATCH`` rows; callers split larger files."""
-    if not is_volunteer_manager(actor):
-        raise PermissionDenied(_("只有区域管理员或平台管理员可以批量导入志愿者。"))
+    require_importer(actor)
     if len(rows) > MAX_BATCH:
         raise DomainError("too_many_rows", _("每批最多导入%(n)s条。") % {"n": MAX_BATCH})
     checked = _validate_rows(rows, mode=mode, today=today)
