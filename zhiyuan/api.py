@@ -23,6 +23,7 @@ ROUTERS = [
     ("/", "zhiyuan.core.api_views.router"),
     ("/regions", "zhiyuan.regions.api.router"),
     ("/accounts", "zhiyuan.accounts.api.router"),
+    ("/accounts", "zhiyuan.accounts.recovery_api.router"),
     ("/volunteers", "zhiyuan.volunteers.api.router"),
     ("/organizations", "zhiyuan.organizations.api.router"),
     ("/stations", "zhiyuan.stations.api.router"),

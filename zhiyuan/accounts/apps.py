@@ -34,6 +34,14 @@ class AccountsConfig(AppConfig):
                 "accounts.token.revoke": _("吊销API令牌"),
                 "accounts.audit.export": _("导出审计日志"),
                 "accounts.audit.verify": _("校验日志链"),
+                "accounts.account.unlock": _("解锁账号"),
+                "accounts.password.reset_code": _("发放密码重置码"),
+                "accounts.password.reset": _("重置密码"),
+                "accounts.recovery.sms": _("申请找回密码短信验证码"),
+                "accounts.recovery.code_failed": _("找回密码：验证码错误"),
+                "accounts.totp.reset_request": _("申请重置两步验证"),
+                "accounts.totp.reset": _("重置两步验证"),
+                "accounts.totp.reset_cancel": _("取消两步验证重置申请"),
             },
         )
 
@@ -46,6 +54,16 @@ class AccountsConfig(AppConfig):
                 "accounts:roles",
                 roles=frozenset({Role.REGION_MANAGER, Role.PLATFORM_ADMIN}),
                 order=90,
+                group="manage",
+            )
+        )
+        register_nav(
+            NavItem(
+                "accounts.help",
+                _("账号求助"),
+                "accounts:account_help",
+                roles=frozenset({Role.REGION_MANAGER, Role.PLATFORM_ADMIN}),
+                order=92,
                 group="manage",
             )
         )

@@ -127,3 +127,52 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.key_prefix}…)"
+
+
+class RecoveryCode(models.Model):
+    """A one-time secret that lets a person set a new password (RULES: 等保 level 3 account
+    management): a code a manager issues and shows once, or an SMS code the person asks for.
+    Only a keyed hash of the secret is stored; it expires, and is used at most once."""
+
+    class Channel(models.TextChoices):
+        MANAGER = "manager", _("管理员发放的重置码")
+        SMS = "sms", _("短信验证码")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    secret_hash = models.CharField(max_length=64, db_index=True)
+    issued_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "channel", "used_at"])]
+
+
+class TotpResetRequest(models.Model):
+    """Resetting the second factor of a region manager or platform admin takes two people: one
+    manager asks, another approves (neither may be the person concerned)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待复核")
+        DONE = "done", _("已重置")
+        CANCELLED = "cancelled", _("已取消")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="totp_reset_requests")
+    reason = models.CharField(_("原因"), max_length=200)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    approved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    completed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=models.Q(status="pending"), name="one_pending_totp_reset"),
+            models.CheckConstraint(
+                condition=~models.Q(approved_by=models.F("requested_by")), name="totp_reset_two_people"
+            ),
+            models.CheckConstraint(condition=~models.Q(requested_by=models.F("user")), name="totp_reset_not_self"),
+        ]

@@ -336,6 +336,18 @@ def totp_disable(*, user: User, password: str, request=None) -> None:
 # --- password and profile ---------------------------------------------------------------------
 
 
+def password_problems(*, user: User, new_password: str) -> list:
+    """What is wrong with a new password: every validator in ``AUTH_PASSWORD_VALIDATORS``
+    (length, common, numeric, complexity — 等保 level 3) and a length cap. Empty when fine."""
+    if len(new_password) > MAX_PASSWORD_LENGTH:
+        return [_("密码不能超过 %(n)d 个字符。") % {"n": MAX_PASSWORD_LENGTH}]
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        return list(exc.messages)
+    return []
+
+
 @transaction.atomic
 def password_change(*, user: User, old_password: str, new_password: str, request=None) -> None:
     """Change the password after checking the current one; the new one passes every validator
@@ -344,16 +356,10 @@ def password_change(*, user: User, old_password: str, new_password: str, request
     if len(old_password) > MAX_PASSWORD_LENGTH or not user.check_password(old_password):
         msg = _("当前密码不正确。")
         raise DomainError("wrong_password", msg, fields={"old_password": [msg]})
-    problems: list = []
-    if len(new_password) > MAX_PASSWORD_LENGTH:
-        problems.append(_("密码不能超过 %(n)d 个字符。") % {"n": MAX_PASSWORD_LENGTH})
-    elif new_password == old_password:
-        problems.append(_("新密码不能与当前密码相同。"))
+    if new_password == old_password:
+        problems = [_("新密码不能与当前密码相同。")]
     else:
-        try:
-            validate_password(new_password, user)
-        except ValidationError as exc:
-            problems.extend(exc.messages)
+        problems = password_problems(user=user, new_password=new_password)
     if problems:
         raise DomainError("invalid", _("新密码不符合要求。"), fields={"new_password": problems})
     user.set_password(new_password)

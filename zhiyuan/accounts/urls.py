@@ -1,12 +1,17 @@
 from django.urls import path
 
-from zhiyuan.accounts import views
+from zhiyuan.accounts import recovery_views, views
 
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("login/totp/", views.login_totp, name="login_totp"),
     path("logout/", views.logout_view, name="logout"),
+    path("recover/", recovery_views.recover_start, name="recover"),
+    path("recover/reset/", recovery_views.recover_reset, name="recover_reset"),
+    path("help/", recovery_views.account_help, name="account_help"),
+    path("help/<int:user_id>/", recovery_views.account_help_detail, name="account_help_detail"),
+    path("help/<int:user_id>/<slug:action>/", recovery_views.account_help_action, name="account_help_action"),
     path("totp/setup/", views.totp_setup, name="totp_setup"),
     path("settings/", views.account_settings, name="settings"),
     path("tokens/", views.api_tokens, name="tokens"),

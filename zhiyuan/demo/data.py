@@ -37,6 +37,7 @@ NAV_MANAGER = [  # region managers (their region) and platform admins (everythin
     "regions",
     "regions_population",
     "accounts.roles",
+    "accounts.help",
 ]
 NAV_PLATFORM_ADMIN = ["accounts.audit"]
 NAV_ANONYMOUS = ["volunteers.register"]  # only before login

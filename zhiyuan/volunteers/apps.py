@@ -16,6 +16,13 @@ def volunteer_role_provider(actor):
     return [RoleRef(Role.VOLUNTEER)]
 
 
+def volunteer_person_regions(user):
+    """Where a person belongs, for account help by a region manager: their residence region."""
+    from zhiyuan.volunteers.models import Volunteer
+
+    return list(Volunteer.objects.filter(user=user).values_list("region_code", flat=True))
+
+
 class VolunteersConfig(AppConfig):
     name = "zhiyuan.volunteers"
     label = "volunteers"
@@ -24,6 +31,7 @@ class VolunteersConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
+        from zhiyuan.accounts.recovery import register_person_region_provider
         from zhiyuan.accounts.roles import Role
         from zhiyuan.accounts.scopes import register_role_provider
         from zhiyuan.core.audit_actions import register_audit_actions
@@ -34,6 +42,7 @@ class VolunteersConfig(AppConfig):
         from zhiyuan.volunteers.services.profile import CORRECTION_PURPOSE
 
         register_role_provider(volunteer_role_provider)
+        register_person_region_provider(volunteer_person_regions)
         register_audit_actions(
             "volunteer.",
             _("志愿者"),
