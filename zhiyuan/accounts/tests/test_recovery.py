@@ -277,7 +277,8 @@ def test_api_self_service(client, volunteer):
 
 def test_api_account_help_is_scoped_and_masked(client, county_manager, volunteer, huiyang_volunteer):
     _token, secret = token_for(county_manager, can_write=True)
-    r = client.post("/api/v1/accounts/help/lookup", {"mobile": volunteer.user.mobile}, content_type="application/json", **bearer(secret))
+    body = {"mobile": volunteer.user.mobile}
+    r = client.post("/api/v1/accounts/help/lookup", body, content_type="application/json", **bearer(secret))
     assert r.status_code == 200 and r.json()["mobile_masked"] == volunteer.user.masked_mobile
     assert volunteer.user.mobile not in r.content.decode()
     outside = client.get(f"/api/v1/accounts/help/{huiyang_volunteer.user.pk}", **bearer(secret))
@@ -305,9 +306,8 @@ def test_api_plain_users_get_403(client, plain_user, volunteer):
 def test_api_two_person_totp_reset(client, city_manager, county_manager, platform_admin):
     _t, city = token_for(city_manager, can_write=True)
     _t, admin = token_for(platform_admin, can_write=True)
-    r = client.post(
-        f"/api/v1/accounts/help/{county_manager.pk}/totp-reset", {"reason": "手机丢失"}, content_type="application/json", **bearer(city)
-    )
+    url = f"/api/v1/accounts/help/{county_manager.pk}/totp-reset"
+    r = client.post(url, {"reason": "手机丢失"}, content_type="application/json", **bearer(city))
     assert r.status_code == 201 and r.json()["status"] == "pending"
     rid = r.json()["id"]
     assert client.post(f"/api/v1/accounts/totp-resets/{rid}/approve", **bearer(city)).status_code == 403
