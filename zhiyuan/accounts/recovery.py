@@ -355,7 +355,7 @@ def recovery_password_reset(*, mobile: str, code: str, new_password: str, reques
         raise fields_error
     with transaction.atomic():
         records = list(
-            RecoveryCode.objects.select_for_update()
+            RecoveryCode.objects.select_for_update(of=("self",))
             .select_related("issued_by")
             .filter(user=user, used_at__isnull=True, expires_at__gt=timezone.now())
             .order_by("-created_at")
