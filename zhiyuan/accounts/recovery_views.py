@@ -15,6 +15,8 @@ from zhiyuan.accounts import recovery
 from zhiyuan.accounts.forms import apply_domain_error
 from zhiyuan.accounts.models import TotpResetRequest
 from zhiyuan.accounts.recovery_forms import AccountLookupForm, RecoveryResetForm, RecoverySendForm, TotpResetForm
+from zhiyuan.accounts.roles import Role
+from zhiyuan.accounts.scopes import actor_roles
 from zhiyuan.accounts.views import domain_http
 from zhiyuan.core.errors import DomainError
 
@@ -96,7 +98,7 @@ def _detail_context(request, user, **extra) -> dict:
     pending = user.totp_reset_requests.filter(status=TotpResetRequest.Status.PENDING).select_related("requested_by").first()
     return {
         "account": user,
-        "account_roles": [str(a.get_role_display()) for a in user.role_assignments.filter(active=True)],
+        "account_roles": sorted({str(Role(r.role).label) for r in actor_roles(user)}),
         "is_manager": recovery.user_is_manager(user),
         "locked": recovery.account_is_locked(user),
         "pending": pending,
