@@ -65,9 +65,12 @@ class RegistrationForm(forms.Form):
     password = _text(
         _("登录密码"),
         help_text=_("至少8位，包含大写字母、小写字母、数字、符号中的至少三类"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        # render_value: a page that comes back with an error elsewhere keeps what was typed
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True),
     )
-    password2 = _text(_("确认密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = _text(
+        _("确认密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True)
+    )
     email = _text(_("电子邮箱（可选）"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     guardian_name = _text(_("监护人姓名"))
     guardian_relation = forms.ChoiceField(

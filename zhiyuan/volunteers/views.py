@@ -56,6 +56,22 @@ def _guardian_needed(form) -> bool:
     return minors.is_minor_birth(birth)
 
 
+def _add_service_errors(form, *, existing_user) -> None:
+    """When the form itself refused something (two passwords differ, an unknown document type),
+    still run the registration rules over what was typed, so every problem is reported in one
+    pass instead of one round per submit. Fields that already carry an error keep only it."""
+    data = {**{k: form.data.get(k, "") for k in form.fields if k != "password2"}, **form.cleaned_data}
+    data.pop("password2", None)
+    for name in ("guardian_consent", "accept_privacy", "accept_oath"):
+        data[name] = form.cleaned_data.get(name, False)
+    try:
+        svc.registration_validate(data=data, existing_user=existing_user)
+    except DomainError as exc:
+        exc.fields = {k: v for k, v in exc.fields.items() if not form.errors.get(k)}
+        if exc.fields:
+            apply_domain_error(form, exc)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def volunteer_register_view(request):
@@ -87,6 +103,8 @@ def volunteer_register_view(request):
                     _("注册成功！您的志愿者编号是 %(no)s。") % {"no": format_volunteer_no(volunteer.volunteer_no)},
                 )
                 return redirect("volunteers:card")
+        else:
+            _add_service_errors(form, existing_user=None if with_account else request.user)
     else:
         form = RegistrationForm(
             initial={"privacy_version": notice.version if notice else "", "id_type": "111"}, with_account=with_account

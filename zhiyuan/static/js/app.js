@@ -19,3 +19,20 @@ document.addEventListener("keydown", function (e) {
   e.preventDefault();
   if (window.htmx) window.htmx.trigger(box, "picker-search");
 });
+// A form that comes back with errors: its summary (templates/partials/_error_summary.html) takes
+// the focus, so the first thing seen and read out is what to fix; its links jump to each field.
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) { summary.scrollIntoView({ block: "start" }); summary.focus({ preventScroll: true }); }
+});
+document.addEventListener("click", function (e) {
+  var a = e.target.closest("[data-error-summary] a[href^='#']");
+  if (!a) return;
+  var field = document.getElementById(a.getAttribute("href").slice(1));
+  if (!field) return;
+  e.preventDefault();
+  var details = field.closest("details");
+  if (details) details.open = true;
+  field.scrollIntoView({ block: "center" });
+  field.focus();
+});
