@@ -309,10 +309,13 @@ def volunteer_photo(request, volunteer_no: str):
 
 
 @never_cache
-@login_required
 @require_GET
 def card_verify(request):
-    """What an organizer's phone camera opens from the QR code: masked identity and status."""
+    """What an organizer's phone camera opens from the QR code: masked identity and status.
+    Someone not signed in (often a volunteer trying their own code) is told why a login is
+    needed and gets a login link that comes back here; nothing about the card is shown."""
+    if not request.user.is_authenticated:
+        return render(request, "volunteers/card_verify.html", {"needs_login": True, "next": request.get_full_path()})
     token = request.GET.get("t", "")
     context = {}
     try:

@@ -171,6 +171,17 @@ def test_card_verify_page(client, volunteer, plain_user):
     assert 'data-verify="token_invalid"' in html and "<script>x</script>" not in html
 
 
+def test_card_verify_logged_out_says_why_a_login_is_needed(client, volunteer):
+    from zhiyuan.volunteers import services as svc
+
+    token, _ = svc.card_token_issue(actor=volunteer.user)
+    r = client.get(reverse("volunteers:card_verify"), {"t": token})
+    html = r.content.decode()
+    assert r.status_code == 200 and 'data-verify="login"' in html and "需要登录" in html
+    assert volunteer.name not in html and "陈*愿" not in html  # nothing about the card
+    assert 'href="/accounts/login/?next=/volunteers/card/verify/%3Ft%3D' in html  # comes back to the check
+
+
 def test_photo_is_served_only_to_owner_and_scoped_managers(
     client, volunteer, county_manager, other_county_manager, settings, tmp_path
 ):
