@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账户与权限")
 
     def ready(self):
-        from zhiyuan.accounts.roles import Role
+        from zhiyuan.accounts.roles import API_TOKEN_ROLES, Role
         from zhiyuan.accounts.services import TOTP_PURPOSE
         from zhiyuan.core.audit_actions import register_audit_actions
         from zhiyuan.core.nav import NavItem, register_nav
@@ -46,7 +46,9 @@ class AccountsConfig(AppConfig):
         )
 
         register_nav(NavItem("accounts.settings", _("账户设置"), "accounts:settings", order=90, group="account"))
-        register_nav(NavItem("accounts.tokens", _("API令牌"), "accounts:tokens", order=91, group="account"))
+        register_nav(
+            NavItem("accounts.tokens", _("API令牌"), "accounts:tokens", roles=API_TOKEN_ROLES, order=91, group="account")
+        )
         register_nav(
             NavItem(
                 "accounts.roles",

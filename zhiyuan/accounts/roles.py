@@ -14,3 +14,9 @@ class Role(models.TextChoices):
 
 # Roles that must set up a TOTP second factor before using the system (等保 level 3).
 TWO_FACTOR_ROLES = {Role.REGION_MANAGER, Role.PLATFORM_ADMIN}
+
+# Roles that connect other systems through the API (ACC-4: integrations, mini-programs run by an
+# organization or a station); volunteers use the pages and are not offered tokens.
+API_TOKEN_ROLES = frozenset({Role.REGION_MANAGER, Role.PLATFORM_ADMIN, Role.ORG_ADMIN, Role.STATION_ADMIN})
+# Roles whose tokens may be narrowed to a region (they have one).
+REGION_SCOPED_ROLES = frozenset({Role.REGION_MANAGER, Role.PLATFORM_ADMIN})

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from zhiyuan.accounts.api_auth import token_hash
 from zhiyuan.accounts.models import ApiToken, RoleAssignment, User
 from zhiyuan.accounts.ratelimit import rate_limit_hit
-from zhiyuan.accounts.roles import TWO_FACTOR_ROLES, Role
+from zhiyuan.accounts.roles import API_TOKEN_ROLES, TWO_FACTOR_ROLES, Role
 from zhiyuan.accounts.scopes import (
     actor_has_role,
     actor_is_platform_admin,
@@ -586,6 +586,8 @@ def api_token_create(
     inside the actor's scope. Creation is rate limited, and a token cannot create tokens."""
     if getattr(actor, "_zy_token", None) is not None:
         raise PermissionDenied(_("不能使用API令牌创建新的API令牌，请登录后在网页上操作。"))
+    if not actor_has_role(actor, *API_TOKEN_ROLES):
+        raise PermissionDenied(_("API令牌供管理员以及组织、站点管理员对接其他系统使用，您当前的角色无需创建令牌。"))
     fields: dict = {}
     name = str(name or "").strip()
     if not name:

@@ -41,7 +41,7 @@ from zhiyuan.accounts.forms import (
 )
 from zhiyuan.accounts.models import User
 from zhiyuan.accounts.permissions import can_manage_roles
-from zhiyuan.accounts.roles import TWO_FACTOR_ROLES, Role
+from zhiyuan.accounts.roles import API_TOKEN_ROLES, REGION_SCOPED_ROLES, TWO_FACTOR_ROLES, Role
 from zhiyuan.accounts.scopes import (
     actor_has_role,
     actor_is_platform_admin,
@@ -331,7 +331,14 @@ def _role_display(ref) -> dict:
     if ref.region_prefix:
         r = Region.objects.filter(code=ref.region_prefix.ljust(12, "0")).only("full_name").first()
         region = r.full_name if r else ref.region_prefix
-    return {"role": ref.role, "label": label, "region": region, "object_id": ref.object_id}
+    object_name = ""
+    if ref.object_id is not None:
+        try:
+            found = role_object_get(ref.role, ref.object_id)
+        except LookupError:  # no app resolves this role's objects
+            found = None
+        object_name = found.name if found else ""
+    return {"role": ref.role, "label": label, "region": region, "object_id": ref.object_id, "object_name": object_name}
 
 
 # --- API tokens -------------------------------------------------------------------------------------
@@ -339,6 +346,9 @@ def _role_display(ref) -> dict:
 
 def _token_form(request, data=None):
     form = ApiTokenForm(data)
+    if not actor_has_role(request.user, *REGION_SCOPED_ROLES):
+        del form.fields["region_prefix"]  # an organization's or station's admin has no region to narrow to
+        return form
     prefixes = actor_region_prefixes(request.user)
     if len(prefixes) == 1 and not actor_is_platform_admin(request.user):
         form.fields["region_prefix"].set_root(prefixes[0])
@@ -365,7 +375,7 @@ def api_tokens(request):
                     actor=request.user,
                     name=data["name"],
                     can_write=data["can_write"],
-                    region_prefix=data["region_prefix"],
+                    region_prefix=data.get("region_prefix", ""),
                     expires_at=expires_at,
                     request=request,
                 )
@@ -381,7 +391,14 @@ def api_tokens(request):
     now = timezone.now()
     for t in tokens:
         t.is_active = t.revoked_at is None and (t.expires_at is None or t.expires_at > now)
-    return render(request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "created": created}, status=status)
+    context = {
+        "form": form,
+        "tokens": tokens,
+        "created": created,
+        "can_create": actor_has_role(request.user, *API_TOKEN_ROLES),
+        "region_scoped": actor_has_role(request.user, *REGION_SCOPED_ROLES),
+    }
+    return render(request, "accounts/api_tokens.html", context, status=status)
 
 
 @login_required

@@ -26,10 +26,11 @@ HUIYANG = "441303000000"  # 惠阳区
 
 # Navigation keys (``data-nav``, registered with ``core.nav.register_nav`` in each app's
 # ``apps.py``), grouped by who sees them.
-NAV_SIGNED_IN = ["organizations_directory", "stations_public", "accounts.settings", "accounts.tokens"]  # all users
+NAV_SIGNED_IN = ["organizations_directory", "stations_public", "accounts.settings"]  # all users
 NAV_VOLUNTEER = ["volunteers.card", "volunteers.profile", "organizations.my"]
 NAV_ORG_ADMIN = ["organizations_admin"]
 NAV_STATION_ADMIN = ["my_station"]
+NAV_API = ["accounts.tokens"]  # managers, organization and station admins: not volunteers
 NAV_MANAGER = [  # region managers (their region) and platform admins (everything)
     "volunteers_manage",
     "organizations_manage",
@@ -51,7 +52,7 @@ DEMO_LOGINS = {
         "name": "平台管理员",
         "title": "平台管理员",
         "totp": True,
-        "nav": NAV_SIGNED_IN + NAV_MANAGER + NAV_PLATFORM_ADMIN,
+        "nav": NAV_SIGNED_IN + NAV_MANAGER + NAV_API + NAV_PLATFORM_ADMIN,
         "nav_hidden": _MANAGER_HIDDEN,
     },
     "city_manager": {
@@ -59,7 +60,7 @@ DEMO_LOGINS = {
         "name": "惠州市文明办",
         "title": "区域管理员（惠州市）",
         "totp": True,
-        "nav": NAV_SIGNED_IN + NAV_MANAGER,
+        "nav": NAV_SIGNED_IN + NAV_MANAGER + NAV_API,
         "nav_hidden": _MANAGER_HIDDEN + NAV_PLATFORM_ADMIN,
     },
     "county_manager": {
@@ -67,7 +68,7 @@ DEMO_LOGINS = {
         "name": "惠城区文明办",
         "title": "区域管理员（惠城区）",
         "totp": True,
-        "nav": NAV_SIGNED_IN + NAV_MANAGER,
+        "nav": NAV_SIGNED_IN + NAV_MANAGER + NAV_API,
         "nav_hidden": _MANAGER_HIDDEN + NAV_PLATFORM_ADMIN,
     },
     "county_manager_huiyang": {
@@ -75,7 +76,7 @@ DEMO_LOGINS = {
         "name": "惠阳区文明办",
         "title": "区域管理员（惠阳区）",
         "totp": True,
-        "nav": NAV_SIGNED_IN + NAV_MANAGER,
+        "nav": NAV_SIGNED_IN + NAV_MANAGER + NAV_API,
         "nav_hidden": _MANAGER_HIDDEN + NAV_PLATFORM_ADMIN,
     },
     "org_admin": {  # a registered volunteer who administers an organization
@@ -83,7 +84,7 @@ DEMO_LOGINS = {
         "name": "李组织",
         "title": "组织管理员",
         "totp": False,
-        "nav": NAV_SIGNED_IN + NAV_VOLUNTEER + NAV_ORG_ADMIN,
+        "nav": NAV_SIGNED_IN + NAV_VOLUNTEER + NAV_ORG_ADMIN + NAV_API,
         "nav_hidden": NAV_MANAGER + NAV_PLATFORM_ADMIN + NAV_STATION_ADMIN + NAV_ANONYMOUS,
     },
     "station_admin": {  # station staff, not a registered volunteer
@@ -91,7 +92,7 @@ DEMO_LOGINS = {
         "name": "黄站长",
         "title": "站点管理员",
         "totp": False,
-        "nav": NAV_SIGNED_IN + NAV_STATION_ADMIN,
+        "nav": NAV_SIGNED_IN + NAV_STATION_ADMIN + NAV_API,
         "nav_hidden": NAV_MANAGER + NAV_PLATFORM_ADMIN + NAV_VOLUNTEER + NAV_ORG_ADMIN + NAV_ANONYMOUS,
     },
     "volunteer": {
@@ -100,7 +101,7 @@ DEMO_LOGINS = {
         "title": "志愿者",
         "totp": False,
         "nav": NAV_SIGNED_IN + NAV_VOLUNTEER,
-        "nav_hidden": NAV_MANAGER + NAV_PLATFORM_ADMIN + NAV_ORG_ADMIN + NAV_STATION_ADMIN + NAV_ANONYMOUS,
+        "nav_hidden": NAV_MANAGER + NAV_API + NAV_PLATFORM_ADMIN + NAV_ORG_ADMIN + NAV_STATION_ADMIN + NAV_ANONYMOUS,
     },
 }
 

@@ -137,16 +137,16 @@ def test_revoked_and_expired_tokens_get_401(client, county_manager):
     assert_error(client.get(f"{BASE}/me", **bearer(secret2)), 401, "unauthenticated")
 
 
-def test_token_of_a_deactivated_user_gets_401(client, plain_user):
-    _, secret = token_for(plain_user)
-    plain_user.is_active = False
-    plain_user.save()
+def test_token_of_a_deactivated_user_gets_401(client, api_user):
+    _, secret = token_for(api_user)
+    api_user.is_active = False
+    api_user.save()
     assert_error(client.get(f"{BASE}/me", **bearer(secret)), 401)
 
 
-def test_token_requests_are_rate_limited(client, settings, plain_user):
+def test_token_requests_are_rate_limited(client, settings, api_user):
     settings.ZHIYUAN_API_TOKEN_RATE = 2
-    _, secret = token_for(plain_user)
+    _, secret = token_for(api_user)
     assert client.get(f"{BASE}/me", **bearer(secret)).status_code == 200
     assert client.get(f"{BASE}/me", **bearer(secret)).status_code == 200
     assert_error(client.get(f"{BASE}/me", **bearer(secret)), 429, "rate_limited")
@@ -179,7 +179,7 @@ def test_create_list_revoke_token(client, county_manager):
     assert_error(client.get(f"{BASE}/me", **bearer(created["secret"])), 401)
 
 
-def test_token_operations_errors(client, county_manager, plain_user):
+def test_token_operations_errors(client, county_manager, api_user):
     assert_error(client.get(f"{BASE}/tokens"), 401)
     c = as_user(client, county_manager)
     body = assert_error(c.post(f"{BASE}/tokens", {"name": ""}, content_type="application/json"), 400, "invalid")
@@ -190,20 +190,20 @@ def test_token_operations_errors(client, county_manager, plain_user):
     assert "region_prefix" in body["fields"]
     body = assert_error(c.post(f"{BASE}/tokens", {"can_write": "maybe"}, content_type="application/json"), 422, "invalid")
     assert "name" in body["fields"]
-    other, _ = token_for(plain_user)
+    other, _ = token_for(api_user)
     assert_error(c.post(f"{BASE}/tokens/{other.pk}/revoke"), 404, "not_found")
     assert_error(c.post(f"{BASE}/tokens/999999/revoke"), 404, "not_found")
 
 
-def test_create_token_is_rate_limited(client, settings, plain_user):
+def test_create_token_is_rate_limited(client, settings, api_user):
     settings.ZHIYUAN_API_TOKEN_CREATE_RATE = 1
-    c = as_user(client, plain_user)
+    c = as_user(client, api_user)
     assert c.post(f"{BASE}/tokens", {"name": "a"}, content_type="application/json").status_code == 201
     assert_error(c.post(f"{BASE}/tokens", {"name": "b"}, content_type="application/json"), 429, "rate_limited")
 
 
-def test_a_token_cannot_create_a_token(client, plain_user):
-    _, secret = token_for(plain_user, can_write=True)
+def test_a_token_cannot_create_a_token(client, api_user):
+    _, secret = token_for(api_user, can_write=True)
     r = client.post(f"{BASE}/tokens", {"name": "b"}, content_type="application/json", **bearer(secret))
     assert_error(r, 403, "forbidden")
 
@@ -374,3 +374,8 @@ def test_every_operation_is_documented_with_an_operation_id(client):
         "revoke_role",
         "list_audit_entries",
     } <= ops
+
+
+def test_a_plain_user_cannot_create_a_token(client, plain_user):
+    c = as_user(client, plain_user)
+    assert_error(c.post(f"{BASE}/tokens", {"name": "a"}, content_type="application/json"), 403, "forbidden")

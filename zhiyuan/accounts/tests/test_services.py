@@ -466,46 +466,46 @@ def test_token_region_must_be_inside_the_scope(county_manager, plain_user, platf
 
 
 @pytest.mark.parametrize("name", ["", "   ", "名" * 101])
-def test_token_name_is_required_and_bounded(plain_user, name):
+def test_token_name_is_required_and_bounded(api_user, name):
     with pytest.raises(DomainError) as exc:
-        services.api_token_create(actor=plain_user, name=name)
+        services.api_token_create(actor=api_user, name=name)
     assert "name" in exc.value.fields
 
 
-def test_token_expiry_must_be_in_the_future(plain_user):
+def test_token_expiry_must_be_in_the_future(api_user):
     with pytest.raises(DomainError) as exc:
-        services.api_token_create(actor=plain_user, name="t", expires_at=timezone.now() - datetime.timedelta(minutes=1))
+        services.api_token_create(actor=api_user, name="t", expires_at=timezone.now() - datetime.timedelta(minutes=1))
     assert "expires_at" in exc.value.fields
 
 
-def test_token_creation_is_rate_limited(settings, plain_user):
+def test_token_creation_is_rate_limited(settings, api_user):
     settings.ZHIYUAN_API_TOKEN_CREATE_RATE = 2
-    services.api_token_create(actor=plain_user, name="a")
-    services.api_token_create(actor=plain_user, name="b")
+    services.api_token_create(actor=api_user, name="a")
+    services.api_token_create(actor=api_user, name="b")
     with pytest.raises(DomainError) as exc:
-        services.api_token_create(actor=plain_user, name="c")
+        services.api_token_create(actor=api_user, name="c")
     assert exc.value.status == 429 and "频繁" in str(exc.value.message)
 
 
-def test_a_token_cannot_create_tokens(plain_user):
-    token, _ = services.api_token_create(actor=plain_user, name="a", can_write=True)
-    acting = User.objects.get(pk=plain_user.pk)
+def test_a_token_cannot_create_tokens(api_user):
+    token, _ = services.api_token_create(actor=api_user, name="a", can_write=True)
+    acting = User.objects.get(pk=api_user.pk)
     acting._zy_token = token
     with pytest.raises(DomainError) as exc:
         services.api_token_create(actor=acting, name="b")
     assert exc.value.status == 403
 
 
-def test_token_revoke_only_own_and_once(plain_user, county_manager):
-    token, _ = services.api_token_create(actor=plain_user, name="a")
+def test_token_revoke_only_own_and_once(api_user, county_manager):
+    token, _ = services.api_token_create(actor=api_user, name="a")
     with pytest.raises(DomainError) as exc:
         services.api_token_revoke(actor=county_manager, token_id=token.pk)
     assert exc.value.status == 404
-    services.api_token_revoke(actor=plain_user, token_id=token.pk)
+    services.api_token_revoke(actor=api_user, token_id=token.pk)
     with pytest.raises(DomainError) as exc:
-        services.api_token_revoke(actor=plain_user, token_id=token.pk)
+        services.api_token_revoke(actor=api_user, token_id=token.pk)
     assert exc.value.status == 409
-    assert last_entry("accounts.token.revoke").actor_id == plain_user.pk
+    assert last_entry("accounts.token.revoke").actor_id == api_user.pk
 
 
 def test_invisible_characters_in_a_display_name_are_refused(plain_user):

@@ -348,10 +348,10 @@ def test_token_page_errors(client, county_manager):
     assert not ApiToken.objects.exists()
 
 
-def test_token_revoke_page(client, plain_user, county_manager):
-    mine, _ = services.api_token_create(actor=plain_user, name="a")
+def test_token_revoke_page(client, api_user, county_manager):
+    mine, _ = services.api_token_create(actor=api_user, name="a")
     theirs, _ = services.api_token_create(actor=county_manager, name="b")
-    client.force_login(plain_user)
+    client.force_login(api_user)
     assert client.post(f"/accounts/tokens/{theirs.pk}/revoke/").status_code == 404
     assert client.get(f"/accounts/tokens/{mine.pk}/revoke/").status_code == 405
     assert client.post(f"/accounts/tokens/{mine.pk}/revoke/").status_code == 302
@@ -370,11 +370,12 @@ def nav(client) -> str:
 def test_navigation_by_role(client, plain_user, county_manager, platform_admin):
     client.force_login(plain_user)
     page = nav(client)
-    assert 'data-nav="accounts.settings"' in page and 'data-nav="accounts.tokens"' in page
+    assert 'data-nav="accounts.settings"' in page and 'data-nav="accounts.tokens"' not in page
     assert 'data-nav="accounts.roles"' not in page and 'data-nav="accounts.audit"' not in page
     client.force_login(county_manager)
     page = nav(client)
     assert 'data-nav="accounts.roles"' in page and 'data-nav="accounts.audit"' not in page
+    assert 'data-nav="accounts.tokens"' in page
     client.force_login(platform_admin)
     page = nav(client)
     assert 'data-nav="accounts.roles"' in page and 'data-nav="accounts.audit"' in page
@@ -597,3 +598,31 @@ def test_only_the_closest_menu_entry_is_current(client, county_manager):
     assert re.findall(r'data-nav="([^"]+)" aria-current="page"', page) == ["stations"]
     page = html(client.get("/stations/"))
     assert re.findall(r'data-nav="([^"]+)" aria-current="page"', page) == ["stations_public"]
+
+
+# --- API tokens are offered to the roles that use the API (issue #8 item 5) -------------------------------
+
+
+def test_volunteers_and_plain_users_are_not_offered_tokens(client, plain_user):
+    client.force_login(plain_user)
+    home = client.get("/").content.decode()
+    assert 'data-nav="accounts.tokens"' not in home
+    page = client.get("/accounts/tokens/").content.decode()
+    assert "data-no-tokens" in page and 'id="token-form"' not in page and "管辖范围" not in page
+    r = client.post("/accounts/tokens/", {"name": "x", "lifetime": "30"})
+    assert r.status_code == 403 and not ApiToken.objects.exists()
+
+
+def test_station_admins_get_tokens_without_region_words(client, api_user):
+    client.force_login(api_user)
+    assert 'data-nav="accounts.tokens"' in client.get("/").content.decode()
+    page = client.get("/accounts/tokens/").content.decode()
+    assert 'id="token-form"' in page and 'name="region_prefix' not in page and "管辖范围" not in page
+    r = client.post("/accounts/tokens/", {"name": "站点小程序", "lifetime": "30"})
+    assert r.status_code == 200 and ApiToken.objects.filter(user=api_user).count() == 1
+
+
+def test_region_managers_may_narrow_tokens_to_a_region(client, county_manager):
+    client.force_login(county_manager)
+    page = client.get("/accounts/tokens/").content.decode()
+    assert 'name="region_prefix' in page and "管辖范围" in page

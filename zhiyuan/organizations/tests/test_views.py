@@ -310,3 +310,17 @@ def test_parent_admin_applies_for_and_manages_sub_team(client, county_manager, h
     assert "桥东长者服务中心一分队" in page
     page = html(c.get(f"{MANAGE}{sub.pk}/"))
     assert "陈志愿" in page and 'id="invite-form"' in page
+
+
+def test_account_settings_name_the_organization_an_admin_runs(client, huicheng_org):
+    """Issue #8 item 5: an organization admin's role chip says which organization."""
+    import re
+
+    from zhiyuan.accounts.models import RoleAssignment
+
+    grant = RoleAssignment.objects.filter(role="org_admin", object_id=huicheng_org.pk, active=True).first()
+    admin = grant.user if grant else Membership.objects.get(organization=huicheng_org, role="admin").volunteer.user
+    client.force_login(admin)
+    html = client.get("/accounts/settings/").content.decode()
+    chips = re.findall(r'<li class="badge chip">(.*?)</li>', html, re.S)
+    assert any("桥东长者服务中心" in c for c in chips), chips
