@@ -55,6 +55,7 @@ def up() -> None:
     manage("createcachetable")
     manage("collectstatic", "--noinput", "-v", "0")
     os.environ.setdefault("ZHIYUAN_DEMO", "1")  # this command is the demo set-up (README)
+    os.environ.setdefault("ZHIYUAN_HOME_REGION", "441300000000")  # the demo city, 惠州市: where public pickers open
     manage("demo_seed")
     # Jobs whose worker died with the last run stay "running" until a sweep fails them: one now,
     # before the new worker starts (it also runs after every job; schedule it hourly as well).

@@ -143,6 +143,9 @@ ZHIYUAN_TOTP_ISSUER = env("ZHIYUAN_TOTP_ISSUER", "志愿服务信息系统")
 # Trust X-Forwarded-For only behind a known reverse proxy.
 ZHIYUAN_TRUST_X_FORWARDED_FOR = env_bool("ZHIYUAN_TRUST_X_FORWARDED_FOR", False)
 
+# Where public region pickers open (registration, profile, applications): the deployment's home
+# province or city, e.g. 441300000000 for 惠州市; empty: the list of provinces.
+ZHIYUAN_HOME_REGION = env("ZHIYUAN_HOME_REGION", "")
 # Account recovery (accounts.recovery): one-time codes a manager issues, SMS codes for
 # self-service, and the SMS channel (core.sms: console | locmem | aliyun).
 ZHIYUAN_PASSWORD_RESET_CODE_HOURS = env_int("ZHIYUAN_PASSWORD_RESET_CODE_HOURS", 24)

@@ -74,6 +74,9 @@ class ManagerEditForm(ProfileForm):
 class ApplyForm(ManagerEditForm):
     kind = forms.ChoiceField(label=_("组织类型"), required=False, choices=[("", _("（请选择）")), *Kind.choices])
     parent_id = forms.ChoiceField(label=_("上级组织"), required=False, help_text=_("设立下级队伍时选择（须为该组织的管理员）。"))
+    region_code = RegionCascadeField(
+        label=_("所在区划"), required=False, min_level=Level.PROVINCE, max_level=Level.VILLAGE, start_at_home=True
+    )
 
     field_order = ["name", "kind", "parent_id", "region_code", "uscc"]
 

@@ -40,6 +40,7 @@ simple single-``<select>`` uses (``hx-get`` + ``hx-target`` on the next select).
 import json
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -65,11 +66,16 @@ def _clean_code(value) -> str | None:
 class RegionCascadeWidget(forms.Widget):
     template_name = "regions/widgets/region_cascade.html"
 
-    def __init__(self, *, min_level=Level.PROVINCE, max_level=Level.TOWN, root: str | None = None, attrs=None):
+    def __init__(
+        self, *, min_level=Level.PROVINCE, max_level=Level.TOWN, root: str | None = None, start_at_home=False, attrs=None
+    ):
         super().__init__(attrs)
         self.min_level = int(min_level)
         self.max_level = int(max_level)
         self.root = _clean_code(root) if root else None
+        # Public forms (registration, profile, applications) open at the deployment's home
+        # province or city (ZHIYUAN_HOME_REGION) instead of the 34 provinces; still changeable.
+        self.start_at_home = start_at_home
 
     # --- reading the submitted value ---
 
@@ -106,9 +112,20 @@ class RegionCascadeWidget(forms.Widget):
     def format_value(self, value):
         return _clean_code(value) or ""
 
+    def home_code(self) -> str:
+        """Where an empty picker opens: the home region when this picker starts there."""
+        if not self.start_at_home or self.root:
+            return ""
+        return _clean_code(getattr(settings, "ZHIYUAN_HOME_REGION", "")) or ""
+
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        context["widget"].update(self.cascade_context(name, self.format_value(value), context["widget"]["attrs"]))
+        code = self.format_value(value)
+        started = not code and bool(self.home_code())
+        cascade = self.cascade_context(name, code or self.home_code(), context["widget"]["attrs"])
+        if started:  # opened at home, not chosen by the person: nothing is "selected" yet
+            cascade.update(code="", full_name="")
+        context["widget"].update(cascade)
         return context
 
     def cascade_context(self, name: str, code: str, attrs: dict | None = None) -> dict:
@@ -180,13 +197,18 @@ class RegionCascadeField(forms.CharField):
         "outside": _("所选区划不在允许的范围内。"),
     }
 
-    def __init__(self, *, min_level=Level.PROVINCE, max_level=Level.TOWN, root: str | None = None, **kwargs):
+    def __init__(
+        self, *, min_level=Level.PROVINCE, max_level=Level.TOWN, root: str | None = None, start_at_home=False, **kwargs
+    ):
         self.min_level = int(min_level)
         self.max_level = int(max_level)
         if self.min_level > self.max_level:
             raise ValueError("min_level must not exceed max_level")
         self.root = _clean_code(root) if root else None
-        kwargs.setdefault("widget", RegionCascadeWidget(min_level=min_level, max_level=max_level, root=self.root))
+        kwargs.setdefault(
+            "widget",
+            RegionCascadeWidget(min_level=min_level, max_level=max_level, root=self.root, start_at_home=start_at_home),
+        )
         kwargs.setdefault("max_length", 12)
         kwargs.setdefault("strip", True)
         super().__init__(**kwargs)

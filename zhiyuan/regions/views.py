@@ -52,6 +52,10 @@ def region_browse(request, code: str | None = None):
     """Drill down province → city → county → town (→ village): children, population, breadcrumb."""
     _require_manager(request)
     region = None
+    if not code and not request.GET.get("q"):
+        scope = actor_region_scope(request.user)
+        if scope and len(scope) == 1:  # a region manager opens at their own region, not at 全国
+            return redirect("regions:browse_region", code=scope[0].ljust(12, "0"))
     if code:
         try:
             region = selectors.region_get(code)

@@ -59,7 +59,11 @@ class RegistrationForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     region_code = RegionCascadeField(
-        label=_("居住地（街道/乡镇、社区/村）"), min_level=Level.TOWN, max_level=Level.VILLAGE, required=False
+        label=_("居住地（街道/乡镇、社区/村）"),
+        min_level=Level.TOWN,
+        max_level=Level.VILLAGE,
+        required=False,
+        start_at_home=True,
     )
     mobile = _text(_("手机号"), widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}))
     password = _text(
@@ -111,7 +115,11 @@ class ProfileForm(forms.Form):
     ethnicity = forms.ChoiceField(label=_("民族"), required=False, choices=())
     email = _text(_("电子邮箱"), widget=forms.EmailInput)
     region_code = RegionCascadeField(
-        label=_("居住地（街道/乡镇、社区/村）"), min_level=Level.TOWN, max_level=Level.VILLAGE, required=False
+        label=_("居住地（街道/乡镇、社区/村）"),
+        min_level=Level.TOWN,
+        max_level=Level.VILLAGE,
+        required=False,
+        start_at_home=True,
     )
     home_lat = _text(_("居住地纬度"), widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "23.111"}))
     home_lng = _text(_("居住地经度"), widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "114.416"}))

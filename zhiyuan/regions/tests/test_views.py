@@ -31,8 +31,8 @@ def test_plain_user_is_refused(client, plain_user, url):
 def test_manager_drills_down_with_breadcrumb_and_population(client, county_manager, django_assert_max_num_queries):
     RegionPopulation.objects.create(region_id=HUICHENG, year=2020, population=1_205_034)
     client.force_login(county_manager)
-    r = client.get("/regions/")
-    assert r.status_code == 200 and "广东省" in r.content.decode()
+    r = client.get("/regions/")  # a county manager opens at their county, not at 全国 (issue #8)
+    assert r.status_code == 302 and r["Location"] == f"/regions/{HUICHENG}/"
     with django_assert_max_num_queries(20):  # a bounded number, whatever the number of children
         r = client.get(f"/regions/{HUIZHOU}/")
     page = r.content.decode()
@@ -42,6 +42,28 @@ def test_manager_drills_down_with_breadcrumb_and_population(client, county_manag
     page = client.get(f"/regions/{HUICHENG}/").content.decode()
     assert "广东省" in page and "惠州市" in page and "桥东街道" in page and "2020" in page
     assert client.get("/regions/999999/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_platform_admins_open_at_the_provinces(client, platform_admin):
+    client.force_login(platform_admin)
+    r = client.get("/regions/")
+    assert r.status_code == 200 and "广东省" in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_public_pickers_open_at_the_home_region(client, settings):
+    from zhiyuan.regions.forms import RegionCascadeField
+
+    settings.ZHIYUAN_HOME_REGION = HUIZHOU
+    html = RegionCascadeField(start_at_home=True, min_level=4).widget.render("region_code", "")
+    assert f'value="{HUIZHOU}" selected' in html and 'value="440000000000" selected' in html
+    assert "data-region-chosen" not in html  # opened there, not chosen
+    assert 'value="441302000000"' in html  # the counties of the home city are offered next
+    manager_filter = RegionCascadeField(min_level=1).widget.render("region", "")
+    assert "selected" not in manager_filter.replace('<option value="">', "")
+    page = client.get("/volunteers/register/").content.decode()
+    assert f'value="{HUIZHOU}" selected' in page
 
 
 @pytest.mark.django_db
@@ -56,7 +78,7 @@ def test_browse_search_escapes_input(client, platform_admin):
 @pytest.mark.django_db
 def test_manager_nav_entries(client, city_manager, plain_user):
     client.force_login(city_manager)
-    page = client.get("/regions/").content.decode()
+    page = client.get("/regions/", follow=True).content.decode()
     assert 'data-nav="regions"' in page and 'data-nav="regions_population"' in page
     client.force_login(plain_user)
     assert 'data-nav="regions"' not in client.get("/").content.decode()
