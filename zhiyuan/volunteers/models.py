@@ -190,6 +190,12 @@ class ConsentRecord(models.Model):
         ordering = ["-accepted_at", "-id"]
         indexes = [models.Index(fields=["volunteer", "kind"])]
 
+    @property
+    def version_label(self) -> str:
+        from zhiyuan.volunteers.texts import consent_version_label
+
+        return consent_version_label(self.version)
+
 
 class GuardianConsent(models.Model):
     """VOL-5 (PIPL 31; China Registered Volunteer rules for 14–17): the guardian who consented

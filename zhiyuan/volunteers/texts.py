@@ -5,6 +5,8 @@ first version, loaded by a data migration. The oath is the standard 中国志愿
 is stored with each acceptance so a later change of wording stays traceable.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 OATH_VERSION = "oath-2014"
 OATH_TEXT = (
     "我愿意成为一名光荣的志愿者。我承诺：尽己所能，不计报酬，帮助他人，服务社会。"
@@ -13,6 +15,19 @@ OATH_TEXT = (
 
 GUARDIAN_CONSENT_VERSION = "guardian-1"
 LOCATION_CONSENT_VERSION = "location-1"
+
+# How a stored text version reads on a page (the stored value stays an internal label).
+VERSION_LABELS = {
+    OATH_VERSION: _("中国志愿者誓词（2014年版）"),
+    GUARDIAN_CONSENT_VERSION: _("第1版"),
+    LOCATION_CONSENT_VERSION: _("第1版"),
+}
+
+
+def consent_version_label(version: str) -> str:
+    """``oath-2014`` → 中国志愿者誓词（2014年版）; a privacy notice version ``1.0`` → v1.0."""
+    label = VERSION_LABELS.get(version)
+    return str(label) if label else f"v{version}"
 
 PRIVACY_NOTICE_V1_TITLE = "志愿者个人信息保护告知书"
 PRIVACY_NOTICE_V1 = """\

@@ -133,3 +133,12 @@ def test_users_without_a_profile_get_not_registered(plain_user):
 def test_imported_volunteer_consent_source_recorded(city_manager):
     [r] = svc.volunteer_register_many(actor=city_manager, rows=[f.registration_data(password="")])
     assert set(r.volunteer.consents.values_list("source", flat=True)) == {"import"}
+
+
+def test_privacy_page_shows_consents_as_readable_records(client, volunteer):
+    """Issue #8 item 5: the consent records fit a phone (no table) and name versions in words."""
+    client.force_login(volunteer.user)
+    html = client.get("/volunteers/me/privacy/").content.decode()
+    assert "oath-2014" not in html and "中国志愿者誓词（2014年版）" in html
+    block = html.split("data-consents", 1)[1].split("</ul>", 1)[0]
+    assert "<table" not in block and 'data-consent="oath"' in block and 'data-consent="privacy"' in block
