@@ -156,6 +156,7 @@ def test_card_page_has_qr_and_htmx_refresh(client, volunteer):
     html = client.get(reverse("volunteers:card")).content.decode()
     assert "<svg" in html and 'hx-trigger="every 60s"' in html and "暂无星级" in html
     assert volunteer.name in html
+    assert "上传照片" in html and "更换照片" not in html  # nothing to change yet (issue #8)
     frag = client.get(reverse("volunteers:card_qr")).content.decode()
     assert "<svg" in frag
 
