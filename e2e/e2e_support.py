@@ -48,3 +48,23 @@ def watch_console(page) -> list[str]:
     page.on("console", lambda m: errors.append(f"{m.type}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
     return errors
+
+
+def small_targets(page, selector: str = "main button, main .btn, .pagination a, .mainnav.open a, .lang button, .menu-toggle") -> list[str]:
+    """Visible touch targets under 44x44 px (check boxes are measured with their label line).
+    Inline links inside running text are exempt, as in WCAG 2.5.5."""
+    return page.evaluate(
+        """([sel]) => {
+          const bad = [];
+          const boxes = [...document.querySelectorAll(sel)].map(e => [e, e]);
+          document.querySelectorAll("main input[type=checkbox], main input[type=radio]").forEach(
+            e => boxes.push([e, e.closest(".checkline, label") || e]));
+          for (const [el, area] of boxes) {
+            const r = area.getBoundingClientRect();
+            if (!r.width || !r.height || getComputedStyle(el).visibility === "hidden") continue;
+            if (r.width < 44 || r.height < 44) bad.push(`${el.tagName.toLowerCase()} "${(el.textContent || el.name || "").trim().slice(0, 20)}" ${Math.round(r.width)}x${Math.round(r.height)}`);
+          }
+          return bad;
+        }""",
+        [selector],
+    )

@@ -51,3 +51,9 @@ def test_a_clean_page_has_no_summary(client):
 def test_a_valid_registration_still_goes_through(client):
     r = post(client)
     assert r.status_code == 302 and Volunteer.objects.count() == 1
+
+
+def test_english_pages_say_the_legal_texts_are_chinese_only(client):
+    english = client.get(reverse("volunteers:register"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = client.get(reverse("volunteers:register"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "data-chinese-only" in english and "data-chinese-only" not in chinese
