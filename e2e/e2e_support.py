@@ -50,7 +50,10 @@ def watch_console(page) -> list[str]:
     return errors
 
 
-def small_targets(page, selector: str = "main button, main .btn, .pagination a, .mainnav.open a, .lang button, .menu-toggle") -> list[str]:
+TARGETS = "main button, main .btn, .pagination a, .mainnav.open a, .lang button, .menu-toggle"
+
+
+def small_targets(page, selector: str = TARGETS) -> list[str]:
     """Visible touch targets under 44x44 px (check boxes are measured with their label line).
     Inline links inside running text are exempt, as in WCAG 2.5.5."""
     return page.evaluate(
@@ -62,7 +65,9 @@ def small_targets(page, selector: str = "main button, main .btn, .pagination a, 
           for (const [el, area] of boxes) {
             const r = area.getBoundingClientRect();
             if (!r.width || !r.height || getComputedStyle(el).visibility === "hidden") continue;
-            if (r.width < 44 || r.height < 44) bad.push(`${el.tagName.toLowerCase()} "${(el.textContent || el.name || "").trim().slice(0, 20)}" ${Math.round(r.width)}x${Math.round(r.height)}`);
+            const what = (el.textContent || el.name || "").trim().slice(0, 20);
+            const size = `${Math.round(r.width)}x${Math.round(r.height)}`;
+            if (r.width < 44 || r.height < 44) bad.push(`${el.tagName.toLowerCase()} "${what}" ${size}`);
           }
           return bad;
         }""",
