@@ -56,6 +56,7 @@ def up() -> None:
     manage("collectstatic", "--noinput", "-v", "0")
     os.environ.setdefault("ZHIYUAN_DEMO", "1")  # this command is the demo set-up (README)
     os.environ.setdefault("ZHIYUAN_HOME_REGION", "441300000000")  # the demo city, 惠州市: where public pickers open
+    os.environ.setdefault("ZHIYUAN_MAP_CENTER", "23.11,114.42,11")  # maps open over 惠州 (no tiles: offline)
     manage("demo_seed")
     # Jobs whose worker died with the last run stay "running" until a sweep fails them: one now,
     # before the new worker starts (it also runs after every job; schedule it hourly as well).

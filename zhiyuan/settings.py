@@ -146,6 +146,11 @@ ZHIYUAN_TRUST_X_FORWARDED_FOR = env_bool("ZHIYUAN_TRUST_X_FORWARDED_FOR", False)
 # Where public region pickers open (registration, profile, applications): the deployment's home
 # province or city, e.g. 441300000000 for 惠州市; empty: the list of provinces.
 ZHIYUAN_HOME_REGION = env("ZHIYUAN_HOME_REGION", "")
+# Maps (core.maps): a Leaflet tile URL template ("" = no base map, pages still work offline),
+# its attribution, and where maps open ("lat,lng,zoom").
+ZHIYUAN_MAP_TILE_URL = env("ZHIYUAN_MAP_TILE_URL", "")
+ZHIYUAN_MAP_ATTRIBUTION = env("ZHIYUAN_MAP_ATTRIBUTION", "")
+ZHIYUAN_MAP_CENTER = env("ZHIYUAN_MAP_CENTER", "")
 # Account recovery (accounts.recovery): one-time codes a manager issues, SMS codes for
 # self-service, and the SMS channel (core.sms: console | locmem | aliyun).
 ZHIYUAN_PASSWORD_RESET_CODE_HOURS = env_int("ZHIYUAN_PASSWORD_RESET_CODE_HOURS", 24)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from zhiyuan.accounts.ratelimit import rate_limit_hit
 from zhiyuan.core.audit import client_ip
 from zhiyuan.core.errors import DomainError
+from zhiyuan.core.maps import map_config
 from zhiyuan.volunteers import availability, code_tables, documents, minors
 from zhiyuan.volunteers import services as svc
 from zhiyuan.volunteers.forms import (
@@ -220,7 +221,14 @@ def volunteer_profile_edit(request):
         {"code": c, "label": lbl, "checked": c in selected_skills, "detail": skill_details.get(c, "")}
         for c, lbl in code_tables.skill_choices()
     ]
-    context = {"form": form, "v": v, "grid": grid, "skills": skills, "has_location": v.home_lat is not None}
+    context = {
+        "form": form,
+        "v": v,
+        "grid": grid,
+        "skills": skills,
+        "has_location": v.home_lat is not None,
+        "map": map_config(),
+    }
     return render(request, "volunteers/volunteer_profile_edit.html", context)
 
 
