@@ -104,6 +104,8 @@ NOT_GENERATED = {
     "core.AuditEntry": "written by every service call; the generator bypasses services",
     "core.AuditHead": "the audit chain's head row",
     "accounts.ApiToken": "created by people, none at scale",
+    "accounts.RecoveryCode": "runtime: a code per password reset, short-lived",
+    "accounts.TotpResetRequest": "runtime: rare manager requests",
     "volunteers.ProfileCorrectionRequest": "rare, no load",
     "volunteers.ImportJob": "runtime (VOL-10 uploads), measured by bench.run import",
     "volunteers.ImportJobError": "runtime",
