@@ -65,6 +65,8 @@ def chain_append(entry: ChainedEntry) -> ChainedEntry:
     """Insert ``entry`` (its ``partition`` and content set) as the next link of its partition.
 
     Joins the caller's transaction, so a rolled-back write leaves neither entry nor gap."""
+    if not isinstance(entry.partition, str) or not 0 < len(entry.partition) <= 64:
+        raise ValueError("a chained entry needs a partition of 1 to 64 characters")
     model = type(entry)
     db = router.db_for_write(model)
     with transaction.atomic(using=db):

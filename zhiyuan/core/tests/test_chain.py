@@ -46,6 +46,13 @@ def test_verify_names_the_first_broken_entry_of_each_partition():
     assert report.partitions == 3 and not report.ok
 
 
+@pytest.mark.parametrize("partition", ["", "x" * 65, None])
+def test_an_entry_needs_a_partition(partition):
+    with pytest.raises(ValueError):
+        entry(partition)
+    assert not AuditEntry.objects.filter(action="test.chain").exists()
+
+
 def test_a_partition_whose_head_was_removed_is_reported():
     first = entry("test-orphan")
     entry("test-orphan")
