@@ -1,9 +1,9 @@
 """Append to and verify the audit chain (SPEC ACC-3, REC-8; 等保 2.0 audit records).
 
-Each entry's ``hash = sha256(prev_hash || canonical JSON of its fields)``. The single
-``AuditHead`` row holds the newest id and hash; locking it serializes appends on every database,
-so ids are gapless and the chain is linear. ``audit_verify`` walks the chain and reports the
-first entry that was changed, removed or inserted.
+The audit log is a ``core.chain`` chained table partitioned per day (the Asia/Shanghai date of
+``at``): an append locks only that day's head row, and ``chain_verify`` checks every day and
+names the first entry that was changed, removed or inserted. The database refuses UPDATE and
+DELETE on ``core_auditentry``.
 
 The values hashed are exactly the values the database gives back (ip normalized, text truncated
 to the column sizes, ``detail`` passed through JSON), so verification after a round trip through
@@ -11,25 +11,31 @@ SQLite or PostgreSQL agrees with the hash computed at write time.
 """
 
 import datetime
-import hashlib
 import json
+import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_ipv46_address
-from django.db import transaction
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
-from django.utils.translation import gettext_lazy as _
 
-from zhiyuan.core.models import AuditEntry, AuditHead
+from zhiyuan.core.chain import GENESIS, chain_append, chain_verify
+from zhiyuan.core.models import AuditEntry
 
-GENESIS = "0" * 64
+__all__ = ["GENESIS", "audit_payload", "audit_record", "audit_verify", "client_ip", "day_partition"]
+
+# Fixed, not settings.TIME_ZONE: changing a setting must not move entries between partitions.
+PARTITION_TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
-def _canonical(entry: AuditEntry) -> bytes:
-    payload = {
-        "id": entry.id,
+def day_partition(at: datetime.datetime) -> str:
+    return at.astimezone(PARTITION_TZ).date().isoformat()
+
+
+def audit_payload(entry) -> dict:
+    """The hashed fields of an entry (also used by the migration that re-chained old entries)."""
+    return {
         "at": entry.at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
         "actor": entry.actor_id,
         "actor_label": entry.actor_label,
@@ -40,11 +46,6 @@ def _canonical(entry: AuditEntry) -> bytes:
         "ip": entry.ip,
         "detail": entry.detail,
     }
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
-    return hashlib.sha256(prev_hash.encode("ascii") + _canonical(entry)).hexdigest()
 
 
 def normalize_ip(value) -> str | None:
@@ -110,69 +111,30 @@ def audit_record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
-    with transaction.atomic():
-        head, _created = AuditHead.objects.select_for_update().get_or_create(id=1)
-        entry = AuditEntry(
-            id=head.last_id + 1,
-            at=timezone.now(),
-            actor=actor if getattr(actor, "pk", None) else None,
-            actor_label=(getattr(actor, "audit_label", None) or "")[:100],
-            action=str(action)[:80],
-            object_type=str(object_type or "")[:80],
-            object_id=str(object_id if object_id is not None else "")[:64],
-            result=str(result),
-            ip=normalize_ip(ip) if ip else client_ip(request),
-            detail=_json_safe(detail),
-            prev_hash=head.last_hash,
-        )
-        entry.hash = entry_hash(head.last_hash, entry)
-        entry.save(force_insert=True)
-        head.last_id, head.last_hash = entry.id, entry.hash
-        head.save(update_fields=["last_id", "last_hash"])
-    return entry
+    at = timezone.now()
+    entry = AuditEntry(
+        partition=day_partition(at),
+        at=at,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=(getattr(actor, "audit_label", None) or "")[:100],
+        action=str(action)[:80],
+        object_type=str(object_type or "")[:80],
+        object_id=str(object_id if object_id is not None else "")[:64],
+        result=str(result),
+        ip=normalize_ip(ip) if ip else client_ip(request),
+        detail=_json_safe(detail),
+    )
+    return chain_append(entry)
 
 
 def audit_verify(*, batch: int = 5000) -> tuple[int, AuditEntry | None, str]:
-    """Walk the chain in id order.
+    """Check every day of the audit chain (``core.chain.chain_verify``).
 
-    Returns ``(entries checked, first broken entry or None, why)``; ``why`` is empty when the
-    chain is intact. Detects a changed entry (its hash no longer matches its content), a removed
-    entry (a gap in the ids, or a head that points past the last entry), an inserted or re-hashed
-    entry (the next entry's ``prev_hash`` or the head's hash no longer matches). Entries appended
-    while the walk runs are followed, not reported."""
-    prev = GENESIS
-    expected_id = 1
-    checked = 0
-    last_id = 0
-    while True:
-        chunk = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:batch])
-        for entry in chunk:
-            if entry.id != expected_id:
-                return (
-                    checked,
-                    entry,
-                    str(_("第 %(expected)d 条至第 %(found)d 条之前的记录缺失。") % {"expected": expected_id, "found": entry.id}),
-                )
-            if entry.prev_hash != prev:
-                return checked, entry, str(_("前一条记录的哈希不匹配（记录被删除、插入或改写）。"))
-            if entry_hash(prev, entry) != entry.hash:
-                return checked, entry, str(_("记录内容与其哈希不符（记录被篡改）。"))
-            prev = entry.hash
-            expected_id += 1
-            checked += 1
-        if chunk:
-            last_id = chunk[-1].id
-            continue
-        head = AuditHead.objects.filter(id=1).first()
-        head_id, head_hash = (head.last_id, head.last_hash) if head else (0, GENESIS)
-        if head_id > checked:
-            if AuditEntry.objects.filter(id__gt=last_id).exists():
-                continue  # appended while we walked
-            return (
-                checked,
-                None,
-                str(_("第 %(n)d 条之后的记录缺失（链头指向第 %(head)d 条）。") % {"n": checked, "head": head_id}),
-            )
-        if head_id < checked or head_hash != prev:
-            return checked, None, str(_("链头与最后一条记录不一致（记录被追加或改写）。"))
-        return checked, None, ""
+    Returns ``(entries checked, first broken entry or None, why)``; ``why`` is empty when every
+    day is intact, else it names the first problem found (prefixed by its day)."""
+    report = chain_verify(AuditEntry, batch=batch)
+    if report.ok:
+        return report.entries, None, ""
+    first = report.problems[0]
+    why = f"{first.partition}: {first.why}" if first.partition else first.why
+    return report.entries, first.entry, why

@@ -1,14 +1,59 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class AuditEntry(models.Model):
-    """ACC-3: append-only, hash-chained audit record.
+class ChainedEntry(models.Model):
+    """Base of an append-only, hash-chained log (ARCHITECTURE rule 10; ``core.chain``).
 
-    ``hash = sha256(prev_hash || canonical fields)``; ``manage.py audit_verify`` walks the
-    chain and names the first entry that does not match. Kept ≥ 6 months (网络安全法 Art. 21);
-    by default never pruned. Rows are written only by ``core.audit.audit_record``.
+    Entries are chained per ``partition`` (a day for the audit log, a volunteer for the hour
+    ledger): ``seq`` counts 1, 2, 3 … within the partition, ``prev_hash`` is the hash of the
+    entry before it (64 zeros for the first) and
+    ``hash = sha256(prev_hash || canonical JSON of chain_payload() + partition + seq)``.
+    A subclass implements ``chain_payload()`` and ``chain_label()``; rows are written only by
+    ``core.chain.chain_append`` and its migration adds ``core.chain.append_only()``.
+    """
+
+    partition = models.CharField(max_length=64, editable=False)
+    seq = models.PositiveBigIntegerField(editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["partition", "seq"], name="%(app_label)s_%(class)s_chain_seq"),
+        ]
+
+    def chain_payload(self) -> dict:  # pragma: no cover - abstract
+        """The entry's own fields as JSON values, exactly as the database gives them back."""
+        raise NotImplementedError
+
+    def chain_label(self) -> str:
+        """How ``chain_verify`` names the entry in a report."""
+        return f"#{self.pk}"
+
+
+class ChainHead(models.Model):
+    """The newest entry of one partition of one chain. Appends lock only their partition's row,
+    so writes in different partitions never wait for each other. Mutable (not a chained table)."""
+
+    chain = models.CharField(max_length=100)
+    partition = models.CharField(max_length=64)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["chain", "partition"], name="core_chainhead_unique")]
+
+
+class AuditEntry(ChainedEntry):
+    """ACC-3: append-only, hash-chained audit record, chained per day (Asia/Shanghai date).
+
+    ``manage.py chain_verify`` (alias ``audit_verify``) checks every day and names the first
+    entry that does not match. Kept ≥ 6 months (网络安全法 Art. 21); by default never pruned.
+    Rows are written only by ``core.audit.audit_record``; the database refuses UPDATE and DELETE.
     """
 
     class Result(models.TextChoices):
@@ -18,9 +63,7 @@ class AuditEntry(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(_("时间"), db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField(_("操作人"), max_length=100, blank=True)
     action = models.CharField(_("操作"), max_length=80, db_index=True)
     object_type = models.CharField(_("对象类型"), max_length=80, blank=True)
@@ -28,18 +71,16 @@ class AuditEntry(models.Model):
     result = models.CharField(_("结果"), max_length=10, choices=Result.choices, default=Result.OK)
     ip = models.GenericIPAddressField(_("来源IP"), null=True, blank=True)
     detail = models.JSONField(_("详情"), default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
 
-    class Meta:
+    class Meta(ChainedEntry.Meta):
         ordering = ["id"]
         verbose_name = _("审计日志")
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
+    def chain_payload(self) -> dict:
+        from zhiyuan.core.audit import audit_payload
 
-class AuditHead(models.Model):
-    """One row: the hash of the newest entry. Locking it serializes appends on every database."""
+        return audit_payload(self)
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    last_id = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default="0" * 64)
+    def chain_label(self) -> str:
+        return f"#{self.pk} ({timezone.localtime(self.at).isoformat(timespec='seconds')}, {self.action})"

@@ -1,28 +1,14 @@
-"""``manage.py audit_verify``: walk the audit chain (SPEC ACC-3) and name the first broken entry.
+"""``manage.py audit_verify``: the audit log's chain only; an alias of
+``manage.py chain_verify --model core.auditentry`` kept for existing cron jobs."""
 
-Exit code 0 when the chain is intact, 1 when it is not (for cron and monitoring)."""
-
-from django.core.management.base import BaseCommand
-from django.utils import timezone
-
-from zhiyuan.core.audit import audit_verify
+from zhiyuan.core.management.commands.chain_verify import Command as ChainVerify
 
 
-class Command(BaseCommand):
-    help = "Verify the hash chain of the audit log; exit 1 and name the first broken entry if it was tampered with."
+class Command(ChainVerify):
+    help = "Verify the audit log's hash chain (alias of chain_verify --model core.auditentry)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--batch", type=int, default=5000, help="entries read per query (default 5000)")
+        parser.add_argument("--batch", type=int, default=5000, help="rows read per query (default 5000)")
 
     def handle(self, *args, batch: int, **options):
-        checked, broken, why = audit_verify(batch=max(1, batch))
-        self.stdout.write(f"checked: {checked} entries")
-        if not why:
-            self.stdout.write(self.style.SUCCESS("audit chain OK"))
-            return
-        if broken is not None:
-            at = timezone.localtime(broken.at).isoformat(timespec="seconds")
-            self.stdout.write(self.style.ERROR(f"BROKEN at entry #{broken.id} ({at}, {broken.action}): {why}"))
-        else:
-            self.stdout.write(self.style.ERROR(f"BROKEN after entry #{checked}: {why}"))
-        raise SystemExit(1)
+        return super().handle(*args, model=["core.auditentry"], batch=batch, **options)
