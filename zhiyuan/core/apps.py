@@ -7,4 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = "core"
 
     def ready(self):
-        from zhiyuan.core import checks  # noqa: F401  (registers the system checks)
+        from django.db.models.signals import post_migrate
+
+        from zhiyuan.core import checks, keycheck  # noqa: F401  (register the system checks)
+
+        post_migrate.connect(keycheck.enroll_after_migrate, sender=self)

@@ -12,6 +12,7 @@ while the old key is in the ring. core owns the mechanism; each app registers it
 named ``*_sealed`` is registered, so a new sealed column cannot be forgotten silently.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -46,6 +47,44 @@ def register_sealed_column(model_label: str, column: str, *, purpose: str) -> No
 
 def sealed_columns() -> list[SealedColumn]:
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+@dataclass(frozen=True)
+class BlindIndexColumn:
+    """A column of ``crypto.blind_index`` values: ``value_of(row)`` rebuilds the indexed value from
+    the row's ``fields`` (typically by unsealing one), so the index can be recomputed under a new
+    blind-index key (``manage.py reindex_blind``)."""
+
+    model_label: str
+    column: str
+    purpose: str
+    fields: tuple[str, ...]
+    value_of: Callable
+
+    @property
+    def label(self) -> str:
+        return f"{self.model_label}.{self.column}"
+
+    @property
+    def model(self):
+        return apps.get_model(self.model_label)
+
+
+_BLIND: dict[tuple[str, str], BlindIndexColumn] = {}
+
+
+def register_blind_index(model_label: str, column: str, *, purpose: str, fields: tuple[str, ...], value_of: Callable) -> None:
+    """Declare that ``model_label.column`` holds ``crypto.blind_index(value_of(row), purpose=purpose)``.
+    Idempotent. A test checks that every model field named ``*_index`` is registered."""
+    _BLIND[(model_label, column)] = BlindIndexColumn(model_label, column, purpose, tuple(fields), value_of)
+
+
+def blind_index_columns() -> list[BlindIndexColumn]:
+    return [_BLIND[k] for k in sorted(_BLIND)]
+
+
+def rows_under(col: SealedColumn, key_id: str):
+    return col.model.objects.filter(**{f"{col.column}__startswith": f"{key_id}:"})
 
 
 def rows_not_under(col: SealedColumn, key_id: str):
