@@ -22,6 +22,7 @@ DEBUG = env_bool("ZHIYUAN_DEBUG", False)
 ZHIYUAN_DEMO = env_bool("ZHIYUAN_DEMO", False)  # allows manage.py demo_seed (published passwords)
 KEYS = load_keys(VAR_DIR)
 SECRET_KEY = KEYS.secret_key
+SECRET_KEY_FALLBACKS = list(KEYS.secret_key_fallbacks)  # keys_rotate secret (docs/operations.md "Keys")
 ALLOWED_HOSTS = env_list("ZHIYUAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("ZHIYUAN_CSRF_TRUSTED_ORIGINS", [])
 

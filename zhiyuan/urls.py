@@ -5,6 +5,7 @@ from zhiyuan.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path(".well-known/zhiyuan-keys.json", core_views.public_keys, name="public_keys"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("accounts/", include("zhiyuan.accounts.urls")),

@@ -232,4 +232,3 @@ def page_of(queryset, *, page: int, page_size: int, item) -> dict:
         "page": page,
         "page_size": page_size,
     }
-

@@ -2,13 +2,15 @@
 
 A file gets its own random AES-256-GCM key; only that key is sealed with the key ring
 (``crypto.seal``), so ``manage.py rotate_keys`` re-seals the short key and never rewrites the
-file. The file is encrypted in 1 MiB segments, each with its own nonce (an 8-byte random prefix
-and the segment number) and with the purpose, the segment number and a last-segment flag as
-associated data: segments cannot be reordered, swapped between files or cut off at the end
-without ``DecryptionError``. Memory stays at one segment whatever the file's size.
+file. The whole file is one AES-GCM message (``cryptography``'s ``AESGCM``, a standard
+construction, no segmenting of our own): ``b"ZYF2"`` + a 12-byte random nonce + ciphertext and
+tag, with the purpose and the version as associated data. A file is held in memory twice while
+it is encrypted or decrypted, so files are capped at ``MAX_BYTES`` (64 MiB; the upload cap
+``ZHIYUAN_IMPORT_MAX_UPLOAD_MB``, 20 by default, may not exceed it — a system check says so).
 
-Layout: ``b"ZYF1"`` + prefix (8 bytes), then per segment its length (4 bytes, big-endian) and
-the ciphertext with its tag.
+Files written before this format (``ZYF1``, 1 MiB segments) wait at most
+``ZHIYUAN_IMPORT_FILE_DAYS`` for their job; ``_decrypt_v1`` still reads them and will be removed
+once no such file can be left (docs/operations.md "Bulk import of volunteers").
 """
 
 import base64
@@ -24,41 +26,34 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from zhiyuan.core import crypto
 from zhiyuan.core.crypto import DecryptionError
 
-MAGIC = b"ZYF1"
-SEGMENT = 1 << 20
+MAGIC = b"ZYF2"
+NONCE = 12
+TAG = 16
+MAX_BYTES = 64 * 1024 * 1024
 
 
-def _aad(purpose: str, index: int, last: bool) -> bytes:
-    return purpose.encode() + struct.pack(">I?", index, last)
+class FileTooLarge(ValueError):
+    pass
 
 
-def _segments(src):
-    """(index, block, is_last) over ``src`` read in SEGMENT blocks (an empty file is one empty
-    last segment)."""
-    block = src.read(SEGMENT)
-    index = 0
-    while True:
-        following = src.read(SEGMENT) if block else b""
-        last = not following
-        yield index, block, last
-        if last:
-            return
-        block, index = following, index + 1
+def _aad(purpose: str) -> bytes:
+    return MAGIC + purpose.encode()
 
 
-def encrypt_file(src, path: Path, *, purpose: str) -> str:
-    """Write ``src`` (a binary file object, read from its current position) encrypted to
-    ``path`` (created 0600, never overwritten). Returns the file key sealed for ``purpose``."""
+def encrypt_file(src, path: Path, *, purpose: str, max_bytes: int = MAX_BYTES) -> str:
+    """Write ``src`` (a binary file object, read from its current position, at most
+    ``max_bytes``) encrypted to ``path`` (created 0600, never overwritten). Returns the file key
+    sealed for ``purpose``."""
+    data = src.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise FileTooLarge(f"file over {max_bytes} bytes")
     key = AESGCM.generate_key(bit_length=256)
-    aes = AESGCM(key)
-    prefix = os.urandom(8)
+    nonce = os.urandom(NONCE)
+    sealed = AESGCM(key).encrypt(nonce, data, _aad(purpose))
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(MAGIC + prefix)
-            for index, block, last in _segments(src):
-                ct = aes.encrypt(prefix + struct.pack(">I", index), block, _aad(purpose, index, last))
-                out.write(struct.pack(">I", len(ct)) + ct)
+            out.write(MAGIC + nonce + sealed)
     except BaseException:
         Path(path).unlink(missing_ok=True)
         raise
@@ -69,27 +64,45 @@ def decrypt_file(path: Path, dst, *, sealed_key: str, purpose: str) -> None:
     """Write the plaintext of ``path`` to the binary file object ``dst``."""
     aes = AESGCM(base64.b64decode(crypto.unseal(sealed_key, purpose=purpose)))
     with open(path, "rb") as src:
-        head = src.read(len(MAGIC) + 8)
-        if len(head) != len(MAGIC) + 8 or not head.startswith(MAGIC):
+        head = src.read(len(MAGIC))
+        if head == b"ZYF1":
+            return _decrypt_v1(aes, src, dst, purpose=purpose)
+        if head != MAGIC:
             raise DecryptionError("not an encrypted file")
-        prefix = head[len(MAGIC) :]
-        index = 0
-        while True:
-            size_bytes = src.read(4)
-            if len(size_bytes) != 4:
-                raise DecryptionError("truncated file")
-            (size,) = struct.unpack(">I", size_bytes)
-            if size > SEGMENT + 16:
-                raise DecryptionError("damaged file")
-            ct = src.read(size)
-            last = not src.peek(1)  # a BufferedReader: b"" only at the end of the file
-            try:
-                dst.write(aes.decrypt(prefix + struct.pack(">I", index), ct, _aad(purpose, index, last)))
-            except InvalidTag as exc:
-                raise DecryptionError("authentication failed") from exc
-            if last:
-                return
-            index += 1
+        body = src.read(MAX_BYTES + NONCE + TAG + 1)
+    if len(body) < NONCE + TAG or len(body) > MAX_BYTES + NONCE + TAG:
+        raise DecryptionError("damaged file")
+    try:
+        dst.write(aes.decrypt(body[:NONCE], body[NONCE:], _aad(purpose)))
+    except InvalidTag as exc:
+        raise DecryptionError("authentication failed") from exc
+
+
+def _decrypt_v1(aes: AESGCM, src, dst, *, purpose: str) -> None:
+    """Read a file of the retired segmented format: an 8-byte nonce prefix, then per 1 MiB
+    segment its length and ciphertext, nonce = prefix + segment number, associated data =
+    purpose + segment number + last-segment flag."""
+    prefix = src.read(8)
+    if len(prefix) != 8:
+        raise DecryptionError("truncated file")
+    index = 0
+    while True:
+        size_bytes = src.read(4)
+        if len(size_bytes) != 4:
+            raise DecryptionError("truncated file")
+        (size,) = struct.unpack(">I", size_bytes)
+        if size > (1 << 20) + TAG:
+            raise DecryptionError("damaged file")
+        ct = src.read(size)
+        last = not src.peek(1)  # a BufferedReader: b"" only at the end of the file
+        aad = purpose.encode() + struct.pack(">I?", index, last)
+        try:
+            dst.write(aes.decrypt(prefix + struct.pack(">I", index), ct, aad))
+        except InvalidTag as exc:
+            raise DecryptionError("authentication failed") from exc
+        if last:
+            return
+        index += 1
 
 
 def private_temp_dir() -> Path:

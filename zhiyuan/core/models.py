@@ -84,3 +84,22 @@ class AuditEntry(ChainedEntry):
 
     def chain_label(self) -> str:
         return f"#{self.pk} ({timezone.localtime(self.at).isoformat(timespec='seconds')}, {self.action})"
+
+
+class KeyCanary(models.Model):
+    """A known value under one key of the key ring (``core.keycheck``): at start-up each must
+    open, so a database restored beside the wrong key file is refused instead of answering 500
+    at the first TOTP login or data download (issue #11 item 4). Holds nothing secret."""
+
+    class Kind(models.TextChoices):
+        SEALING = "id", "AES-GCM"
+        BLIND_INDEX = "blind", "HMAC"
+        SIGNING = "signing", "Ed25519"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    key_id = models.CharField(max_length=40)
+    value = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key_id"], name="core_keycanary_one_per_key")]

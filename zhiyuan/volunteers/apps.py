@@ -36,8 +36,8 @@ class VolunteersConfig(AppConfig):
         from zhiyuan.accounts.scopes import register_role_provider
         from zhiyuan.core.audit_actions import register_audit_actions
         from zhiyuan.core.nav import NavItem, register_nav
-        from zhiyuan.core.sealed import register_sealed_column
-        from zhiyuan.volunteers.documents import ID_PURPOSE
+        from zhiyuan.core.sealed import register_blind_index, register_sealed_column
+        from zhiyuan.volunteers.documents import ID_PURPOSE, document_unseal
         from zhiyuan.volunteers.services.import_jobs import FILE_PURPOSE
         from zhiyuan.volunteers.services.profile import CORRECTION_PURPOSE
 
@@ -64,6 +64,10 @@ class VolunteersConfig(AppConfig):
         register_sealed_column("volunteers.Volunteer", "id_number_sealed", purpose=ID_PURPOSE)
         register_sealed_column("volunteers.ProfileCorrectionRequest", "requested_sealed", purpose=CORRECTION_PURPOSE)
         register_sealed_column("volunteers.ImportJob", "file_key_sealed", purpose=FILE_PURPOSE)
+        register_blind_index(
+            "volunteers.Volunteer", "id_number_index", purpose=ID_PURPOSE, fields=("id_type", "id_number_sealed"),
+            value_of=lambda v: f"{v.id_type}:{document_unseal(v.id_number_sealed)}",
+        )  # fmt: skip
         volunteer = frozenset({Role.VOLUNTEER})
         register_nav(
             NavItem("volunteers.register", _("注册志愿者"), "volunteers:register", order=10, audience="anonymous")

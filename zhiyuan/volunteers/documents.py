@@ -25,6 +25,11 @@ def document_index(id_type: str, normalized: str) -> str:
     return crypto.blind_index(f"{id_type}:{normalized}", purpose=ID_PURPOSE)
 
 
+def document_indexes(id_type: str, normalized: str) -> list[str]:
+    """For look-ups: the index under every blind-index key in the ring (one outside a re-index)."""
+    return crypto.blind_indexes(f"{id_type}:{normalized}", purpose=ID_PURPOSE)
+
+
 def document_seal(normalized: str) -> str:
     return crypto.seal(normalized, purpose=ID_PURPOSE)
 

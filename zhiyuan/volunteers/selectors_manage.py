@@ -172,7 +172,7 @@ def document_indexes(number: str, id_type: str = "") -> list[str]:
             doc = documents.document_parse(t, number)
         except DomainError:
             continue
-        out.append(documents.document_index(doc.id_type, doc.normalized))
+        out.extend(documents.document_indexes(doc.id_type, doc.normalized))
     return out
 
 

@@ -22,3 +22,18 @@ def test_every_sealed_field_of_every_model_is_registered_for_rotation():
         "core.sealed.register_sealed_column(model_label, field, purpose=...) in the app's AppConfig.ready()"
     )
     assert registered <= fields, sorted(registered - fields)
+
+
+def test_every_blind_index_field_is_registered_for_reindexing():
+    """A model field named ``*_index`` holds ``crypto.blind_index`` values; one missing from the
+    registry would keep the old blind-index key's values after ``reindex_blind`` (issue #11 item 9)."""
+    from zhiyuan.core.sealed import blind_index_columns
+
+    fields = {
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if field.name.endswith("_index")
+    }
+    assert fields, "no blind-index fields found: the naming convention changed?"
+    assert fields == {c.label for c in blind_index_columns()}

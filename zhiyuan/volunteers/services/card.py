@@ -2,10 +2,12 @@
 
 Token (compact, URL-safe, ~115 characters so the QR stays small)::
 
-    zyc1.<volunteer_no>.<expiry, unix seconds>.<Ed25519 signature, base64url without padding>
+    zyc2.<signing key id>.<volunteer_no>.<expiry, unix seconds>.<Ed25519 signature, base64url>
 
-The signature covers ``zhiyuan.card.v1|<volunteer_no>|<expiry>`` with the instance's signing
-key (``core.crypto.sign``), so it cannot be forged or extended; it expires after
+The signature covers ``zhiyuan.card.v2|<key id>|<volunteer_no>|<expiry>`` with the instance's
+current signing key (``core.crypto.sign``), so it cannot be forged or extended; the key id picks
+the public key to verify with, so a token signed just before a key rotation still verifies
+(``zyc1`` tokens, without a key id, lived 3 minutes and are no longer accepted); it expires after
 ``CARD_TOKEN_TTL`` seconds (3 minutes) and the card page fetches a fresh one every minute.
 The volunteer number is a public identifier (VOL-3), never the document number.
 """
@@ -27,8 +29,8 @@ from zhiyuan.volunteers.selectors import mask_name, volunteer_for
 
 CARD_TOKEN_TTL = 180
 CLOCK_SKEW = 30  # seconds a scanner's clock may be ahead/behind
-PREFIX = "zyc1"
-TOKEN_RE = re.compile(r"^zyc1\.([0-9]{10}[0-9X])\.([0-9]{10})\.([A-Za-z0-9_-]{86})$")
+PREFIX = "zyc2"
+TOKEN_RE = re.compile(r"^zyc2\.([A-Za-z0-9_-]{1,8})\.([0-9]{10}[0-9X])\.([0-9]{10})\.([A-Za-z0-9_-]{86})$")
 
 _star_level_providers: list = []
 
@@ -60,14 +62,15 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _message(volunteer_no: str, expiry: int) -> bytes:
-    return f"zhiyuan.card.v1|{volunteer_no}|{expiry}".encode("ascii")
+def _message(key_id: str, volunteer_no: str, expiry: int) -> bytes:
+    return f"zhiyuan.card.v2|{key_id}|{volunteer_no}|{expiry}".encode("ascii")
 
 
 def card_token_for(volunteer: Volunteer, *, now: float | None = None) -> tuple[str, int]:
     expiry = int(now if now is not None else time.time()) + CARD_TOKEN_TTL
-    sig = crypto.sign(_message(volunteer.volunteer_no, expiry))
-    return f"{PREFIX}.{volunteer.volunteer_no}.{expiry}.{_b64(sig)}", expiry
+    kid = crypto.signing_key_id()
+    _kid, sig = crypto.sign(_message(kid, volunteer.volunteer_no, expiry))
+    return f"{PREFIX}.{kid}.{volunteer.volunteer_no}.{expiry}.{_b64(sig)}", expiry
 
 
 def card_token_issue(*, actor, now: float | None = None) -> tuple[str, int]:
@@ -107,16 +110,16 @@ def card_token_verify(*, token: str, now: float | None = None) -> CardCheck:
     token = _extract(token)
     m = TOKEN_RE.fullmatch(token)
     invalid = DomainError("token_invalid", _("二维码无效或已被篡改，请让志愿者刷新电子志愿者证后重新扫描。"))
-    if not m or not volunteer_no_is_valid(m.group(1)):
+    if not m or not volunteer_no_is_valid(m.group(2)):
         raise invalid
-    volunteer_no, expiry = m.group(1), int(m.group(2))
+    kid, volunteer_no, expiry, sig_text = m.group(1), m.group(2), int(m.group(3)), m.group(4)
     try:
-        sig = _unb64(m.group(3))
+        sig = _unb64(sig_text)
     except (binascii.Error, ValueError):
         raise invalid from None
     # Only the canonical encoding: base64's last character carries two unused bits, and a token
     # that differs there would otherwise verify as the same signature.
-    if len(sig) != 64 or _b64(sig) != m.group(3) or not crypto.verify(_message(volunteer_no, expiry), sig):
+    if len(sig) != 64 or _b64(sig) != sig_text or not crypto.verify(_message(kid, volunteer_no, expiry), sig, key_id=kid):
         raise invalid
     now = now if now is not None else time.time()
     if expiry + CLOCK_SKEW < now:

@@ -418,7 +418,8 @@ def correction_request_resolve(*, actor, request_id: int, approve: bool, respons
             id_type, number = value.split(":", 1)
             doc = documents.document_parse(id_type, number)
             sealed, index, masked = documents.document_protect(doc.id_type, doc.normalized)
-            if Volunteer.objects.filter(id_number_index=index).exclude(pk=volunteer.pk).exists():
+            others = Volunteer.objects.exclude(pk=volunteer.pk)
+            if others.filter(id_number_index__in=documents.document_indexes(doc.id_type, doc.normalized)).exists():
                 raise DomainError("duplicate", _("该证件号码已被其他志愿者注册，不能更正为此号码。"), status=409)
             volunteer.id_type, volunteer.id_number_sealed = doc.id_type, sealed
             volunteer.id_number_index, volunteer.id_number_masked = index, masked

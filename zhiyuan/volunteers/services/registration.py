@@ -229,8 +229,11 @@ def _check_against_database(rows: list[tuple[dict, dict]]) -> None:
     for cleaned, _errors in rows:
         if "id_number" in cleaned:
             cleaned["id_index"] = documents.document_index(cleaned["id_type"], cleaned["id_number"])
-    indexes = [c["id_index"] for c, _e in rows if "id_index" in c]
-    taken_idx = set(Volunteer.objects.filter(id_number_index__in=indexes).values_list("id_number_index", flat=True))
+            # during a blind-index re-index a stored row may still hold the old key's index
+            cleaned["id_indexes"] = documents.document_indexes(cleaned["id_type"], cleaned["id_number"])
+    indexes = [i for c, _e in rows for i in c.get("id_indexes", ())]
+    taken_any = set(Volunteer.objects.filter(id_number_index__in=indexes).values_list("id_number_index", flat=True))
+    taken_idx = {c["id_index"] for c, _e in rows if taken_any.intersection(c.get("id_indexes", ()))}
     mobiles = [c["mobile"] for c, e in rows if c.get("mobile") and "mobile" not in e and not c.get("existing_user")]
     taken_mob = set(User.objects.filter(mobile__in=mobiles).values_list("mobile", flat=True))
     seen_idx: dict[str, int] = {}
@@ -405,7 +408,7 @@ def _insert(cleaned_rows: list[dict], *, actor, mode: str, ip: str | None) -> li
 def _integrity_error(cleaned_rows: list[dict]) -> DomainError:
     """A concurrent registration won the race for a document or mobile: same messages as the
     ordinary duplicate check."""
-    idx = [c["id_index"] for c in cleaned_rows]
+    idx = [i for c in cleaned_rows for i in c.get("id_indexes", [c["id_index"]])]
     if Volunteer.objects.filter(id_number_index__in=idx).exists():
         return DomainError("duplicate", MSG_DUPLICATE_DOCUMENT, fields={"id_number": [MSG_DUPLICATE_DOCUMENT]}, status=409)
     return DomainError("duplicate", MSG_DUPLICATE_MOBILE, fields={"mobile": [MSG_DUPLICATE_MOBILE]}, status=409)

@@ -44,9 +44,11 @@ def test_token_within_clock_skew_is_accepted(volunteer):
 @pytest.mark.parametrize(
     "mutate",
     [
-        lambda t: t.replace(t.split(".")[2], str(int(t.split(".")[2]) + 3600)),  # extended expiry
+        lambda t: t.replace(t.split(".")[3], str(int(t.split(".")[3]) + 3600)),  # extended expiry
         lambda t: t[:-3] + ("AAA" if not t.endswith("AAA") else "BBB"),  # signature changed
-        lambda t: "zyc1.0000000001" + t[len("zyc1.") + 11 :],  # someone else's number
+        lambda t: t.replace(t.split(".")[2], "0000000001"),  # someone else's number
+        lambda t: t.replace(".s1.", ".s9.", 1),  # a key id the instance does not have
+        lambda t: "zyc1." + t.split(".", 2)[2],  # the old format without a key id
         lambda t: "",
         lambda t: "<script>alert(1)</script>",
         lambda t: "x" * 10_000,
@@ -65,7 +67,7 @@ def test_token_signed_by_another_instance_is_refused(volunteer, settings):
     import os
 
     ours = settings.KEYS
-    settings.KEYS = dataclasses.replace(ours, signing_seed=os.urandom(32))
+    settings.KEYS = dataclasses.replace(ours, signing_seeds={ours.signing_key_current: os.urandom(32)})
     foreign, _ = card_token_for(volunteer)
     settings.KEYS = ours
     with pytest.raises(DomainError) as e:
@@ -73,14 +75,41 @@ def test_token_signed_by_another_instance_is_refused(volunteer, settings):
     assert e.value.code == "token_invalid"
 
 
-def test_foreign_signature_is_refused(volunteer):
+def test_token_carries_the_key_id_and_still_verifies_after_the_key_is_retired(volunteer, settings):
+    """Issue #7 item 8: a rotation keeps the old public key, and the token names its key."""
+    from zhiyuan.core.keys import parse_key_data, rotate_signing_key
+
+    ring = settings.KEYS
+    data = _key_data(ring)
+    token, _ = card_token_for(volunteer)
+    assert token.split(".")[1] == ring.signing_key_current
+    settings.KEYS = parse_key_data(ring.path, rotate_signing_key(data))
+    assert settings.KEYS.signing_key_current != ring.signing_key_current
+    assert ring.signing_key_current not in settings.KEYS.signing_seeds  # only its public half is kept
+    assert svc.card_token_verify(token=token).volunteer == volunteer
+    fresh, _ = card_token_for(volunteer)
+    assert fresh.split(".")[1] == settings.KEYS.signing_key_current
+    assert svc.card_token_verify(token=fresh).volunteer == volunteer
+    # the new key's signature under the old key id (or the reverse) does not verify
+    with pytest.raises(DomainError):
+        svc.card_token_verify(token=fresh.replace(f".{settings.KEYS.signing_key_current}.", f".{ring.signing_key_current}.", 1))
+
+
+def _key_data(ring) -> dict:
+    import json
+
+    return json.loads(ring.path.read_text(encoding="utf-8"))
+
+
+def test_foreign_signature_is_refused(volunteer, settings):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from zhiyuan.volunteers.services.card import _message
 
     expiry = int(time.time()) + 60
-    sig = Ed25519PrivateKey.generate().sign(_message(volunteer.volunteer_no, expiry))
-    token = f"zyc1.{volunteer.volunteer_no}.{expiry}." + base64.urlsafe_b64encode(sig).rstrip(b"=").decode()
+    kid = settings.KEYS.signing_key_current
+    sig = Ed25519PrivateKey.generate().sign(_message(kid, volunteer.volunteer_no, expiry))
+    token = f"zyc2.{kid}.{volunteer.volunteer_no}.{expiry}." + base64.urlsafe_b64encode(sig).rstrip(b"=").decode()
     with pytest.raises(DomainError) as e:
         svc.card_token_verify(token=token)
     assert e.value.code == "token_invalid"

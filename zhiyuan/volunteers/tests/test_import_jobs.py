@@ -113,7 +113,7 @@ def test_large_file_is_queued_and_the_worker_runs_it(client, county_manager, bac
     # Waiting: the file is stored encrypted, outside the served directories.
     [name] = stored_files()
     stored = (svc.files_dir() / name).read_bytes()
-    assert stored.startswith(b"ZYF1") and b"PK" not in stored[:8] and rows[0][2].encode() not in stored
+    assert stored.startswith(b"ZYF2") and b"PK" not in stored[:8] and rows[0][2].encode() not in stored
     page = client.get(body["url"]).content.decode()
     assert 'hx-trigger="every 2s"' in page and "<progress" in page and "排队等待后台处理" in page
     assert run_worker() == ["done"]

@@ -14,28 +14,30 @@ class Command(BaseCommand):
         "Re-encrypt every sealed value (document numbers, correction requests, TOTP secrets — every "
         "column registered with core.sealed) under the current key of the key ring, so an old key "
         "can be retired.\n\n"
-        'Procedure: (1) add a new 32-byte key to "id_keys" in the key ring file named by '
-        'ZHIYUAN_KEY_FILE (default var/keys.json), e.g. "k2": "<base64 of 32 random bytes>" '
-        "(python -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode())'); "
-        '(2) set "id_key_current" to it; (3) restart every server process so new rows are '
-        "sealed with it; (4) run this command; (5) keep the old key until this command reports "
-        "0 rows left under other keys, then remove it from the file. The blind-index key "
-        "(duplicate detection) is not rotated by this command: changing it requires recomputing "
-        "every index from the decrypted numbers. See docs/operations.md."
+        'Procedure: (1) manage.py keys_rotate id adds a new key to "id_keys" in the key file '
+        '(ZHIYUAN_KEY_FILE) and sets "id_key_current" to it; (2) restart every server process so new '
+        "rows are sealed with it; (3) run this command: small committed batches that yield to other "
+        "writers, so it runs beside live users; interrupted, run it again to continue; (4) when it "
+        "reports 0 rows left under other keys, manage.py keys_rotate id --retire removes the old keys. "
+        "The blind-index key is rotated with keys_rotate blind-index and reindex_blind. See "
+        "docs/operations.md."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--batch-size", type=int, default=1000)
+        parser.add_argument("--batch-size", type=int, default=200, help="rows per committed batch (default 200)")
+        parser.add_argument(
+            "--pause", type=float, default=0.02, help="seconds to wait between batches so other writers go first (default 0.02)"
+        )
         parser.add_argument("--dry-run", action="store_true", help="decrypt and re-seal in memory, write nothing")
         parser.add_argument("--check", action="store_true", help="only count rows not yet under the current key")
 
-    def handle(self, *args, batch_size, dry_run, check, **options):
+    def handle(self, *args, batch_size, pause, dry_run, check, **options):
         current = settings.KEYS.id_key_current
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
         if not check:
             try:
-                done = sealed.rotate(batch_size=batch_size, dry_run=dry_run)
+                done = sealed.rotate(batch_size=batch_size, pause=max(pause, 0), dry_run=dry_run, stdout=self.stdout)
             except crypto.DecryptionError as exc:
                 raise CommandError(f"a row could not be decrypted ({exc}); is its old key still in the key ring?") from exc
             for label, n in done.items():
