@@ -34,9 +34,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "ninja",  # serves its vendored Swagger UI files from /static/ninja/ (no CDN: ARCHITECTURE "static assets")
+    "zhiyuan.core",  # before django_tasks: its db_worker command (heartbeat, lost tasks) wins
     "django_tasks",  # background tasks (TASKS below)
     "django_tasks.backends.database",
-    "zhiyuan.core",
     "zhiyuan.regions",
     "zhiyuan.accounts",
     "zhiyuan.volunteers",
@@ -205,6 +205,10 @@ ZHIYUAN_IMPORT_INLINE_ROWS = env_int("ZHIYUAN_IMPORT_INLINE_ROWS", 2_000)  # up 
 ZHIYUAN_IMPORT_CHUNK_ROWS = env_int("ZHIYUAN_IMPORT_CHUNK_ROWS", 1_000)  # rows per chunk (progress, transactions)
 ZHIYUAN_IMPORT_ATOMIC_MAX_ROWS = env_int("ZHIYUAN_IMPORT_ATOMIC_MAX_ROWS", 5_000)  # all-or-nothing in one transaction
 ZHIYUAN_IMPORT_REPEAT_SECONDS = env_int("ZHIYUAN_IMPORT_REPEAT_SECONDS", 600)  # same file again = same job
+ZHIYUAN_WORKER_HEARTBEAT_SECONDS = env_int("ZHIYUAN_WORKER_HEARTBEAT_SECONDS", 10)  # a worker says it is alive
+ZHIYUAN_WORKER_LOST_SECONDS = env_int("ZHIYUAN_WORKER_LOST_SECONDS", 120)  # no heartbeat this long: its tasks fail
+ZHIYUAN_IMPORT_MAX_SECONDS = env_int("ZHIYUAN_IMPORT_MAX_SECONDS", 3_600)  # wall clock per import job
+ZHIYUAN_IMPORT_MAX_MEMORY_MB = env_int("ZHIYUAN_IMPORT_MAX_MEMORY_MB", 1_024)  # worker memory while a job runs
 ZHIYUAN_IMPORT_STALE_MINUTES = env_int("ZHIYUAN_IMPORT_STALE_MINUTES", 30)  # running without progress = failed
 ZHIYUAN_IMPORT_FILE_DAYS = env_int("ZHIYUAN_IMPORT_FILE_DAYS", 2)  # files of jobs that never ran are deleted
 ZHIYUAN_IMPORT_REPORT_DAYS = env_int("ZHIYUAN_IMPORT_REPORT_DAYS", 90)  # finished jobs and their reports

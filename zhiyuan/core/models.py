@@ -43,3 +43,16 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class WorkerHeartbeat(models.Model):
+    """One running background worker (``manage.py db_worker``, core.workers): who it is and when
+    it last said it was alive. A task left running by a worker whose row is missing, whose
+    process is gone (same host) or whose heartbeat stopped is failed (issue #11)."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    pid_started = models.CharField(max_length=32, blank=True)  # the process's start time (Linux), against pid reuse
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
