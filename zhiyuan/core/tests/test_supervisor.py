@@ -3,6 +3,7 @@ processes: the supervisor runs in a subprocess with two children; one is killed 
 the other keeps serving and the dead one comes back; a child that keeps crashing is started
 again with a growing back-off and, in the end, given up."""
 
+import itertools
 import json
 import os
 import signal
@@ -16,7 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 # Each start appends "pid time" to a file, so the test sees every (re)start.
 LOG_START = "import os, sys, time; open(sys.argv[1], 'a').write(f'{os.getpid()} {time.time()}\\n'); "
-WEB = LOG_START + "import http.server; http.server.test(http.server.SimpleHTTPRequestHandler, port=int(sys.argv[2]), bind='127.0.0.1')"
+WEB = LOG_START + (
+    "import http.server; http.server.test(http.server.SimpleHTTPRequestHandler, port=int(sys.argv[2]), bind='127.0.0.1')"
+)
 WORKER = LOG_START + "time.sleep(600)"
 CRASH = LOG_START + "sys.exit(3)"
 
@@ -101,6 +104,6 @@ def test_a_crash_loop_backs_off_and_is_given_up(tmp_path):
     assert sup.wait(timeout=60) == 3  # the crashing child's exit code
     times = [t for _p, t in starts(crash_log)]
     assert len(times) == 4
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert gaps[0] >= 0.4 and gaps[1] >= 0.8 and gaps[2] >= 1.6  # doubling
     assert not alive(starts(worker_log)[0][0])  # the rest was stopped
