@@ -7,16 +7,12 @@ and is started again. No pytest-django database here: the processes share their 
 
 import os
 import signal
-import sqlite3
-import subprocess
-import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from zhiyuan.testing_sites import Site, databases, wait_for
+
 SETUP = """
 from django.core.files.uploadedfile import SimpleUploadedFile
 from bench.import_bench import huizhou_towns, make_rows, write_xlsx
@@ -32,82 +28,9 @@ print("JOB", job.pk, job.status)
 """
 
 
-def _databases():
-    yield "sqlite"
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        yield "postgres"
-
-
-class Site:
-    """A database of its own and the environment the processes share."""
-
-    def __init__(self, kind: str, tmp: Path):
-        self.kind = kind
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("ZHIYUAN_", "DJANGO_"))}
-        self.env.update(
-            ZHIYUAN_VAR_DIR=str(tmp),
-            ZHIYUAN_PRIVATE_DIR=str(tmp / "private"),
-            ZHIYUAN_KEY_FILE=str(tmp / "keys.json"),
-            ZHIYUAN_IMPORT_INLINE_ROWS="0",
-            ZHIYUAN_IMPORT_CHUNK_ROWS="25",
-            DJANGO_SETTINGS_MODULE="zhiyuan.settings",
-            PYTHONPATH=str(ROOT),
-        )
-        if kind == "sqlite":
-            self.path = tmp / "site.sqlite3"
-            self.env["DATABASE_URL"] = f"sqlite:///{self.path}"
-        else:
-            import psycopg
-
-            parts = urlsplit(os.environ["DATABASE_URL"])
-            self.name = parts.path.lstrip("/") + "_worker_crash"
-            self.admin_url = urlunsplit(parts._replace(path="/postgres"))
-            with psycopg.connect(self.admin_url, autocommit=True) as c:
-                c.execute(f'DROP DATABASE IF EXISTS "{self.name}"')
-                c.execute(f'CREATE DATABASE "{self.name}"')
-            self.url = urlunsplit(parts._replace(path="/" + self.name))
-            self.env["DATABASE_URL"] = self.url
-
-    def manage(self, *args, **kw):
-        return subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True, capture_output=True, text=True, **kw
-        )
-
-    def worker(self, log: Path) -> subprocess.Popen:
-        args = ["manage.py", "db_worker", "--no-reload", "--interval", "0.2", "--no-startup-delay"]
-        return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=self.env, stdout=log.open("a"), stderr=subprocess.STDOUT)
-
-    def one(self, sql: str):
-        if self.kind == "sqlite":
-            with sqlite3.connect(self.path, timeout=20) as c:
-                return c.execute(sql).fetchone()
-        import psycopg
-
-        with psycopg.connect(self.url) as c:
-            return c.execute(sql).fetchone()
-
-    def drop(self):
-        if self.kind == "postgres":
-            import psycopg
-
-            with psycopg.connect(self.admin_url, autocommit=True) as c:
-                c.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-
-def wait_for(check, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {what}")
-
-
-@pytest.mark.parametrize("kind", list(_databases()))
+@pytest.mark.parametrize("kind", list(databases()))
 def test_a_worker_killed_mid_job_fails_the_job_and_its_task_when_it_comes_back(kind, tmp_path):
-    site = Site(kind, tmp_path)
+    site = Site(kind, tmp_path, ZHIYUAN_IMPORT_INLINE_ROWS="0", ZHIYUAN_IMPORT_CHUNK_ROWS="25")
     log = tmp_path / "worker.log"
     try:
         site.manage("migrate", "--noinput", "-v", "0")
