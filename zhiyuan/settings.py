@@ -141,8 +141,17 @@ SECURE_REFERRER_POLICY = "same-origin"
 ZHIYUAN_LOGIN_RATE = env_int("ZHIYUAN_LOGIN_RATE", 20)
 ZHIYUAN_API_TOKEN_RATE = env_int("ZHIYUAN_API_TOKEN_RATE", 600)
 ZHIYUAN_TOTP_ISSUER = env("ZHIYUAN_TOTP_ISSUER", "志愿服务信息系统")
-# Trust X-Forwarded-For only behind a known reverse proxy.
-ZHIYUAN_TRUST_X_FORWARDED_FOR = env_bool("ZHIYUAN_TRUST_X_FORWARDED_FOR", False)
+# How many reverse proxies, each appending to X-Forwarded-For, stand in front (0: the header is
+# ignored). ZHIYUAN_TRUST_X_FORWARDED_FOR=1, the former switch, means one.
+ZHIYUAN_TRUSTED_PROXIES = env_int("ZHIYUAN_TRUSTED_PROXIES", 1 if env_bool("ZHIYUAN_TRUST_X_FORWARDED_FOR", False) else 0)
+# HTTPS (docs/operations.md "Behind a reverse proxy"): off by default, as the demo serves plain HTTP.
+SECURE_SSL_REDIRECT = env_bool("ZHIYUAN_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("ZHIYUAN_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ZHIYUAN_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("ZHIYUAN_HSTS_PRELOAD", False)
+if env_bool("ZHIYUAN_PROXY_TLS_HEADER", False):
+    # Only behind a proxy that sets (and never passes on from the client) X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 CACHES = {
     "default": {
