@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "zhiyuan.core.middleware.PrivateNoStoreMiddleware",  # personal data is never cached (issue #11)
+    "zhiyuan.core.middleware.ContentSecurityPolicyMiddleware",  # own-origin scripts and styles only
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -54,3 +54,22 @@ def test_an_explicit_public_policy_on_an_anonymous_page_is_kept(client):
     r = client.get(reverse("home"))
     assert r.status_code in (200, 302)
     assert not no_store(r)
+
+
+@pytest.mark.django_db
+def test_pages_send_a_content_security_policy_without_inline(client, volunteer):
+    client.force_login(volunteer.user)
+    for r in (client.get("/"), client.get("/volunteers/me/"), client.get("/api/v1/volunteers/me")):
+        policy = r["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "style-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_no_template_has_inline_script_handler_or_style():
+    """The policy blocks them: an inline <script>, an on*= handler or a style= attribute."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    bad = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)|\son[a-z]+=\"|\sstyle=\"|<style")
+    found = [f"{p.relative_to(root)}:{m.group(0)}" for p in root.rglob("*.html") for m in bad.finditer(p.read_text())]
+    assert not found, found
