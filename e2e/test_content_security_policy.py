@@ -14,7 +14,7 @@ document.addEventListener('securitypolicyviolation',
   e => window.__csp.push(
     e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' ' + (e.sourceFile || '') + ':' + e.lineNumber));
 """
-ANONYMOUS_PAGES = ["/", "/accounts/login/", "/volunteers/register/", "/volunteers/privacy/"]
+ANONYMOUS_PAGES = ["/", "/accounts/login/", "/volunteers/register/", "/volunteers/privacy/", "/api/v1/docs"]
 
 
 def watch_csp(page) -> list[str]:
