@@ -3,7 +3,8 @@
 
     python3 run.py          install (virtualenv + pinned packages), migrate, load the demo data,
                             and serve http://127.0.0.1:8000 with gunicorn, plus the background
-                            task worker (manage.py db_worker: bulk imports); Ctrl+C stops both
+                            task worker (manage.py db_worker: bulk imports); either one that dies
+                            is started again (with a back-off), Ctrl+C stops both
     python3 run.py test     run the whole test suite (pytest; browser tests too when Chromium
                             is installed) — extra arguments go to pytest
 
@@ -57,7 +58,7 @@ def up() -> None:
     os.environ.setdefault("ZHIYUAN_DEMO", "1")  # this command is the demo set-up (README)
     os.environ.setdefault("ZHIYUAN_HOME_REGION", "441300000000")  # the demo city, 惠州市: where public pickers open
     os.environ.setdefault("ZHIYUAN_MAP_CENTER", "23.11,114.42,11")  # maps open over 惠州 (no tiles: offline)
-    manage("demo_seed")
+    manage("demo_seed")  # seconds when this version is already loaded
     # Jobs whose worker died with the last run stay "running" until a sweep fails them: one now,
     # before the new worker starts (it also runs after every job; schedule it hourly as well).
     manage("volunteers_import_sweep")
@@ -83,13 +84,43 @@ def up() -> None:
     sys.exit(supervise(children))
 
 
-def supervise(commands: dict[str, list[str]], *, grace: float = 10.0) -> int:
-    """Run the commands side by side until one of them ends or we are told to stop (Ctrl+C,
-    SIGTERM); then stop the others — politely (SIGTERM), again after ``grace`` seconds (the task
-    worker's "stop now"), then for good. Returns the exit code of the first one to end.
+class Child:
+    """One supervised command: its process, when it started, how often it crashed in a row."""
 
-    Children get their own session, so a Ctrl+C reaches them once, from here, not twice."""
-    procs = {name: subprocess.Popen(cmd, cwd=ROOT, start_new_session=True) for name, cmd in commands.items()}
+    def __init__(self, name: str, cmd: list[str]):
+        self.name, self.cmd = name, cmd
+        self.proc: subprocess.Popen | None = None
+        self.started = 0.0
+        self.quick_failures = 0
+        self.restart_at = 0.0
+
+    def start(self) -> None:
+        # Own session: a Ctrl+C reaches the child once, from here, not twice.
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, start_new_session=True)
+        self.started = time.monotonic()
+
+
+def supervise(
+    commands: dict[str, list[str]],
+    *,
+    grace: float = 10.0,
+    stable: float = 60.0,
+    backoff: float = 1.0,
+    max_backoff: float = 60.0,
+    give_up_after: int = 10,
+) -> int:
+    """Run the commands side by side until we are told to stop (Ctrl+C, SIGTERM). A child that
+    ends is started again while the others keep running (the web server keeps serving while the
+    task worker restarts, and the other way round), after a back-off against crash loops: 1 s,
+    doubling up to ``max_backoff`` while it keeps dying within ``stable`` seconds of its start,
+    reset once it has run that long. After ``give_up_after`` quick failures in a row everything
+    stops and its exit code is returned (e.g. the port is taken: restarting will not help).
+
+    Stopping: politely (SIGTERM), again after ``grace`` seconds (the task worker's "stop now"),
+    then for good. Returns 0 when told to stop."""
+    children = [Child(name, cmd) for name, cmd in commands.items()]
+    for child in children:
+        child.start()
     stop = []
 
     def on_signal(signum, _frame):
@@ -100,15 +131,30 @@ def supervise(commands: dict[str, list[str]], *, grace: float = 10.0) -> int:
     code = 0
     try:
         while not stop:
-            ended = [(name, p.returncode) for name, p in procs.items() if p.poll() is not None]
-            if ended:
-                name, code = ended[0]
-                print(f"{name} stopped (exit code {code}); stopping the rest", flush=True)
-                break
-            time.sleep(0.5)
+            now = time.monotonic()
+            for child in children:
+                if child.proc is None:
+                    if now >= child.restart_at:
+                        print(f"{child.name}: starting again", flush=True)
+                        child.start()
+                    continue
+                returncode = child.proc.poll()
+                if returncode is None:
+                    continue
+                child.quick_failures = child.quick_failures + 1 if now - child.started < stable else 1
+                if child.quick_failures >= give_up_after:
+                    print(f"{child.name} keeps stopping (exit code {returncode}); stopping the rest", flush=True)
+                    code = returncode or 1
+                    stop.append("give up")
+                    break
+                delay = min(max_backoff, backoff * 2 ** (child.quick_failures - 1))
+                print(f"{child.name} stopped (exit code {returncode}); starting it again in {delay:g} s", flush=True)
+                child.proc, child.restart_at = None, now + delay
+            time.sleep(0.2)
     finally:
+        procs = [c.proc for c in children if c.proc is not None]
         for attempt in ("term", "term", "kill"):
-            alive = [p for p in procs.values() if p.poll() is None]
+            alive = [p for p in procs if p.poll() is None]
             if not alive:
                 break
             for p in alive:

@@ -35,9 +35,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "ninja",  # serves its vendored Swagger UI files from /static/ninja/ (no CDN: ARCHITECTURE "static assets")
+    "zhiyuan.core",  # before django_tasks: its db_worker command (heartbeat, lost tasks) wins
     "django_tasks",  # background tasks (TASKS below)
     "django_tasks.backends.database",
-    "zhiyuan.core",
     "zhiyuan.regions",
     "zhiyuan.accounts",
     "zhiyuan.volunteers",
@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "zhiyuan.core.middleware.PrivateNoStoreMiddleware",  # personal data is never cached (issue #11)
+    "zhiyuan.core.middleware.ContentSecurityPolicyMiddleware",  # own-origin scripts and styles only
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -141,8 +143,17 @@ SECURE_REFERRER_POLICY = "same-origin"
 ZHIYUAN_LOGIN_RATE = env_int("ZHIYUAN_LOGIN_RATE", 20)
 ZHIYUAN_API_TOKEN_RATE = env_int("ZHIYUAN_API_TOKEN_RATE", 600)
 ZHIYUAN_TOTP_ISSUER = env("ZHIYUAN_TOTP_ISSUER", "志愿服务信息系统")
-# Trust X-Forwarded-For only behind a known reverse proxy.
-ZHIYUAN_TRUST_X_FORWARDED_FOR = env_bool("ZHIYUAN_TRUST_X_FORWARDED_FOR", False)
+# How many reverse proxies, each appending to X-Forwarded-For, stand in front (0: the header is
+# ignored). ZHIYUAN_TRUST_X_FORWARDED_FOR=1, the former switch, means one.
+ZHIYUAN_TRUSTED_PROXIES = env_int("ZHIYUAN_TRUSTED_PROXIES", 1 if env_bool("ZHIYUAN_TRUST_X_FORWARDED_FOR", False) else 0)
+# HTTPS (docs/operations.md "Behind a reverse proxy"): off by default, as the demo serves plain HTTP.
+SECURE_SSL_REDIRECT = env_bool("ZHIYUAN_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("ZHIYUAN_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ZHIYUAN_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("ZHIYUAN_HSTS_PRELOAD", False)
+if env_bool("ZHIYUAN_PROXY_TLS_HEADER", False):
+    # Only behind a proxy that sets (and never passes on from the client) X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Where public region pickers open (registration, profile, applications): the deployment's home
 # province or city, e.g. 441300000000 for 惠州市; empty: the list of provinces.
@@ -227,6 +238,10 @@ ZHIYUAN_IMPORT_INLINE_ROWS = env_int("ZHIYUAN_IMPORT_INLINE_ROWS", 2_000)  # up 
 ZHIYUAN_IMPORT_CHUNK_ROWS = env_int("ZHIYUAN_IMPORT_CHUNK_ROWS", 1_000)  # rows per chunk (progress, transactions)
 ZHIYUAN_IMPORT_ATOMIC_MAX_ROWS = env_int("ZHIYUAN_IMPORT_ATOMIC_MAX_ROWS", 5_000)  # all-or-nothing in one transaction
 ZHIYUAN_IMPORT_REPEAT_SECONDS = env_int("ZHIYUAN_IMPORT_REPEAT_SECONDS", 600)  # same file again = same job
+ZHIYUAN_WORKER_HEARTBEAT_SECONDS = env_int("ZHIYUAN_WORKER_HEARTBEAT_SECONDS", 10)  # a worker says it is alive
+ZHIYUAN_WORKER_LOST_SECONDS = env_int("ZHIYUAN_WORKER_LOST_SECONDS", 120)  # no heartbeat this long: its tasks fail
+ZHIYUAN_IMPORT_MAX_SECONDS = env_int("ZHIYUAN_IMPORT_MAX_SECONDS", 3_600)  # wall clock per import job
+ZHIYUAN_IMPORT_MAX_MEMORY_MB = env_int("ZHIYUAN_IMPORT_MAX_MEMORY_MB", 1_024)  # worker memory while a job runs
 ZHIYUAN_IMPORT_STALE_MINUTES = env_int("ZHIYUAN_IMPORT_STALE_MINUTES", 30)  # running without progress = failed
 ZHIYUAN_IMPORT_FILE_DAYS = env_int("ZHIYUAN_IMPORT_FILE_DAYS", 2)  # files of jobs that never ran are deleted
 ZHIYUAN_IMPORT_REPORT_DAYS = env_int("ZHIYUAN_IMPORT_REPORT_DAYS", 90)  # finished jobs and their reports

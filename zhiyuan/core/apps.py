@@ -1,6 +1,18 @@
 from django.apps import AppConfig
 
 
+def _sqlite_owner_only(sender, connection, **kwargs):
+    """Issue #11 item 5: the SQLite database (and its -wal/-shm) is readable by the owner only."""
+    if connection.vendor == "sqlite":
+        from pathlib import Path
+
+        from zhiyuan.core.backup import owner_only
+
+        name = str(connection.settings_dict["NAME"])
+        if name and ":memory:" not in name and "mode=memory" not in name:
+            owner_only(Path(name))
+
+
 class CoreConfig(AppConfig):
     name = "zhiyuan.core"
     label = "core"
@@ -14,4 +26,5 @@ class CoreConfig(AppConfig):
         from zhiyuan.core.chain import sqlite_connection_created
 
         connection_created.connect(sqlite_connection_created, dispatch_uid="zhiyuan.core.chain")
+        connection_created.connect(_sqlite_owner_only, dispatch_uid="zhiyuan.core.sqlite_owner_only")
         post_migrate.connect(keycheck.enroll_after_migrate, sender=self)

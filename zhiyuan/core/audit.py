@@ -64,14 +64,20 @@ def normalize_ip(value) -> str | None:
 
 
 def client_ip(request) -> str | None:
+    """The client's address. Behind ``ZHIYUAN_TRUSTED_PROXIES`` = N reverse proxies that each
+    append the address they received from to X-Forwarded-For, the client is the N-th entry from
+    the right: everything left of it was sent by the client and may be forged (issue #11: the
+    leftmost value let one host pass the registration limit under 256 invented addresses). With
+    fewer entries than N, the leftmost (still written by a trusted proxy)."""
     if request is None:
         return None
     from django.conf import settings
 
-    if settings.ZHIYUAN_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return normalize_ip(forwarded.split(",")[0].strip())
+    proxies = settings.ZHIYUAN_TRUSTED_PROXIES
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if proxies > 0 else ""
+    if forwarded:
+        hops = [h.strip() for h in forwarded.split(",")]
+        return normalize_ip(hops[-min(proxies, len(hops))])
     return normalize_ip(request.META.get("REMOTE_ADDR"))
 
 

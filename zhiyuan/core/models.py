@@ -103,3 +103,16 @@ class KeyCanary(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "key_id"], name="core_keycanary_one_per_key")]
+
+
+class WorkerHeartbeat(models.Model):
+    """One running background worker (``manage.py db_worker``, core.workers): who it is and when
+    it last said it was alive. A task left running by a worker whose row is missing, whose
+    process is gone (same host) or whose heartbeat stopped is failed (issue #11)."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    pid_started = models.CharField(max_length=32, blank=True)  # the process's start time (Linux), against pid reuse
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()

@@ -159,7 +159,6 @@ def export_my_data(request, format: str = "json"):
         body = svc.my_data_xlsx(actor=request.user, request=request)
         response = HttpResponse(body, content_type=XLSX)
         response["Content-Disposition"] = 'attachment; filename="my-volunteer-data.xlsx"'
-        response["Cache-Control"] = "no-store"
         return response
     if format != "json":
         raise DomainError("invalid", _("格式只能是 json 或 xlsx。"), fields={"format": [_("格式只能是 json 或 xlsx。")]})
@@ -408,8 +407,7 @@ def get_volunteer(request, volunteer_id: int):
 @router.post("/{volunteer_id}/reveal-id", response={200: RevealOut, **ERRORS}, operation_id="reveal_volunteer_id")
 def reveal_volunteer_id(request, volunteer_id: int, payload: RevealIn, response: HttpResponse):
     """The unmasked document number, once, for a scoped manager; audited ``volunteer.reveal_id``.
-    The response must not be cached anywhere."""
-    response["Cache-Control"] = "no-store"
+    Never cached: ``core.middleware.PrivateNoStoreMiddleware`` marks every /api/ response."""
     number = svc.volunteer_reveal_id_number(actor=request.user, volunteer_id=volunteer_id, reason=payload.reason, request=request)
     v = Volunteer.objects.only("volunteer_no", "id_type").get(pk=volunteer_id)
     return {"volunteer_no": v.volunteer_no, "id_type": v.id_type, "id_number": number}

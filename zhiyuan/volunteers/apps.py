@@ -37,12 +37,14 @@ class VolunteersConfig(AppConfig):
         from zhiyuan.core.audit_actions import register_audit_actions
         from zhiyuan.core.nav import NavItem, register_nav
         from zhiyuan.core.sealed import register_blind_index, register_sealed_column
+        from zhiyuan.core.workers import register_task_lost
         from zhiyuan.volunteers.documents import ID_PURPOSE, document_unseal
-        from zhiyuan.volunteers.services.import_jobs import FILE_PURPOSE
+        from zhiyuan.volunteers.services.import_jobs import FILE_PURPOSE, import_job_worker_lost
         from zhiyuan.volunteers.services.profile import CORRECTION_PURPOSE
 
         register_role_provider(volunteer_role_provider)
         register_person_region_provider(volunteer_person_regions)
+        register_task_lost("zhiyuan.volunteers.tasks.import_job_task", import_job_worker_lost)
         register_audit_actions(
             "volunteer.",
             _("志愿者"),

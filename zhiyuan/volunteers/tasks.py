@@ -10,4 +10,4 @@ def import_job_task(job_id: int) -> str:
     """Run a queued bulk-import job (VOL-10, ``services.import_jobs.import_job_run``)."""
     from zhiyuan.volunteers.services.import_jobs import import_job_run
 
-    return import_job_run(job_id=job_id)
+    return import_job_run(job_id=job_id, hard_limits=True)

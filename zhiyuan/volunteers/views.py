@@ -423,7 +423,6 @@ def my_data_download(request, fmt: str):
         body = json.dumps(svc.my_data(actor=request.user, request=request), ensure_ascii=False, indent=2)
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="my-volunteer-data.json"'
-    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -23,7 +23,7 @@ def test_actions_are_shown_by_label_with_the_code_as_fallback(client, platform_a
     audit_record(actor=platform_admin, action="test.unlabelled")
     client.force_login(platform_admin)
     page = client.get(AUDIT).content.decode()
-    cell = '<td data-action="{0}" title="{0}" style="white-space:nowrap">{1}</td>'
+    cell = '<td data-action="{0}" title="{0}" class="nowrap">{1}</td>'
     assert cell.format("volunteer.reveal_id", "查看完整证件号码") in page
     assert cell.format("test.unlabelled", "test.unlabelled") in page
     page = client.get(AUDIT, HTTP_ACCEPT_LANGUAGE="en").content.decode()

@@ -164,15 +164,28 @@ def test_values_survive_the_database_round_trip():
 
 
 def test_forged_client_address_is_dropped(settings):
-    settings.ZHIYUAN_TRUST_X_FORWARDED_FOR = True
+    settings.ZHIYUAN_TRUSTED_PROXIES = 2
     req = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="<script>, 10.0.0.1", REMOTE_ADDR="127.0.0.1")
     assert client_ip(req) is None
     e = audit_record(actor=None, action="test.ip", request=req)
     assert e.ip is None
     req = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="198.51.100.9, 10.0.0.1", REMOTE_ADDR="127.0.0.1")
     assert client_ip(req) == "198.51.100.9"
-    settings.ZHIYUAN_TRUST_X_FORWARDED_FOR = False
+    settings.ZHIYUAN_TRUSTED_PROXIES = 0
     assert client_ip(req) == "127.0.0.1"
+
+
+def test_behind_an_appending_proxy_only_the_address_it_saw_counts(settings):
+    """Issue #11 item 6: nginx's ``$proxy_add_x_forwarded_for`` keeps what the client sent and
+    appends the client's real address; the leftmost value is the client's invention."""
+    settings.ZHIYUAN_TRUSTED_PROXIES = 1
+    forged = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7", REMOTE_ADDR="10.0.0.2")
+    assert client_ip(forged) == "203.0.113.7"
+    plain = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="203.0.113.7", REMOTE_ADDR="10.0.0.2")
+    assert client_ip(plain) == "203.0.113.7"
+    settings.ZHIYUAN_TRUSTED_PROXIES = 2  # a load balancer, then nginx
+    two = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7, 10.0.0.9", REMOTE_ADDR="10.0.0.2")
+    assert client_ip(two) == "203.0.113.7"
 
 
 def test_audit_verify_command_ok(capsys):

@@ -128,3 +128,26 @@ def test_each_demo_role_gets_its_menu(seeded, rf, key):
     request.user = User.objects.get(mobile=info["mobile"])
     keys = {e["key"] for e in navigation(request)["nav"]}
     assert set(info["nav"]) <= keys and not set(info["nav_hidden"]) & keys
+
+
+def test_run_py_restarts_skip_a_demo_seed_already_loaded(monkeypatch, settings):
+    """Issue #11 item 2: a restart does not seed again (minutes on a large database); a new
+    version of the demo data, or --again, does."""
+    import io
+
+    from django.core.management import call_command
+
+    from zhiyuan.demo.management.commands import demo_seed
+
+    settings.ZHIYUAN_DEMO = True
+    calls = []
+    real_seed = data.seed
+    monkeypatch.setattr(data, "seed", lambda **kw: calls.append(kw) or real_seed(**kw))
+    call_command("demo_seed", "--province", "44", "--quiet")
+    out = io.StringIO()
+    call_command("demo_seed", "--province", "44", stdout=out)
+    assert len(calls) == 1 and "already loaded" in out.getvalue() and data.DEMO_PASSWORD in out.getvalue()
+    call_command("demo_seed", "--province", "44", "--quiet", "--again")
+    monkeypatch.setattr(demo_seed, "demo_digest", lambda province=None: "a newer version")
+    call_command("demo_seed", "--province", "44", "--quiet")
+    assert len(calls) == 3

@@ -33,9 +33,11 @@ each chunk's errors saved on the job as it goes. The file is deleted when the jo
 import datetime as dt
 import hashlib
 import logging
+import os
 import tempfile
+import time
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import NoReturn
 
@@ -51,6 +53,7 @@ from zhiyuan.core.audit import audit_record, client_ip
 from zhiyuan.core.errors import DomainError, NotFound, PermissionDenied
 from zhiyuan.core.filecrypt import decrypt_file, encrypt_file, private_temp_dir
 from zhiyuan.core.models import AuditEntry
+from zhiyuan.core.workers import tasks_recover
 from zhiyuan.volunteers import imports
 from zhiyuan.volunteers.models import ImportJob, ImportJobError
 from zhiyuan.volunteers.permissions import require_importer
@@ -226,12 +229,83 @@ def _plain_file(job: ImportJob):
         yield plain
 
 
+class JobLimitExceeded(Exception):
+    """The job ran past ``ZHIYUAN_IMPORT_MAX_SECONDS`` or ``ZHIYUAN_IMPORT_MAX_MEMORY_MB``."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _rss_mb() -> float:
+    """This process's resident memory now (Linux ``/proc``), else its peak."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _time_limit_message() -> str:
+    return _("处理时间超过上限（%(s)s秒），已停止。") % {"s": settings.ZHIYUAN_IMPORT_MAX_SECONDS}
+
+
+def _memory_limit_message() -> str:
+    return _("占用内存超过上限（%(mb)sMB），已停止。") % {"mb": settings.ZHIYUAN_IMPORT_MAX_MEMORY_MB}
+
+
+def _check_limits(started: float) -> None:
+    if time.monotonic() - started > settings.ZHIYUAN_IMPORT_MAX_SECONDS:
+        raise JobLimitExceeded(_time_limit_message())
+    if _rss_mb() > settings.ZHIYUAN_IMPORT_MAX_MEMORY_MB:
+        raise JobLimitExceeded(_memory_limit_message())
+
+
+@contextmanager
+def _hard_limits():
+    """In the worker's main thread, the limits also hold inside a chunk: an alarm at the wall-clock
+    limit, and an address-space limit (this process's size now plus the memory limit) that turns
+    a runaway allocation into ``MemoryError``. Elsewhere (a request, a test thread) only the
+    checks between chunks apply."""
+    import resource
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise JobLimitExceeded(_time_limit_message())
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, max(settings.ZHIYUAN_IMPORT_MAX_SECONDS, 0.001))
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    try:
+        with open("/proc/self/statm") as fh:
+            size = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        cap = size + settings.ZHIYUAN_IMPORT_MAX_MEMORY_MB * 2**20
+        if hard == resource.RLIM_INFINITY or cap < hard:
+            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (OSError, ValueError):
+        pass  # no /proc: the check between chunks still holds
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 class _Progress:
-    """Saves each chunk's errors and the running counts on the job."""
+    """Saves each chunk's errors and the running counts on the job; stops a job over its limits."""
 
     def __init__(self, job: ImportJob):
         self.job = job
         self.errors = 0
+        self.started = time.monotonic()
 
     def __call__(self, report: imports.ImportReport, phase: str, errors: list) -> None:
         job = self.job
@@ -252,12 +326,15 @@ class _Progress:
             errors_count=self.errors,
             updated_at=timezone.now(),
         )
+        _check_limits(self.started)
 
 
-def import_job_run(*, job_id: int) -> str:
+def import_job_run(*, job_id: int, hard_limits: bool = False) -> str:
     """Process a queued job (the background task, or the request for small files) and return
-    its final status. A job that is not queued any more is left alone (run at most once). An
-    unexpected error fails the job and is logged by type only (no traceback: it could carry
+    its final status. A job that is not queued any more is left alone (run at most once). A job
+    over ``ZHIYUAN_IMPORT_MAX_SECONDS`` or ``ZHIYUAN_IMPORT_MAX_MEMORY_MB`` is stopped with a
+    message saying which (checked between chunks; with ``hard_limits`` — the worker — also
+    inside one, see ``_hard_limits``). An unexpected error fails the job and is logged by type only (no traceback: it could carry
     cell values); the task itself then succeeds with "failed"."""
     now = timezone.now()
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
@@ -279,10 +356,14 @@ def import_job_run(*, job_id: int) -> str:
 
     with translation.override(job.language or settings.LANGUAGE_CODE):
         try:
-            with _plain_file(job) as plain:
+            with _hard_limits() if hard_limits else nullcontext(), _plain_file(job) as plain:
                 report = imports.import_rows(
                     actor=actor, source=source, mode=job.mode, ip=job.ip, progress=progress, keep_errors=False
                 )
+        except JobLimitExceeded as exc:
+            _finish(job, progress, message=_limit_message(job, exc.message))
+        except MemoryError:
+            _finish(job, progress, message=_limit_message(job, _memory_limit_message()))
         except imports.FileRefused as exc:
             _finish(job, progress, message=exc.message, file_error=True)
         except PermissionDenied as exc:
@@ -299,6 +380,11 @@ def import_job_run(*, job_id: int) -> str:
     except Exception:  # housekeeping must not fail a finished job
         logger.exception("import job sweep failed")
     return job.status
+
+
+def _limit_message(job: ImportJob, reason: str) -> str:
+    job.refresh_from_db(fields=["rows_created"])
+    return f"{reason}{_imported_so_far(job)}"
 
 
 def _preview_with_names(preview: list[dict]) -> list[dict]:
@@ -355,6 +441,8 @@ def import_job_get(*, actor, job_id: int) -> ImportJob:
     job = ImportJob.objects.visible_to(actor).select_related("created_by").filter(pk=job_id).first()
     if job is None:
         raise NotFound()
+    if job.status == ImportJob.Status.RUNNING and tasks_recover():
+        job.refresh_from_db()
     if _is_stale(job, timezone.now()):
         _fail_unfinished(job, ImportJob.Status.RUNNING, _stale_message(job))
     return job
@@ -407,24 +495,36 @@ def _is_stale(job: ImportJob, now) -> bool:
     return job.status == ImportJob.Status.RUNNING and job.updated_at < _stale_before(now)
 
 
-def _stale_message(job: ImportJob) -> str:
-    values = {"m": settings.ZHIYUAN_IMPORT_STALE_MINUTES, "n": job.rows_created}
+def _imported_so_far(job: ImportJob) -> str:
+    """What a job that stopped half-way left behind, and how to import the rest."""
+    values = {"n": job.rows_created}
     if job.mode == ImportJob.Mode.ALL_OR_NOTHING and job.rows_created:
         # Chunks already committed: submitting the file again all-or-nothing would fail on them.
-        return (
-            _(
-                "后台处理中断（%(m)s分钟没有进展）。已导入 %(n)s 人，其余未导入；"
-                "可改用「只导入校验通过的行」重新上传该文件，导入其余的行。"
-            )
-            % values
-        )
-    return _("后台处理中断（%(m)s分钟没有进展）。已导入 %(n)s 人；请核对后重新提交。") % values
+        return _("已导入 %(n)s 人，其余未导入；可改用「只导入校验通过的行」重新上传该文件，导入其余的行。") % values
+    return _("已导入 %(n)s 人；请核对后重新提交。") % values
+
+
+def _stale_message(job: ImportJob) -> str:
+    return _("后台处理中断（%(m)s分钟没有进展）。") % {"m": settings.ZHIYUAN_IMPORT_STALE_MINUTES} + _imported_so_far(job)
+
+
+def import_job_worker_lost(job_id: int) -> None:
+    """The worker running this job's task died (``core.workers.tasks_recover``): a running job
+    fails at once with what it had imported; a job the task had not claimed yet is queued again."""
+    job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
+    if job is None:
+        return
+    if job.status == ImportJob.Status.RUNNING:
+        _fail_unfinished(job, ImportJob.Status.RUNNING, _("后台处理进程中断。") + _imported_so_far(job))
+    elif job.status == ImportJob.Status.QUEUED:
+        _start(job)
 
 
 def import_job_sweep(*, now=None) -> dict[str, int]:
     """Housekeeping of import jobs and their files (module docstring, "Sweep"). Returns counts."""
     now = now or timezone.now()
-    counts = {"stale": 0, "expired": 0, "files": 0, "orphans": 0, "temp_files": 0, "previews": 0, "deleted": 0}
+    counts = {"lost": tasks_recover(), "stale": 0, "expired": 0, "files": 0, "orphans": 0, "temp_files": 0}
+    counts.update(previews=0, deleted=0)
     stale = ImportJob.objects.filter(status=ImportJob.Status.RUNNING, updated_at__lt=_stale_before(now))
     for job in stale.select_related("created_by"):
         counts["stale"] += _fail_unfinished(job, ImportJob.Status.RUNNING, _stale_message(job))

@@ -15,7 +15,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         counts = import_job_sweep()
         self.stdout.write(
-            "stale jobs failed: {stale}; queued too long: {expired}; files deleted: {files}; "
+            "tasks of lost workers failed: {lost}; stale jobs failed: {stale}; queued too long: {expired}; "
+            "files deleted: {files}; "
             "stray files deleted: {orphans}; temporary files deleted: {temp_files}; "
             "previews cleared: {previews}; old jobs deleted: {deleted}".format(**counts)
         )
