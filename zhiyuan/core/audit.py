@@ -103,13 +103,17 @@ def audit_record(
     request=None,
     ip: str | None = None,
     detail: dict | None = None,
+    region_code: str = "",
 ) -> AuditEntry:
     """Append one entry. Joins the caller's transaction, so a rolled-back write leaves no entry.
 
+    ``region_code``: the region of the object acted on (default: ``obj.region_code`` when it
+    has one); region managers see the entries inside their region.
     ``detail`` must never contain unmasked personal data."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
+        region_code = region_code or getattr(obj, "region_code", "") or ""
     with transaction.atomic():
         head, _created = AuditHead.objects.select_for_update().get_or_create(id=1)
         entry = AuditEntry(
@@ -123,6 +127,7 @@ def audit_record(
             result=str(result),
             ip=normalize_ip(ip) if ip else client_ip(request),
             detail=_json_safe(detail),
+            region_code=str(region_code)[:12],
             prev_hash=head.last_hash,
         )
         entry.hash = entry_hash(head.last_hash, entry)
