@@ -104,6 +104,7 @@ class AuditEntryOut(Schema):
     result: str
     ip: str | None = None
     detail: dict
+    region_code: str = ""  # the region of the object acted on ("" when none): scopes who may read it
     hash: str
 
 

@@ -16,6 +16,7 @@ from zhiyuan.volunteers import services as volunteer_services
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/accounts/audit-entries"
+QUERIES = 6  # session, user, roles, the volunteer role provider, the page, the count
 
 
 @pytest.fixture
@@ -53,6 +54,7 @@ def test_county_managers_see_their_county_only(
     assert ("organizations.organization", str(huiyang.pk)) not in seen
     assert ("volunteers.volunteer", str(huiyang_volunteer.pk)) not in seen
     assert not any(e["action"] == "test.no_region" for e in items)
+    assert {e["region_code"][:6] for e in items} == {"441302"}
     # a filter naming the other county's object finds nothing (not a 403: like any out-of-scope row)
     r = client.get(API, {"object_type": "organizations.organization", "object_id": str(huiyang.pk)})
     assert r.status_code == 200 and r.json()["count"] == 0
@@ -105,3 +107,19 @@ def test_the_page_and_export_are_scoped_the_same_way(client, entries, county_man
     assert ("organizations.organization", str(huicheng.pk)) in objects
     assert ("organizations.organization", str(huiyang.pk)) not in objects
     assert not any(row[4] == "test.no_region" for row in rows)
+
+
+
+def test_the_scoped_list_costs_a_fixed_number_of_queries(client, entries, county_manager, django_assert_num_queries):
+    """Session, user, roles (and the role providers), one page, one count: none per entry."""
+    client.force_login(county_manager)
+    client.get(API)  # the first request of a session also saves it (idle time-out refresh)
+    with django_assert_num_queries(QUERIES):
+        r = client.get(API, {"page_size": 100})
+    assert r.status_code == 200 and r.json()["count"] >= 2
+    huicheng, _ = entries
+    for n in range(5):
+        audit_record(actor=county_manager, action="test.more", obj=huicheng, detail={"n": n})
+    with django_assert_num_queries(QUERIES):
+        r = client.get(API, {"page_size": 100})
+    assert r.json()["count"] >= 7

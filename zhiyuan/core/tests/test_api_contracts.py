@@ -116,6 +116,8 @@ def test_a_token_expiry_is_an_iso_datetime(client, plain_user):
     client.force_login(plain_user)
     r = client.post("/api/v1/accounts/tokens", {"name": "t", "expires_at": 0}, content_type=JSON)
     assert r.status_code == 422 and list(r.json()["fields"]) == ["expires_at"], r.content
+    r = client.post("/api/v1/accounts/tokens", {"name": "t", "expires_at": "2099-05-01T08:00:00+08:00"}, content_type=JSON)
+    assert r.status_code == 201, r.content
 
 
 def test_an_oversized_body_is_a_413(client, county_manager, org, settings):
