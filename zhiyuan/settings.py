@@ -194,7 +194,7 @@ USE_TZ = True
 
 # --- static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("ZHIYUAN_STATIC_ROOT", str(BASE_DIR / "staticfiles")))  # collectstatic writes here
 STATICFILES_DIRS = [BASE_DIR / "zhiyuan" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -212,10 +212,19 @@ WHITENOISE_USE_FINDERS = DEBUG
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"quiet_forbidden": {"()": "zhiyuan.core.logging.QuietForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("ZHIYUAN_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # 403s are warnings without a traceback (a refusal is not a fault)
+        "django.request": {"filters": ["quiet_forbidden"]},
+    },
 }
+
+# A request body (JSON or form fields, not uploaded files) over this size is refused with 413
+# (core.api: RequestDataTooBig); Django's default, stated here because the API relies on it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("ZHIYUAN_MAX_BODY_BYTES", 2_621_440)
 
 # --- background tasks (ARCHITECTURE: django-tasks, the backport of Django 6's tasks) ----------
 # The database backend queues tasks in the database; ``manage.py db_worker`` runs them

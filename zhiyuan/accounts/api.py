@@ -21,12 +21,11 @@ from zhiyuan.accounts.schemas import (
     TokenOut,
 )
 from zhiyuan.accounts.scopes import actor_roles
-from zhiyuan.core.api import ErrorOut, page_bounds
+from zhiyuan.core.api import ERRORS, page_bounds
 from zhiyuan.core.errors import DomainError
 from zhiyuan.regions.models import Region
 
 router = Router(tags=["accounts"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 def _region_names(codes) -> dict[str, str]:
     codes = {c for c in codes if c}
     if not codes:
@@ -180,7 +179,8 @@ def revoke_role(request, assignment_id: int):
 
 @router.get("/audit-entries", response={200: AuditEntryPage, **ERRORS}, operation_id="list_audit_entries")
 def list_audit_entries(request, filters: Query[AuditFiltersIn]):
-    """The audit log, newest first (platform admins only)."""
+    """The audit log, newest first: platform admins all of it, region managers the entries of
+    objects inside their region (ACC-3)."""
     start, end = page_bounds(filters.page, filters.page_size)
     qs = selectors.audit_entry_list(
         actor=request.user,

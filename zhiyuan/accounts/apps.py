@@ -74,7 +74,7 @@ class AccountsConfig(AppConfig):
                 "accounts.audit",
                 _("审计日志"),
                 "accounts:audit",
-                roles=frozenset({Role.PLATFORM_ADMIN}),
+                roles=frozenset({Role.REGION_MANAGER, Role.PLATFORM_ADMIN}),
                 order=95,
                 group="manage",
             )

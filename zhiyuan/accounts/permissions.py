@@ -18,6 +18,12 @@ def require_role_manager(actor) -> None:
         raise PermissionDenied(_("只有平台管理员和区域管理员可以管理角色。"))
 
 
-def require_platform_admin(actor) -> None:
-    if not actor_is_platform_admin(actor):
-        raise PermissionDenied(_("只有平台管理员可以查看审计日志。"))
+def can_read_audit(actor) -> bool:
+    """ACC-3: platform admins read the whole audit log, region managers the entries of their
+    region (``selectors.audit_entry_list``)."""
+    return actor_is_platform_admin(actor) or bool(actor_region_prefixes(actor))
+
+
+def require_audit_reader(actor) -> None:
+    if not can_read_audit(actor):
+        raise PermissionDenied(_("只有平台管理员和区域管理员可以查看审计日志。"))

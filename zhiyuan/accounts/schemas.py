@@ -2,6 +2,8 @@ import datetime
 
 from ninja import Schema
 
+from zhiyuan.core.api import InSchema, IsoDate, IsoDateTime
+
 
 class RoleOut(Schema):
     role: str
@@ -41,11 +43,11 @@ class TokenOut(Schema):
     active: bool
 
 
-class TokenCreateIn(Schema):
+class TokenCreateIn(InSchema):
     name: str
     can_write: bool = False
     region_prefix: str = ""
-    expires_at: datetime.datetime | None = None
+    expires_at: IsoDateTime | None = None
 
 
 class TokenCreatedOut(TokenOut):
@@ -75,7 +77,7 @@ class RoleAssignmentPage(Schema):
     page_size: int
 
 
-class RoleGrantIn(Schema):
+class RoleGrantIn(InSchema):
     mobile: str
     role: str
     region_code: str = ""
@@ -102,6 +104,7 @@ class AuditEntryOut(Schema):
     result: str
     ip: str | None = None
     detail: dict
+    region_code: str = ""  # the region of the object acted on ("" when none): scopes who may read it
     hash: str
 
 
@@ -118,7 +121,7 @@ class AuditFiltersIn(Schema):
     object_type: str = ""
     object_id: str = ""
     result: str = ""
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
     page: int = 1
     page_size: int = 50

@@ -8,8 +8,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from zhiyuan.accounts.models import ApiToken, RoleAssignment
-from zhiyuan.accounts.permissions import require_platform_admin, require_role_manager
+from zhiyuan.accounts.permissions import require_audit_reader, require_role_manager
 from zhiyuan.accounts.roles import Role
+from zhiyuan.accounts.scopes import actor_is_platform_admin, actor_region_prefixes, region_q
 from zhiyuan.core.errors import NotFound
 from zhiyuan.core.models import AuditEntry
 from zhiyuan.regions.codes import normalize_code, region_prefix
@@ -86,11 +87,15 @@ def _day_start(day: datetime.date) -> datetime.datetime:
 
 
 def audit_entry_list(*, actor, filters: AuditFilters | None = None) -> QuerySet[AuditEntry]:
-    """The audit log, newest first; platform admins only (等保: audit records are reviewed by
-    the operator, not by the people they record)."""
-    require_platform_admin(actor)
+    """The audit log, newest first (ACC-3): platform admins see all of it; region managers the
+    entries whose object lies inside their region (``AuditEntry.region_code``, the object's
+    region when written), a range on the indexed code. Entries without a region (logins,
+    tokens, the log's own exports) are for platform admins only."""
+    require_audit_reader(actor)
     f = filters or AuditFilters()
     qs = AuditEntry.objects.select_related("actor")
+    if not actor_is_platform_admin(actor):
+        qs = qs.filter(region_q("region_code", actor_region_prefixes(actor)))
     if f.action:
         qs = qs.filter(action__startswith=f.action.strip()[:80])
     if f.action_code:

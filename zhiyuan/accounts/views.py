@@ -40,7 +40,7 @@ from zhiyuan.accounts.forms import (
     apply_domain_error,
 )
 from zhiyuan.accounts.models import User
-from zhiyuan.accounts.permissions import can_manage_roles
+from zhiyuan.accounts.permissions import can_manage_roles, can_read_audit
 from zhiyuan.accounts.roles import API_TOKEN_ROLES, REGION_SCOPED_ROLES, TWO_FACTOR_ROLES, Role
 from zhiyuan.accounts.scopes import (
     actor_has_role,
@@ -647,6 +647,11 @@ def _require_platform_admin(request):
         raise DjangoPermissionDenied
 
 
+def _require_audit_reader(request):
+    if not can_read_audit(request.user):
+        raise DjangoPermissionDenied
+
+
 def _label_actions(entries) -> None:
     for e in entries:
         e.action_label = audit_action_label(e.action)
@@ -674,8 +679,9 @@ def _audit_filters(request) -> tuple[AuditFilterForm, selectors.AuditFilters]:
 @require_GET
 @domain_http
 def audit_list(request):
-    """The audit log for platform admins: filters, pages, Excel export, chain verification."""
-    _require_platform_admin(request)
+    """The audit log: platform admins all of it, region managers their region's entries (ACC-3);
+    filters, pages, Excel export; chain verification for platform admins."""
+    _require_audit_reader(request)
     form, filters = _audit_filters(request)
     qs = selectors.audit_entry_list(actor=request.user, filters=filters)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -685,7 +691,13 @@ def audit_list(request):
     return render(
         request,
         "accounts/audit_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "results": AuditEntry.Result},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "results": AuditEntry.Result,
+            "can_verify": actor_is_platform_admin(request.user),
+        },
     )
 
 
@@ -693,7 +705,7 @@ def audit_list(request):
 @require_GET
 @domain_http
 def audit_export(request):
-    _require_platform_admin(request)
+    _require_audit_reader(request)
     _form, filters = _audit_filters(request)
     qs = selectors.audit_entry_list(actor=request.user, filters=filters)
     audit_record(
@@ -763,4 +775,4 @@ def audit_verify_view(request):
     form, filters = _audit_filters(request)
     page = Paginator(selectors.audit_entry_list(actor=request.user, filters=filters), PAGE_SIZE).get_page(1)
     _label_actions(page.object_list)
-    return render(request, "accounts/audit_list.html", {**context, "form": form, "page": page, "query": ""})
+    return render(request, "accounts/audit_list.html", {**context, "form": form, "page": page, "query": "", "can_verify": True})

@@ -6,10 +6,18 @@ raised inside an operation (handlers below, pydantic messages translated by erro
 what Django answers before or around django-ninja — unknown paths, wrong methods, server errors
 (``ApiErrorShapeMiddleware``)."""
 
+import datetime
+import re
+from typing import Annotated
+
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from pydantic import BeforeValidator, ConfigDict
+from pydantic_core import PydanticCustomError
 
 from zhiyuan.core.errors import DomainError
 
@@ -18,6 +26,50 @@ class ErrorOut(Schema):
     code: str
     message: str
     fields: dict[str, list[str]] = {}
+
+
+# Every status an operation can answer besides its success (docs/api.md "Errors"): 400 body not
+# parseable, 401 not signed in, 403 not allowed, 404 missing or outside the scope, 409 conflict
+# with the current state, 413 body too large, 422 invalid input, 429 rate limited.
+ERRORS = {s: ErrorOut for s in (400, 401, 403, 404, 409, 413, 422, 429)}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def binary_download(content_type: str = XLSX) -> dict:
+    """``openapi_extra`` of an operation whose 200 is a file download: documents the content type
+    (the operation's ``response`` then lists only its errors, or a JSON alternative)."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"responses": {200: {"description": "OK", "content": {content_type: binary}}}}
+
+
+class InSchema(Schema):
+    """Base of every JSON request body. ``extra="forbid"``: a field the schema does not name is a
+    422 naming it, not silently dropped, and django-ninja validates the raw body before reading
+    attributes off it, so a body that is not a JSON object (``[null]``, ``false``, ``-170``) is a
+    422 too instead of passing as an empty object."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+_ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_DATETIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}.*)?")
+
+
+def _iso_only(pattern: re.Pattern, kind: str):
+    # pydantic's lax mode reads a number (or a string of digits) as a Unix time: "0" became
+    # 1970-01-01. A date in a query or body is written YYYY-MM-DD (ISO 8601), nothing else.
+    def check(value):
+        if isinstance(value, datetime.date):
+            return value
+        if not isinstance(value, str) or not pattern.fullmatch(value.strip()):
+            raise PydanticCustomError(kind, "invalid")
+        return value.strip()
+
+    return check
+
+
+IsoDate = Annotated[datetime.date, BeforeValidator(_iso_only(_ISO_DATE_RE, "date_parsing"))]
+IsoDateTime = Annotated[datetime.datetime, BeforeValidator(_iso_only(_ISO_DATETIME_RE, "datetime_parsing"))]
 
 
 def _loc_name(loc) -> str:
@@ -93,7 +145,7 @@ def _pydantic_messages() -> dict[str, str]:
         "literal_error": choice,
         "json_invalid": _("不是有效的JSON。"),
         "json_type": _("不是有效的JSON。"),
-        "extra_forbidden": _("不接受此字段。"),
+        "extra_forbidden": _("不接受字段“%(field)s”：它不存在，或您无权修改。"),
         "none_required": _("此项必须为空。"),
         "uuid_type": _("请填写有效的UUID。"),
         "uuid_parsing": _("请填写有效的UUID。"),
@@ -109,7 +161,8 @@ def _pydantic_messages() -> dict[str, str]:
 def pydantic_message(err: dict) -> str:
     """A Chinese (or, by request language, English) message for one pydantic error."""
     kind = err.get("type", "")
-    ctx = err.get("ctx") or {}
+    ctx = dict(err.get("ctx") or {})
+    ctx.setdefault("field", _loc_name(err.get("loc", ())))
     if kind in ("value_error", "assertion_error") and ctx.get("error"):
         return str(ctx["error"])  # our own validators raise translated messages
     template = _pydantic_messages().get(kind)
@@ -173,6 +226,16 @@ def install_error_handlers(api) -> None:
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
         return api.create_response(request, _http_error_body(exc.status_code), status=exc.status_code)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request, exc):
+        # A JSON body over DATA_UPLOAD_MAX_MEMORY_SIZE (settings): Django refuses to read it.
+        return api.create_response(request, _http_error_body(413), status=413)
+
+    @api.exception_handler(MultiPartParserError)
+    def bad_multipart(request, exc):
+        # A malformed multipart upload is the client's error (400), not a fault to log with a traceback.
+        return api.create_response(request, _http_error_body(400), status=400)
 
 
 class ApiErrorShapeMiddleware:

@@ -45,6 +45,8 @@ def audit_payload(entry) -> dict:
         "result": entry.result,
         "ip": entry.ip,
         "detail": entry.detail,
+        # hashed when set; entries from before the column (all "") keep their hashes
+        **({"region_code": entry.region_code} if getattr(entry, "region_code", "") else {}),
     }
 
 
@@ -110,13 +112,17 @@ def audit_record(
     request=None,
     ip: str | None = None,
     detail: dict | None = None,
+    region_code: str = "",
 ) -> AuditEntry:
     """Append one entry. Joins the caller's transaction, so a rolled-back write leaves no entry.
 
+    ``region_code``: the region of the object acted on (default: ``obj.region_code`` when it
+    has one); region managers see the entries inside their region.
     ``detail`` must never contain unmasked personal data."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
+        region_code = region_code or getattr(obj, "region_code", "") or ""
     at = timezone.now()
     entry = AuditEntry(
         partition=day_partition(at),
@@ -129,6 +135,7 @@ def audit_record(
         result=str(result),
         ip=normalize_ip(ip) if ip else client_ip(request),
         detail=_json_safe(detail),
+        region_code=str(region_code)[:12],
     )
     return chain_append(entry)
 

@@ -43,3 +43,18 @@ class PermissionDenied(DomainError):
 
 class Conflict(DomainError):
     status = 409
+
+
+def fields_allowed_check(data: dict, allowed) -> None:
+    """A 422 naming every field of ``data`` the caller may not change. A field the caller's role
+    may not change is refused, never silently ignored (the caller would believe it changed)."""
+    from django.utils.translation import gettext_lazy as _
+
+    refused = sorted(k for k in data if k not in allowed)
+    if refused:
+        raise DomainError(
+            "invalid",
+            _("提交的数据有误，请检查后重试。"),
+            fields={k: [_("您无权修改此项。")] for k in refused},
+            status=422,
+        )

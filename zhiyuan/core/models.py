@@ -71,11 +71,18 @@ class AuditEntry(ChainedEntry):
     result = models.CharField(_("结果"), max_length=10, choices=Result.choices, default=Result.OK)
     ip = models.GenericIPAddressField(_("来源IP"), null=True, blank=True)
     detail = models.JSONField(_("详情"), default=dict, blank=True)
+    # The 12-digit region of the object acted on ("" when it has none: logins, tokens, the audit
+    # log itself). Region managers see the entries inside their region (ACC-3); only platform
+    # admins see those without one.
+    region_code = models.CharField(_("区划"), max_length=12, blank=True, default="")
 
     class Meta(ChainedEntry.Meta):
         ordering = ["id"]
         verbose_name = _("审计日志")
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["region_code", "id"], name="core_audit_region_id"),
+        ]
 
     def chain_payload(self) -> dict:
         from zhiyuan.core.audit import audit_payload

@@ -39,8 +39,9 @@ NAV_MANAGER = [  # region managers (their region) and platform admins (everythin
     "regions_population",
     "accounts.roles",
     "accounts.help",
+    "accounts.audit",  # ACC-3: a region manager reads their region's entries
 ]
-NAV_PLATFORM_ADMIN = ["accounts.audit"]
+NAV_PLATFORM_ADMIN: list[str] = []  # nothing beyond the managers' entries today
 NAV_ANONYMOUS = ["volunteers.register"]  # only before login
 
 # One login per role. ``nav``/``nav_hidden`` are the navigation keys each role must and must

@@ -3,7 +3,7 @@ Thin: parse → one service/selector → schema (STYLE.md). Out-of-scope objects
 
 from ninja import Query, Router
 
-from zhiyuan.core.api import ErrorOut, page_bounds
+from zhiyuan.core.api import ERRORS, page_bounds
 from zhiyuan.organizations import selectors, services
 from zhiyuan.organizations.models import Membership, Organization
 from zhiyuan.organizations.schemas import (
@@ -19,19 +19,18 @@ from zhiyuan.organizations.schemas import (
     OrganizationOut,
     OrganizationPage,
     OrganizationPatchIn,
-    PublicFiltersIn,
+    OrganizationStatusIn,
     PublicOrganizationDetailOut,
+    PublicOrganizationFiltersIn,
     PublicOrganizationPage,
     ReasonIn,
     RespondIn,
     ReviewIn,
     RoleIn,
-    StatusIn,
 )
 from zhiyuan.volunteers.codes import ServiceCategory
 
 router = Router(tags=["organizations"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
 def categories_out(o: Organization) -> list[dict]:
@@ -138,7 +137,7 @@ def _my_volunteer(request):
 
 
 @router.get("/public", response={200: PublicOrganizationPage, **ERRORS}, auth=None, operation_id="list_public_organizations")
-def list_public_organizations(request, filters: Query[PublicFiltersIn]):
+def list_public_organizations(request, filters: Query[PublicOrganizationFiltersIn]):
     """Active organizations for anyone: public fields and the member count only."""
     start, end = page_bounds(filters.page, filters.page_size)
     f = selectors.OrganizationFilters(q=filters.q, kind=filters.kind, region=filters.region, category=filters.category)
@@ -260,7 +259,7 @@ def review_organization(request, org_id: int, payload: ReviewIn):
 
 
 @router.post("/{org_id}/status", response={200: OrganizationOut, **ERRORS}, operation_id="change_organization_status")
-def change_organization_status(request, org_id: int, payload: StatusIn):
+def change_organization_status(request, org_id: int, payload: OrganizationStatusIn):
     """``action``: suspend | reinstate | deregister (suspend and deregister need a reason)."""
     org = selectors.organization_get_for_review(actor=request.user, id=org_id)
     return org_out(

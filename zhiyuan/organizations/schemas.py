@@ -2,6 +2,8 @@ import datetime
 
 from ninja import Schema
 
+from zhiyuan.core.api import InSchema
+
 
 class OrganizationFiltersIn(Schema):
     q: str = ""
@@ -13,7 +15,7 @@ class OrganizationFiltersIn(Schema):
     page_size: int = 20
 
 
-class PublicFiltersIn(Schema):
+class PublicOrganizationFiltersIn(Schema):
     q: str = ""
     kind: str = ""
     region: str = ""
@@ -30,7 +32,7 @@ class MemberFiltersIn(Schema):
     page_size: int = 20
 
 
-class OrganizationApplyIn(Schema):
+class OrganizationApplyIn(InSchema):
     name: str
     kind: str
     region_code: str
@@ -46,7 +48,7 @@ class OrganizationApplyIn(Schema):
     parent_id: int | None = None
 
 
-class OrganizationPatchIn(Schema):
+class OrganizationPatchIn(InSchema):
     name: str | None = None
     region_code: str | None = None
     uscc: str | None = None
@@ -60,34 +62,34 @@ class OrganizationPatchIn(Schema):
     categories: list[str] | None = None  # replaces the list; [] clears it
 
 
-class ReviewIn(Schema):
+class ReviewIn(InSchema):
     decision: str  # approve | reject
     reason: str = ""
 
 
-class StatusIn(Schema):
+class OrganizationStatusIn(InSchema):
     action: str  # suspend | reinstate | deregister
     reason: str = ""
 
 
-class ReasonIn(Schema):
+class ReasonIn(InSchema):
     reason: str = ""
 
 
-class InviteIn(Schema):
+class InviteIn(InSchema):
     volunteer_no: str
     role: str = "member"
 
 
-class ApproveIn(Schema):
+class ApproveIn(InSchema):
     role: str = ""
 
 
-class RoleIn(Schema):
+class RoleIn(InSchema):
     role: str
 
 
-class RespondIn(Schema):
+class RespondIn(InSchema):
     accept: bool
 
 
@@ -118,7 +120,7 @@ class PublicOrganizationDetailOut(PublicOrganizationOut):
     sub_teams: list[PublicOrganizationOut]
 
 
-class StatusChangeOut(Schema):
+class OrganizationStatusChangeOut(Schema):
     from_status: str
     to_status: str
     reason: str
@@ -152,7 +154,7 @@ class OrganizationOut(Schema):
 
 
 class OrganizationDetailOut(OrganizationOut):
-    history: list[StatusChangeOut]
+    history: list[OrganizationStatusChangeOut]
 
 
 class OrganizationPage(Schema):

@@ -4,13 +4,13 @@ Thin: parse → one service/selector → schema (STYLE.md)."""
 from ninja import Query, Router
 
 from zhiyuan.accounts.models import RoleAssignment
-from zhiyuan.core.api import ErrorOut, page_bounds
+from zhiyuan.core.api import ERRORS, page_bounds
 from zhiyuan.stations import selectors, services
 from zhiyuan.stations.models import ServicePoint
 from zhiyuan.stations.schemas import (
     CloseIn,
     OperationsIn,
-    PublicFiltersIn,
+    PublicServicePointFiltersIn,
     PublicServicePointPage,
     ServicePointCreateIn,
     ServicePointFiltersIn,
@@ -22,7 +22,6 @@ from zhiyuan.stations.schemas import (
 )
 
 router = Router(tags=["stations"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
 def public_out(p: ServicePoint, names: dict) -> dict:
@@ -78,7 +77,7 @@ def admin_out(a: RoleAssignment) -> dict:
 @router.get(
     "/public/points", response={200: PublicServicePointPage, **ERRORS}, auth=None, operation_id="list_public_service_points"
 )
-def list_public_service_points(request, filters: Query[PublicFiltersIn]):
+def list_public_service_points(request, filters: Query[PublicServicePointFiltersIn]):
     """Active service points for anyone (STA-1/STA-2): public fields only."""
     start, end = page_bounds(filters.page, filters.page_size)
     qs = selectors.public_service_point_list(filters=selectors.ServicePointFilters(q=filters.q, region=filters.region))

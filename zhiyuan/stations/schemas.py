@@ -2,6 +2,8 @@ import datetime
 
 from ninja import Schema
 
+from zhiyuan.core.api import InSchema
+
 Coordinate = float | str | None
 
 
@@ -15,14 +17,14 @@ class ServicePointFiltersIn(Schema):
     page_size: int = 20
 
 
-class PublicFiltersIn(Schema):
+class PublicServicePointFiltersIn(Schema):
     q: str = ""
     region: str = ""
     page: int = 1
     page_size: int = 20
 
 
-class OperationsIn(Schema):
+class OperationsIn(InSchema):
     """What a station admin may change (every field optional: only those sent change)."""
 
     opening_hours: str | None = None
@@ -50,7 +52,7 @@ class ServicePointPatchIn(OperationsIn):
     operator_organization_id: int | None = None
 
 
-class ServicePointCreateIn(Schema):
+class ServicePointCreateIn(InSchema):
     name: str
     network_level: str = ""
     kind: str = "station"
@@ -134,11 +136,11 @@ class PublicServicePointPage(Schema):
     page_size: int
 
 
-class CloseIn(Schema):
+class CloseIn(InSchema):
     reason: str = ""
 
 
-class StationAdminIn(Schema):
+class StationAdminIn(InSchema):
     mobile: str
 
 

@@ -6,7 +6,7 @@ from ninja import File, Form, Query, Router
 from ninja.files import UploadedFile
 
 from zhiyuan.accounts.ratelimit import rate_limit_hit
-from zhiyuan.core.api import ErrorOut, page_bounds, page_of
+from zhiyuan.core.api import ERRORS, XLSX, ErrorOut, binary_download, page_bounds, page_of
 from zhiyuan.core.audit import client_ip
 from zhiyuan.core.crypto import mask_mobile
 from zhiyuan.core.errors import DomainError, PermissionDenied
@@ -31,9 +31,9 @@ from zhiyuan.volunteers.schemas import (
     RegisterIn,
     RevealIn,
     RevealOut,
-    StatusChangeOut,
-    StatusIn,
     VolunteerOut,
+    VolunteerStatusChangeOut,
+    VolunteerStatusIn,
     WithdrawOut,
 )
 from zhiyuan.volunteers.schemas_manage import (
@@ -49,9 +49,7 @@ from zhiyuan.volunteers.services.card import CARD_TOKEN_TTL
 from zhiyuan.volunteers.texts import OATH_TEXT
 
 router = Router(tags=["volunteers"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut}
 REGISTER_RATE = 20  # attempts per client address per hour (also limits probing which numbers are registered)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def status_history_out(v: Volunteer, *, with_actor: bool) -> list[dict]:
@@ -152,7 +150,7 @@ def update_my_profile(request, payload: ProfileIn):
     return my_volunteer_out(volunteer)
 
 
-@router.get("/me/export", response={200: dict, **ERRORS}, operation_id="export_my_data")
+@router.get("/me/export", response={200: dict, **ERRORS}, operation_id="export_my_data", openapi_extra=binary_download())
 def export_my_data(request, format: str = "json"):
     """Download all my data (VOL-6, PIPL 45): ``format=json`` (default) or ``format=xlsx``."""
     if format == "xlsx":
@@ -179,7 +177,7 @@ def withdraw_consent(request, payload: ConsentIn):
     return {"restricted": v.restricted_at is not None, "restricted_at": v.restricted_at}
 
 
-@router.post("/me/exit", response={200: StatusChangeOut, **ERRORS}, operation_id="exit_volunteer")
+@router.post("/me/exit", response={200: VolunteerStatusChangeOut, **ERRORS}, operation_id="exit_volunteer")
 def exit_volunteer(request, payload: ExitIn):
     return svc.volunteer_exit(actor=request.user, reason=payload.reason, request=request)
 
@@ -290,7 +288,7 @@ def search_volunteers_by_document(request, payload: DocumentSearchIn):
     return {"items": [_list_item(v, names) for v in items], "count": len(items), "page": 1, "page_size": max(len(items), 1)}
 
 
-@router.get("/import/template", response={200: dict, **ERRORS}, operation_id="get_volunteer_import_template")
+@router.get("/import/template", response=ERRORS, operation_id="get_volunteer_import_template", openapi_extra=binary_download())
 def get_volunteer_import_template(request):
     """The Excel template of the bulk import (VOL-10)."""
     require_importer(request.user)
@@ -388,7 +386,9 @@ def get_import_job(request, job_id: int, errors_page: int = 1, errors_page_size:
     return _job_out(job, errors_page=errors_page, errors_page_size=errors_page_size)
 
 
-@router.get("/import/jobs/{job_id}/report", response={200: dict, **ERRORS}, operation_id="get_import_job_report")
+@router.get(
+    "/import/jobs/{job_id}/report", response=ERRORS, operation_id="get_import_job_report", openapi_extra=binary_download()
+)
 def get_import_job_report(request, job_id: int):
     """The job's report as .xlsx: row, field, message, and a summary sheet."""
     job = import_jobs.import_job_get(actor=request.user, job_id=job_id)
@@ -413,8 +413,8 @@ def reveal_volunteer_id(request, volunteer_id: int, payload: RevealIn, response:
     return {"volunteer_no": v.volunteer_no, "id_type": v.id_type, "id_number": number}
 
 
-@router.post("/{volunteer_id}/status", response={200: StatusChangeOut, **ERRORS}, operation_id="change_volunteer_status")
-def change_volunteer_status(request, volunteer_id: int, payload: StatusIn):
+@router.post("/{volunteer_id}/status", response={200: VolunteerStatusChangeOut, **ERRORS}, operation_id="change_volunteer_status")
+def change_volunteer_status(request, volunteer_id: int, payload: VolunteerStatusIn):
     """Suspend, reinstate or exit a volunteer with a reason (VOL-9); scoped and audited."""
     return svc.volunteer_change_status(
         actor=request.user, volunteer_id=volunteer_id, to_status=payload.to_status, reason=payload.reason, request=request

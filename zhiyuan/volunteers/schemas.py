@@ -6,8 +6,10 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from zhiyuan.core.api import InSchema
 
-class RegisterIn(Schema):
+
+class RegisterIn(InSchema):
     name: str = Field(max_length=10_000)
     id_type: str = Field(max_length=10_000)
     id_number: str = Field(max_length=10_000)
@@ -26,12 +28,12 @@ class RegisterIn(Schema):
     guardian_consent: bool = False
 
 
-class SkillIn(Schema):
+class SkillIn(InSchema):
     code: str
     detail: str = ""
 
 
-class ProfileIn(Schema):
+class ProfileIn(InSchema):
     """Partial update: only the fields sent are changed."""
 
     political_status: str | None = None
@@ -123,7 +125,7 @@ class MyVolunteerOut(VolunteerOut):
     status_history: list[StatusHistoryOut]  # the person's own view names no manager
 
 
-class RevealIn(Schema):
+class RevealIn(InSchema):
     reason: str = Field(default="", max_length=10_000)
 
 
@@ -133,23 +135,23 @@ class RevealOut(Schema):
     id_number: str
 
 
-class StatusIn(Schema):
+class VolunteerStatusIn(InSchema):
     to_status: str
     reason: str = Field(max_length=10_000)
 
 
-class StatusChangeOut(Schema):
+class VolunteerStatusChangeOut(Schema):
     from_status: str
     to_status: str
     reason: str
     at: dt.datetime
 
 
-class ExitIn(Schema):
+class ExitIn(InSchema):
     reason: str = Field(max_length=10_000)
 
 
-class ConsentIn(Schema):
+class ConsentIn(InSchema):
     kind: str = "privacy"
     version: str = ""
 
@@ -166,7 +168,7 @@ class WithdrawOut(Schema):
     restricted_at: dt.datetime | None
 
 
-class CorrectionIn(Schema):
+class CorrectionIn(InSchema):
     field: str
     name: str = ""
     id_type: str = ""
@@ -186,7 +188,7 @@ class CorrectionOut(Schema):
     response: str
 
 
-class CorrectionResolveIn(Schema):
+class CorrectionResolveIn(InSchema):
     approve: bool
     response: str = ""
 
@@ -197,7 +199,7 @@ class CardTokenOut(Schema):
     ttl_seconds: int
 
 
-class CardVerifyIn(Schema):
+class CardVerifyIn(InSchema):
     token: str = Field(max_length=2000)
 
 

@@ -5,6 +5,8 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from zhiyuan.core.api import InSchema, IsoDate
+
 
 class VolunteerFiltersIn(Schema):
     """Query parameters of ``GET /volunteers``. There is deliberately no document-number
@@ -19,8 +21,8 @@ class VolunteerFiltersIn(Schema):
     political_status: str = ""
     skill: str = ""
     service_category: str = ""
-    registered_from: dt.date | None = None
-    registered_to: dt.date | None = None
+    registered_from: IsoDate | None = None
+    registered_to: IsoDate | None = None
     sort: str = "-registered_at"
     page: int = 1
     page_size: int = 20
@@ -50,7 +52,7 @@ class VolunteerPageOut(Schema):
     page_size: int
 
 
-class DocumentSearchIn(Schema):
+class DocumentSearchIn(InSchema):
     id_number: str = Field(max_length=64)
     id_type: str = ""
 

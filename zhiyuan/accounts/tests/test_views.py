@@ -375,7 +375,7 @@ def test_navigation_by_role(client, plain_user, county_manager, platform_admin):
     assert 'data-nav="accounts.roles"' not in page and 'data-nav="accounts.audit"' not in page
     client.force_login(county_manager)
     page = nav(client)
-    assert 'data-nav="accounts.roles"' in page and 'data-nav="accounts.audit"' not in page
+    assert 'data-nav="accounts.roles"' in page and 'data-nav="accounts.audit"' in page  # their region's entries
     assert 'data-nav="accounts.tokens"' in page
     client.force_login(platform_admin)
     page = nav(client)
@@ -544,10 +544,12 @@ def test_own_assignment_visible_but_not_revocable(client, county_manager):
 # --- audit log page -----------------------------------------------------------------------------------------------------------
 
 
-def test_audit_page_for_platform_admins_only(client, platform_admin, county_manager):
-    client.force_login(county_manager)
+def test_audit_page_for_platform_admins_and_region_managers(client, platform_admin, county_manager, plain_user):
+    client.force_login(plain_user)
     assert client.get("/accounts/audit/").status_code == 403
-    assert client.post("/accounts/audit/verify/").status_code == 403
+    client.force_login(county_manager)
+    assert client.get("/accounts/audit/").status_code == 200  # their region's entries: test_audit_scope
+    assert client.post("/accounts/audit/verify/").status_code == 403  # the whole chain: platform admins
     client.force_login(platform_admin)
     audit_record(actor=county_manager, action="test.alpha", detail={"note": "<script>alert(1)</script>"})
     audit_record(actor=platform_admin, action="test.beta", result="denied")

@@ -68,6 +68,7 @@ def _audit(*, actor, action: str, m: Membership, request, **detail) -> None:
         actor=actor,
         action=action,
         obj=m,
+        region_code=m.organization.region_code,
         request=request,
         detail={"organization_id": m.organization_id, "volunteer_no": m.volunteer.volunteer_no, "role": m.role, **detail},
     )

@@ -14,7 +14,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
 from zhiyuan.accounts.models import User
 from zhiyuan.core.audit import audit_record
-from zhiyuan.core.errors import Conflict, DomainError
+from zhiyuan.core.errors import Conflict, DomainError, fields_allowed_check
 from zhiyuan.core.text import text_error
 from zhiyuan.organizations.models import (
     LEGAL_ENTITY_KINDS,
@@ -417,6 +417,7 @@ def organization_update(*, actor: User, org: Organization, data: dict, request=N
         refuse(actor=actor, action="organizations.org.update", obj=org, request=request, message=_("您不能修改此组织。"))
     manager = can_review(actor, org)
     allowed = MANAGER_FIELDS if manager else PROFILE_FIELDS
+    fields_allowed_check(data, allowed)
     with transaction.atomic():
         org = Organization.objects.select_for_update().get(pk=org.pk)
         if org.status in (Status.REJECTED, Status.DEREGISTERED):

@@ -256,7 +256,11 @@ def test_sub_team_only_by_parent_admin_team_kind_and_inside_region(county_manage
 def test_org_admin_updates_profile_only(county_manager):
     org = active_org(county_manager)
     admin = fresh(org.created_by)
-    services.organization_update(actor=admin, org=org, data={"intro": "新的简介", "name": "改名", "region_code": HUIYANG_TOWN})
+    with pytest.raises(DomainError) as exc:  # manager fields are refused by name, not silently ignored
+        data = {"intro": "新的简介", "name": "改名", "region_code": HUIYANG_TOWN}
+        services.organization_update(actor=admin, org=org, data=data)
+    assert exc.value.status == 422 and set(fields(exc)) == {"name", "region_code"}
+    services.organization_update(actor=admin, org=org, data={"intro": "新的简介"})
     org.refresh_from_db()
     assert org.intro == "新的简介" and org.name != "改名" and org.region_code != HUIYANG_TOWN
     entry = AuditEntry.objects.get(action="organizations.org.update", object_id=str(org.pk))
