@@ -110,6 +110,8 @@ NOT_GENERATED = {
     "volunteers.ImportJob": "runtime (VOL-10 uploads), measured by bench.run import",
     "volunteers.ImportJobError": "runtime",
     "regions.RegionPopulation": "reference data imported from statistics",
+    "core.WorkerHeartbeat": "runtime: one row per running background worker",
+    "demo.DemoSeed": "written by manage.py demo_seed, not by the generator",
 }
 
 
