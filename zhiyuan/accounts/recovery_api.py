@@ -10,17 +10,17 @@ from ninja import Router, Schema
 
 from zhiyuan.accounts import recovery
 from zhiyuan.accounts.models import TotpResetRequest, User
-from zhiyuan.core.api import ErrorOut
+from zhiyuan.core.api import ErrorOut, InSchema
 
 router = Router(tags=["account recovery"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
-class RecoverySmsIn(Schema):
+class RecoverySmsIn(InSchema):
     mobile: str
 
 
-class RecoveryResetIn(Schema):
+class RecoveryResetIn(InSchema):
     mobile: str
     code: str
     new_password: str
@@ -30,7 +30,7 @@ class RecoveryDoneOut(Schema):
     detail: str
 
 
-class AccountLookupIn(Schema):
+class AccountLookupIn(InSchema):
     mobile: str
 
 
@@ -51,7 +51,7 @@ class ResetCodeOut(Schema):
     expires_at: datetime.datetime
 
 
-class TotpResetIn(Schema):
+class TotpResetIn(InSchema):
     reason: str
 
 

@@ -230,6 +230,7 @@ def _trigger_sql(connection, table: str) -> tuple[list[str], list[str]]:
         return (
             [
                 PG_FUNCTION,
+                f"DROP TRIGGER IF EXISTS {trigger} ON {qn(table)}",  # idempotent: re-added after an ALTER
                 f"CREATE TRIGGER {trigger} BEFORE UPDATE OR DELETE ON {qn(table)} "
                 f"FOR EACH ROW EXECUTE FUNCTION zhiyuan_chain_append_only()",
             ],
@@ -240,7 +241,7 @@ def _trigger_sql(connection, table: str) -> tuple[list[str], list[str]]:
         for op in ("UPDATE", "DELETE"):
             trigger = qn(f"{table}_no_{op.lower()}")
             forward.append(
-                f"CREATE TRIGGER {trigger} BEFORE {op} ON {qn(table)} WHEN {UNLOCK_FUNCTION}() = 0 "
+                f"CREATE TRIGGER IF NOT EXISTS {trigger} BEFORE {op} ON {qn(table)} WHEN {UNLOCK_FUNCTION}() = 0 "
                 f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {op} refused'); END"
             )
             backward.append(f"DROP TRIGGER IF EXISTS {trigger}")

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from zhiyuan.core.chain import append_only
+
 
 class Migration(migrations.Migration):
 
@@ -21,4 +23,6 @@ class Migration(migrations.Migration):
             model_name='auditentry',
             index=models.Index(fields=['region_code', 'id'], name='core_audit_region_id'),
         ),
+        # SQLite rebuilt the table for the new column and dropped its triggers: add them again
+        append_only("core_auditentry"),
     ]

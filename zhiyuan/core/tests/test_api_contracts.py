@@ -112,8 +112,8 @@ def test_a_filter_date_is_an_iso_date(client, platform_admin, value):
         assert client.get(path, {name: "2024-05-01"}).status_code == 200
 
 
-def test_a_token_expiry_is_an_iso_datetime(client, plain_user):
-    client.force_login(plain_user)
+def test_a_token_expiry_is_an_iso_datetime(client, county_manager):
+    client.force_login(county_manager)
     r = client.post("/api/v1/accounts/tokens", {"name": "t", "expires_at": 0}, content_type=JSON)
     assert r.status_code == 422 and list(r.json()["fields"]) == ["expires_at"], r.content
     r = client.post("/api/v1/accounts/tokens", {"name": "t", "expires_at": "2099-05-01T08:00:00+08:00"}, content_type=JSON)
