@@ -19,6 +19,12 @@ def org_admin_scope(actor):
     return (Q(pk__in=ids) | Q(parent_id__in=ids)) if ids else None
 
 
+def org_admin_test(actor, org) -> bool:
+    """``org_admin_scope`` for one organization, from the actor's cached roles."""
+    ids = set(_admin_org_ids(actor))
+    return org.pk in ids or (org.parent_id is not None and org.parent_id in ids)
+
+
 def org_admin_volunteer_scope(actor):
     """An organization admin sees the volunteers who are active members of (or applied to) their
     organizations and sub-teams — not invitees, who have not yet agreed to join."""
@@ -56,7 +62,9 @@ class OrganizationsConfig(AppConfig):
         from zhiyuan.organizations.selectors import membership_export_rows
         from zhiyuan.volunteers.data_export import register_data_export_provider
 
-        register_scope_provider("organizations.Organization", org_admin_scope)
+        # ORG-4: an organization's admins (and its parent's) see it and manage its members and
+        # profile; reviewing stays with its region managers (Organization.region_actions).
+        register_scope_provider("organizations.Organization", org_admin_scope, actions=("view", "manage"), test=org_admin_test)
         register_audit_actions(
             "organizations.",
             _("志愿服务组织"),

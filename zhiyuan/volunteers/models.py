@@ -25,6 +25,9 @@ class VolunteerQuerySet(ScopedQuerySet):
     """
 
     region_field = "region_code"
+    # Region managers see, manage (reveal, status, corrections, assisted registration) and export
+    # the residents of their region; an organization admin only sees its members (a provider).
+    region_actions = frozenset({"view", "manage", "export"})
 
     def processable(self):
         """Rows that may be used at all: consent not withdrawn."""
@@ -34,11 +37,11 @@ class VolunteerQuerySet(ScopedQuerySet):
         """Rows that may be matched, enrolled, dispatched: not restricted and status active."""
         return self.processable().filter(status=Volunteer.Status.ACTIVE)
 
-    def visible_to(self, actor, *, include_restricted: bool = False):
-        """The volunteers ``actor`` may see as a manager; restricted people are excluded unless
-        ``include_restricted`` (for retention/security duties only — never lists or exports)."""
-        qs = super().visible_to(actor)
-        return qs if include_restricted else qs.filter(restricted_at__isnull=True)
+    def visible_to(self, actor, action: str = "view", *, include_restricted: bool = False):
+        """The volunteers ``actor`` may ``action`` as a manager; restricted people are excluded
+        unless ``include_restricted`` (for retention/security duties only — never lists or exports)."""
+        qs = super().visible_to(actor, action)
+        return qs if include_restricted else qs.processable()
 
     def with_skill(self, code: str):
         return self.filter(skills__code=code)
