@@ -108,6 +108,27 @@ def role_object_picker(role: str) -> Callable | None:
     return _role_object_pickers.get(role)
 
 
+class RoleHooks(NamedTuple):
+    on_grant: Callable | None = None  # on_grant(assignment, actor) inside the granting transaction
+    on_revoke: Callable | None = None  # on_revoke(assignment, actor) inside the revoking transaction
+
+
+_role_hooks: dict[str, list[RoleHooks]] = defaultdict(list)
+
+
+def register_role_hooks(role: str, *, on_grant: Callable | None = None, on_revoke: Callable | None = None) -> None:
+    """A higher app keeps its own state in step with an object role, whoever grants or revokes
+    it (``accounts.services.role_assignment_add`` / ``role_assignment_end`` call the hooks): the
+    organizations app makes an ``org_admin`` an admin member of the organization."""
+    hooks = RoleHooks(on_grant, on_revoke)
+    if hooks not in _role_hooks[role]:
+        _role_hooks[role].append(hooks)
+
+
+def role_hooks(role: str) -> list[RoleHooks]:
+    return list(_role_hooks.get(role, ()))
+
+
 def role_object_of(model, object_id: int) -> RoleObject | None:
     """A resolver for a model with ``name``, ``region_code``, ``status`` and ``is_active``
     (organizations, service points): register ``partial(role_object_of, Model)``."""

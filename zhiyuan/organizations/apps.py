@@ -50,6 +50,7 @@ class OrganizationsConfig(AppConfig):
     def ready(self):
         from zhiyuan.accounts.roles import Role
         from zhiyuan.accounts.scopes import (
+            register_role_hooks,
             register_role_object_picker,
             register_role_object_resolver,
             register_scope_provider,
@@ -60,6 +61,7 @@ class OrganizationsConfig(AppConfig):
         from zhiyuan.organizations.models import Organization
         from zhiyuan.organizations.picker import organization_options
         from zhiyuan.organizations.selectors import membership_export_rows
+        from zhiyuan.organizations.services.common import admin_membership_on_grant, admin_membership_on_revoke
         from zhiyuan.volunteers.data_export import register_data_export_provider
 
         # ORG-4: an organization's admins (and its parent's) see it and manage its members and
@@ -90,6 +92,7 @@ class OrganizationsConfig(AppConfig):
             },
         )
         register_role_object_resolver(Role.ORG_ADMIN, partial(role_object_of, Organization))
+        register_role_hooks(Role.ORG_ADMIN, on_grant=admin_membership_on_grant, on_revoke=admin_membership_on_revoke)
         register_role_object_picker(Role.ORG_ADMIN, organization_options)
         register_scope_provider("volunteers.Volunteer", org_admin_volunteer_scope)
         register_data_export_provider("memberships", _("组织成员身份"), membership_export_rows)
