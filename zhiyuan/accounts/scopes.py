@@ -203,6 +203,11 @@ def actor_is_platform_admin(actor) -> bool:
     return any(r.role == Role.PLATFORM_ADMIN for r in actor_roles(actor))
 
 
+def actor_region_scope(actor) -> list[str] | None:
+    """``None`` for every region (platform admin), else the managed prefixes (maybe empty)."""
+    return None if actor_is_platform_admin(actor) else actor_region_prefixes(actor)
+
+
 def actor_region_prefixes(actor) -> list[str]:
     """Region-code prefixes (2/4/6/9/12 digits) the actor manages as region manager."""
     return sorted({r.region_prefix for r in actor_roles(actor) if r.role == Role.REGION_MANAGER and r.region_prefix})
