@@ -30,6 +30,7 @@ from zhiyuan.organizations.models import (
 from zhiyuan.regions.codes import normalize_code, region_prefix
 from zhiyuan.regions.models import Region
 from zhiyuan.volunteers.codes import ServiceCategory
+from zhiyuan.volunteers.models import processable_q
 from zhiyuan.volunteers.numbers import normalize_volunteer_no
 
 
@@ -142,7 +143,7 @@ def my_applications(*, actor) -> QuerySet[Organization]:
 
 # VOL-6 / PIPL 47: a person who withdrew consent (``Volunteer.restricted_at``) is kept but no longer
 # processed — left out of member lists, member exports and member counts like every volunteer list.
-NOT_RESTRICTED = Q(volunteer__restricted_at__isnull=True)
+NOT_RESTRICTED = processable_q("volunteer__")
 
 
 def member_list(*, org: Organization, filters: MemberFilters | None = None) -> QuerySet[Membership]:
@@ -234,7 +235,7 @@ def public_organization_list(*, filters: OrganizationFilters | None = None) -> Q
         .annotate(
             member_count=Count(
                 "memberships",
-                filter=Q(memberships__status=Membership.Status.ACTIVE, memberships__volunteer__restricted_at__isnull=True),
+                filter=Q(memberships__status=Membership.Status.ACTIVE) & processable_q("memberships__volunteer__"),
             )
         )
     )

@@ -15,6 +15,13 @@ from django.utils.translation import pgettext_lazy
 from zhiyuan.accounts.scopes import ScopedQuerySet
 
 
+def processable_q(path: str = "") -> Q:
+    """VOL-6 / PIPL art. 47: the one definition of a person who may still be processed (consent
+    not withdrawn), for a volunteer reached through ``path`` (``"volunteer__"`` from a membership).
+    ``Volunteer.objects.processable()`` / ``restricted()`` and ``Volunteer.is_restricted`` use it."""
+    return Q(**{f"{path}restricted_at__isnull": True})
+
+
 class VolunteerQuerySet(ScopedQuerySet):
     """Scope by residence region (ARCHITECTURE rule 1).
 
@@ -31,7 +38,11 @@ class VolunteerQuerySet(ScopedQuerySet):
 
     def processable(self):
         """Rows that may be used at all: consent not withdrawn."""
-        return self.filter(restricted_at__isnull=True)
+        return self.filter(processable_q())
+
+    def restricted(self):
+        """Rows kept for the retention period only (consent withdrawn)."""
+        return self.exclude(processable_q())
 
     def active_for_processing(self):
         """Rows that may be matched, enrolled, dispatched: not restricted and status active."""
