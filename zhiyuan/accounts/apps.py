@@ -9,12 +9,15 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from zhiyuan.accounts.roles import API_TOKEN_ROLES, Role
+        from zhiyuan.accounts.scopes import actor_region_scope
         from zhiyuan.accounts.services import TOTP_PURPOSE
         from zhiyuan.core.audit_actions import register_audit_actions
         from zhiyuan.core.nav import NavItem, register_nav
         from zhiyuan.core.sealed import register_sealed_column
+        from zhiyuan.regions.permissions import register_region_scope_resolver
 
         register_sealed_column("accounts.User", "totp_secret_sealed", purpose=TOTP_PURPOSE)
+        register_region_scope_resolver(actor_region_scope)
         register_audit_actions(
             "accounts.",
             _("账户与权限"),

@@ -1,10 +1,14 @@
 """The single scope mechanism (core design rule 1).
 
-An *actor* is a user. Every manager query starts from ``Model.objects.visible_to(actor)``.
-A model's manager builds the filter from three sources:
+An *actor* is a user. Every manager query starts from ``Model.objects.visible_to(actor, action)``
+(action ``view`` by default; ``manage``, ``review``, ``operate``, ``export``), and every page or
+endpoint about one object fetches it with ``get_for(actor, Model, pk, action)``: 404 when the
+actor cannot see it (exactly as when it does not exist), 403 when it is visible but the action
+is not allowed (ARCHITECTURE rule 8). A model's queryset builds the filter from three sources:
 
 * the region prefixes the actor manages (``actor_region_prefixes``), matched against the
-  model's region-code field;
+  model's region-code field as a range, for the actions the model grants region managers
+  (``region_actions``);
 * platform admins see everything;
 * *scope providers* registered by higher apps at start-up (ARCHITECTURE "Layers": a lower app
   never imports a higher one; the higher one registers a hook). For example the organizations
@@ -24,7 +28,8 @@ from django.db import models
 from django.db.models import Q
 
 from zhiyuan.accounts.roles import Role
-from zhiyuan.regions.codes import region_prefix
+from zhiyuan.core.errors import NotFound, PermissionDenied
+from zhiyuan.regions.codes import prefix_q, region_prefix
 
 
 class RoleRef(NamedTuple):
@@ -42,16 +47,38 @@ class RoleObject(NamedTuple):
     status_label: str = ""  # its status in words, for the message when it is not active
 
 
-_scope_providers: dict[str, list[Callable]] = defaultdict(list)
+VIEW, MANAGE, REVIEW, OPERATE, EXPORT = "view", "manage", "review", "operate", "export"
+ACTIONS = frozenset({VIEW, MANAGE, REVIEW, OPERATE, EXPORT})
+
+
+class ScopeRule(NamedTuple):
+    provider: Callable  # provider(actor) -> Q | None: the rows the actor may act on
+    test: Callable | None = None  # test(actor, obj) -> bool: the same rule in Python, if it can say
+
+
+_scope_providers: dict[tuple[str, str], list[ScopeRule]] = defaultdict(list)
 _role_providers: list[Callable] = []
 _role_object_resolvers: dict[str, Callable] = {}
 _role_object_pickers: dict[str, Callable] = {}
 
 
-def register_scope_provider(model_label: str, provider: Callable) -> None:
-    """``provider(actor) -> Q | None`` adds objects of ``model_label`` the actor may see."""
-    if provider not in _scope_providers[model_label]:
-        _scope_providers[model_label].append(provider)
+def register_scope_provider(model_label: str, provider: Callable, *, actions=(VIEW,), test: Callable | None = None) -> None:
+    """``provider(actor) -> Q | None`` adds objects of ``model_label`` the actor may ``actions``
+    (default: see). ``test(actor, obj) -> bool`` states the same rule for one fetched object, so
+    ``can`` needs no query; without it ``can`` asks the database."""
+    for action in actions:
+        if action not in ACTIONS:
+            raise ValueError(f"unknown scope action {action!r}")
+        rules = _scope_providers[(model_label, action)]
+        if all(r.provider is not provider for r in rules):
+            rules.append(ScopeRule(provider, test))
+
+
+def unregister_scope_provider(model_label: str, provider: Callable) -> None:
+    """Remove ``provider`` from every action of ``model_label`` (tests)."""
+    for action in ACTIONS:
+        rules = _scope_providers[(model_label, action)]
+        rules[:] = [r for r in rules if r.provider is not provider]
 
 
 def register_role_provider(provider: Callable) -> None:
@@ -79,6 +106,27 @@ def register_role_object_picker(role: str, find: Callable) -> None:
 
 def role_object_picker(role: str) -> Callable | None:
     return _role_object_pickers.get(role)
+
+
+class RoleHooks(NamedTuple):
+    on_grant: Callable | None = None  # on_grant(assignment, actor) inside the granting transaction
+    on_revoke: Callable | None = None  # on_revoke(assignment, actor) inside the revoking transaction
+
+
+_role_hooks: dict[str, list[RoleHooks]] = defaultdict(list)
+
+
+def register_role_hooks(role: str, *, on_grant: Callable | None = None, on_revoke: Callable | None = None) -> None:
+    """A higher app keeps its own state in step with an object role, whoever grants or revokes
+    it (``accounts.services.role_assignment_add`` / ``role_assignment_end`` call the hooks): the
+    organizations app makes an ``org_admin`` an admin member of the organization."""
+    hooks = RoleHooks(on_grant, on_revoke)
+    if hooks not in _role_hooks[role]:
+        _role_hooks[role].append(hooks)
+
+
+def role_hooks(role: str) -> list[RoleHooks]:
+    return list(_role_hooks.get(role, ()))
 
 
 def role_object_of(model, object_id: int) -> RoleObject | None:
@@ -155,6 +203,11 @@ def actor_is_platform_admin(actor) -> bool:
     return any(r.role == Role.PLATFORM_ADMIN for r in actor_roles(actor))
 
 
+def actor_region_scope(actor) -> list[str] | None:
+    """``None`` for every region (platform admin), else the managed prefixes (maybe empty)."""
+    return None if actor_is_platform_admin(actor) else actor_region_prefixes(actor)
+
+
 def actor_region_prefixes(actor) -> list[str]:
     """Region-code prefixes (2/4/6/9/12 digits) the actor manages as region manager."""
     return sorted({r.region_prefix for r in actor_roles(actor) if r.role == Role.REGION_MANAGER and r.region_prefix})
@@ -168,35 +221,135 @@ def actor_has_role(actor, *roles: str) -> bool:
     return any(r.role in roles for r in actor_roles(actor))
 
 
+def region_in_scope(actor, region_code: str) -> bool:
+    """Is ``region_code`` inside the actor's region scope — where they may place or move an object?
+    Platform admins everywhere, region managers inside their regions; an API token narrowed to a
+    region only inside it."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not region_code:
+        return False
+    token_prefix = actor_token_prefix(actor)
+    if token_prefix and not region_code.startswith(token_prefix):
+        return False
+    if actor_is_platform_admin(actor):
+        return True
+    return any(region_code.startswith(p) for p in actor_region_prefixes(actor))
+
+
 def region_q(field: str, prefixes: list[str]) -> Q:
+    """Rows whose 12-digit code ``field`` lies under any of ``prefixes``: a range per prefix, so
+    the scope reaches the index on SQLite and PostgreSQL alike (rule 9; no ``LIKE``)."""
     q = Q(pk__in=[])
     for prefix in prefixes:
-        q |= Q(**{f"{field}__startswith": prefix})
+        q |= prefix_q(field, prefix)
     return q
 
 
+def _field_value(obj, path: str):
+    for part in path.split("__"):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
 class ScopedQuerySet(models.QuerySet):
-    """Subclass and set ``region_field`` (a 12-digit region code column, or a path to one)."""
+    """Subclass and set ``region_field`` (a 12-digit region code column, or a path to one) and
+    ``region_actions``: the actions a region manager holds over the rows inside their region.
+    Platform admins hold every action everywhere; other holders are added per action by scope
+    providers (``register_scope_provider(..., actions=...)``)."""
 
     region_field: str | None = None
+    region_actions: frozenset[str] = frozenset({VIEW})
 
-    def visible_to(self, actor):
+    def scope_q(self, actor, action: str = VIEW):
+        """``None`` when the actor may do ``action`` on every row, ``False`` on none, else a ``Q``."""
+        if action not in ACTIONS:
+            raise ValueError(f"unknown scope action {action!r}")
         if actor is None or not getattr(actor, "is_authenticated", False):
-            return self.none()
-        if actor_is_platform_admin(actor):
-            return self.all()
-        q = Q(pk__in=[])
-        if self.region_field:
-            prefixes = actor_region_prefixes(actor)
-            if prefixes:
-                q |= region_q(self.region_field, prefixes)
-        for provider in _scope_providers.get(self.model._meta.label, []):
-            extra = provider(actor)
-            if extra is not None:
-                q |= extra
-        qs = self.filter(q)
-        # ACC-4: a token narrowed to a region sees nothing outside it, whatever a scope provider adds.
+            return False
         token_prefix = actor_token_prefix(actor)
+        if actor_is_platform_admin(actor):
+            q = None
+        else:
+            parts = []
+            if self.region_field and action in self.region_actions:
+                prefixes = actor_region_prefixes(actor)
+                if prefixes:
+                    parts.append(region_q(self.region_field, prefixes))
+            for rule in _scope_providers.get((self.model._meta.label, action), []):
+                extra = rule.provider(actor)
+                if extra is not None:
+                    parts.append(extra)
+            if not parts:
+                return False
+            q = parts[0]
+            for part in parts[1:]:
+                q |= part
+        # ACC-4: a token narrowed to a region reaches nothing outside it, whatever a provider adds.
         if token_prefix and self.region_field:
-            qs = qs.filter(**{f"{self.region_field}__startswith": token_prefix})
-        return qs
+            narrow = prefix_q(self.region_field, token_prefix)
+            q = narrow if q is None else q & narrow
+        return q
+
+    def visible_to(self, actor, action: str = VIEW):
+        """The rows ``actor`` may ``action`` (view, manage, review, operate, export)."""
+        q = self.scope_q(actor, action)
+        if q is False:
+            return self.none()
+        return self.all() if q is None else self.filter(q)
+
+    def allows(self, actor, obj, action: str) -> bool:
+        """May ``actor`` do ``action`` to ``obj`` (a row of this model)? Decided in Python from the
+        actor's cached roles where every rule can say; one query otherwise."""
+        if actor is None or not getattr(actor, "is_authenticated", False):
+            return False
+        token_prefix = actor_token_prefix(actor)
+        region = _field_value(obj, self.region_field) if self.region_field else None
+        if token_prefix and self.region_field and not (region or "").startswith(token_prefix):
+            return False
+        if actor_is_platform_admin(actor):
+            return True
+        if region and action in self.region_actions and any(region.startswith(p) for p in actor_region_prefixes(actor)):
+            return True
+        undecided = False
+        for rule in _scope_providers.get((self.model._meta.label, action), []):
+            if rule.test is None:
+                undecided = True
+            elif rule.test(actor, obj):
+                return True
+        if undecided:
+            return self.visible_to(actor, action).filter(pk=obj.pk).exists()
+        return False
+
+
+def pk_or_404(pk) -> int:
+    """An object id from a URL or payload; NotFound for anything that is not one."""
+    try:
+        value = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    if not 0 < value < 2**63:
+        raise NotFound()
+    return value
+
+
+def get_for(actor, source, pk, action: str = VIEW, *, message=None, **visible_kwargs):
+    """Fetch-and-authorize (ARCHITECTURE rule 8): the row ``pk`` of ``source`` (a model or a
+    queryset of a ``ScopedQuerySet``) for ``action``.
+
+    ``NotFound`` (404) when it does not exist or the actor may not see it — the two answers are
+    the same; ``PermissionDenied`` (403, with ``message``) when it is visible but ``action`` is
+    not allowed. ``visible_kwargs`` go to the model's ``visible_to`` (e.g. ``include_restricted``)."""
+    qs = source if isinstance(source, models.QuerySet) else source._default_manager.all()
+    obj = qs.visible_to(actor, VIEW, **visible_kwargs).filter(pk=pk_or_404(pk)).first()
+    if obj is None:
+        raise NotFound()
+    if action != VIEW and not qs.allows(actor, obj, action):
+        raise PermissionDenied(message)
+    return obj
+
+
+def can(actor, obj, action: str) -> bool:
+    """May ``actor`` do ``action`` to the already fetched ``obj``? (For a page's buttons and a
+    service's re-check; fetching goes through ``get_for``.)"""
+    return type(obj)._default_manager.all().allows(actor, obj, action)

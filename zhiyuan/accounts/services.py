@@ -33,6 +33,7 @@ from zhiyuan.accounts.scopes import (
     actor_is_platform_admin,
     actor_region_prefixes,
     actor_role_cache_clear,
+    role_hooks,
     role_object_get,
 )
 from zhiyuan.core.audit import audit_record, client_ip
@@ -56,12 +57,10 @@ OBJECT_ROLES = (Role.ORG_ADMIN, Role.STATION_ADMIN)  # bound to an organization 
 OBJECT_ROLE_MESSAGES = {
     Role.ORG_ADMIN: (
         _("该组织不存在，请核对组织编号。"),
-        _("该组织不在您的管辖范围内，不能为其指定组织管理员。"),
         _("组织「%(name)s」当前状态为“%(status)s”，只有状态正常的组织可以指定组织管理员。"),
     ),
     Role.STATION_ADMIN: (
         _("该站点不存在，请核对站点编号。"),
-        _("该站点不在您的管辖范围内，不能为其指定站点管理员。"),
         _("站点「%(name)s」当前状态为“%(status)s”，不能指定站点管理员。"),
     ),
 }
@@ -481,13 +480,13 @@ def role_grant(*, actor: User, user: User, role: str, region_code: str = "", obj
             detail={"role": role, "region_code": code, "object_id": obj_id},
         )
         if role in OBJECT_ROLES:
-            msg = OBJECT_ROLE_MESSAGES[role][1]
-            raise DomainError("out_of_scope", msg, fields={"object_id": [msg]}, status=403)
+            # Rule 8: another region's organization or point answers exactly like a missing one.
+            raise DomainError("invalid", INVALID_DATA, fields={"object_id": [OBJECT_ROLE_MESSAGES[role][0]]})
         if role == Role.REGION_MANAGER:
             raise PermissionDenied(_("区域管理员只能为本辖区内的下级区划授予区域管理员角色。"))
         raise PermissionDenied(_("只有平台管理员可以授予此角色。"))
     if target is not None and not target.active:
-        msg = OBJECT_ROLE_MESSAGES[role][2] % {"name": target.name, "status": target.status_label}
+        msg = OBJECT_ROLE_MESSAGES[role][1] % {"name": target.name, "status": target.status_label}
         raise DomainError("object_inactive", msg, fields={"object_id": [msg]})
     if not user.is_active:
         raise DomainError("user_inactive", _("该用户已停用，不能授予角色。"))
@@ -498,9 +497,7 @@ def role_grant(*, actor: User, user: User, role: str, region_code: str = "", obj
             exists = exists.filter(region_code=code)  # an object role is one per object, whatever region it recorded
         if exists.exists():
             raise Conflict("role_exists", _("该用户已拥有此角色。"))
-        assignment = RoleAssignment.objects.create(
-            user=user, role=role, region_code=code, object_id=obj_id, granted_by=actor, granted_at=timezone.now()
-        )
+        assignment = role_assignment_add(user=user, role=role, region_code=code, object_id=obj_id, granted_by=actor)
         audit_record(
             actor=actor,
             action="accounts.role.grant",
@@ -508,8 +505,68 @@ def role_grant(*, actor: User, user: User, role: str, region_code: str = "", obj
             request=request,
             detail={"user": user.audit_label, "user_id": user.pk, "role": role, "region_code": code, "object_id": obj_id},
         )
+    return assignment
+
+
+def role_assignment_add(*, user: User, role: str, region_code: str = "", object_id=None, granted_by=None) -> RoleAssignment:
+    """The one writer of new role assignments (ACC-2); callers check permission and audit.
+
+    An object role is one per user and object: an active assignment is returned as it is. The
+    role's registered hooks run in the same transaction (granting ``org_admin`` anywhere makes the
+    admin membership: the organizations app's hook)."""
+    with transaction.atomic():
+        if object_id is not None:
+            existing = RoleAssignment.objects.filter(user=user, role=role, object_id=object_id, active=True).first()
+            if existing is not None:
+                return existing
+        assignment = RoleAssignment.objects.create(
+            user=user,
+            role=role,
+            region_code=region_code,
+            object_id=object_id,
+            granted_by=granted_by if getattr(granted_by, "pk", None) else None,
+            granted_at=timezone.now(),
+        )
+        for hooks in role_hooks(role):
+            if hooks.on_grant is not None:
+                hooks.on_grant(assignment, granted_by)
     actor_role_cache_clear(user)
     return assignment
+
+
+def role_assignment_end(*, assignment: RoleAssignment, actor=None) -> RoleAssignment:
+    """The one writer that ends an assignment (kept, marked revoked); the role's hooks run in the
+    same transaction (revoking ``org_admin`` makes the admin an ordinary member)."""
+    with transaction.atomic():
+        assignment.active = False
+        assignment.revoked_at = timezone.now()
+        assignment.revoked_by = actor if getattr(actor, "pk", None) else None
+        assignment.save(update_fields=["active", "revoked_at", "revoked_by"])
+        for hooks in role_hooks(assignment.role):
+            if hooks.on_revoke is not None:
+                hooks.on_revoke(assignment, actor)
+    actor_role_cache_clear(assignment.user)
+    if actor is not None and actor is not assignment.user:
+        actor_role_cache_clear(actor)
+    return assignment
+
+
+def role_assignments_end(*, role: str, object_id: int, user_ids=None, actor=None) -> int:
+    """End the active ``role`` assignments to ``object_id`` (of ``user_ids`` only, when given)."""
+    qs = RoleAssignment.objects.select_for_update().select_related("user").filter(role=role, object_id=object_id, active=True)
+    if user_ids is not None:
+        qs = qs.filter(user_id__in=list(user_ids))
+    with transaction.atomic():
+        ended = list(qs)
+        for assignment in ended:
+            role_assignment_end(assignment=assignment, actor=actor)
+    return len(ended)
+
+
+def role_object_moved(*, role: str, object_id: int, region_code: str) -> None:
+    """An organization or point moved region: its admins' assignments carry the new region, so
+    they stay in the role list (and the hands) of the managers of that region."""
+    RoleAssignment.objects.filter(role=role, object_id=object_id).update(region_code=region_code)
 
 
 def role_revoke(*, actor: User, assignment: RoleAssignment, request=None) -> RoleAssignment:
@@ -532,10 +589,7 @@ def role_revoke(*, actor: User, assignment: RoleAssignment, request=None) -> Rol
             )
             if not others:
                 raise Conflict("last_platform_admin", _("不能撤销最后一位平台管理员。"))
-        assignment.active = False
-        assignment.revoked_at = timezone.now()
-        assignment.revoked_by = actor
-        assignment.save(update_fields=["active", "revoked_at", "revoked_by"])
+        role_assignment_end(assignment=assignment, actor=actor)
         audit_record(
             actor=actor,
             action="accounts.role.revoke",

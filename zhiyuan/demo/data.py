@@ -153,7 +153,7 @@ def _ensure_totp(user) -> None:
 
 def _ensure_role(*, actor, user, role: str, region_code: str = "", object_id=None) -> None:
     from zhiyuan.accounts.models import RoleAssignment
-    from zhiyuan.accounts.services import role_grant
+    from zhiyuan.accounts.services import role_assignment_add, role_grant
 
     existing = RoleAssignment.objects.filter(user=user, role=role, active=True)
     if role == Role.REGION_MANAGER:
@@ -163,7 +163,7 @@ def _ensure_role(*, actor, user, role: str, region_code: str = "", object_id=Non
     if existing.exists():
         return
     if actor is None:  # the first platform admin is bootstrapped, as createsuperuser would
-        RoleAssignment.objects.create(user=user, role=role)
+        role_assignment_add(user=user, role=role)
         return
     role_grant(actor=actor, user=user, role=role, region_code=region_code, object_id=object_id)
 

@@ -19,6 +19,12 @@ def org_admin_scope(actor):
     return (Q(pk__in=ids) | Q(parent_id__in=ids)) if ids else None
 
 
+def org_admin_test(actor, org) -> bool:
+    """``org_admin_scope`` for one organization, from the actor's cached roles."""
+    ids = set(_admin_org_ids(actor))
+    return org.pk in ids or (org.parent_id is not None and org.parent_id in ids)
+
+
 def org_admin_volunteer_scope(actor):
     """An organization admin sees the volunteers who are active members of (or applied to) their
     organizations and sub-teams — not invitees, who have not yet agreed to join."""
@@ -44,6 +50,7 @@ class OrganizationsConfig(AppConfig):
     def ready(self):
         from zhiyuan.accounts.roles import Role
         from zhiyuan.accounts.scopes import (
+            register_role_hooks,
             register_role_object_picker,
             register_role_object_resolver,
             register_scope_provider,
@@ -54,9 +61,12 @@ class OrganizationsConfig(AppConfig):
         from zhiyuan.organizations.models import Organization
         from zhiyuan.organizations.picker import organization_options
         from zhiyuan.organizations.selectors import membership_export_rows
+        from zhiyuan.organizations.services.common import admin_membership_on_grant, admin_membership_on_revoke
         from zhiyuan.volunteers.data_export import register_data_export_provider
 
-        register_scope_provider("organizations.Organization", org_admin_scope)
+        # ORG-4: an organization's admins (and its parent's) see it and manage its members and
+        # profile; reviewing stays with its region managers (Organization.region_actions).
+        register_scope_provider("organizations.Organization", org_admin_scope, actions=("view", "manage"), test=org_admin_test)
         register_audit_actions(
             "organizations.",
             _("志愿服务组织"),
@@ -82,6 +92,7 @@ class OrganizationsConfig(AppConfig):
             },
         )
         register_role_object_resolver(Role.ORG_ADMIN, partial(role_object_of, Organization))
+        register_role_hooks(Role.ORG_ADMIN, on_grant=admin_membership_on_grant, on_revoke=admin_membership_on_revoke)
         register_role_object_picker(Role.ORG_ADMIN, organization_options)
         register_scope_provider("volunteers.Volunteer", org_admin_volunteer_scope)
         register_data_export_provider("memberships", _("组织成员身份"), membership_export_rows)

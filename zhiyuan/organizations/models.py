@@ -58,6 +58,10 @@ class Status(models.TextChoices):
 
 class OrganizationQuerySet(ScopedQuerySet):
     region_field = "region_code"
+    # ORG-3/ORG-4: the region managers whose region holds an organization see, review (approve,
+    # suspend, reinstate, deregister), manage (members, profile) and export it; its own admins
+    # and its parent's see and manage it (a provider registered in apps.py), never review it.
+    region_actions = frozenset({"view", "review", "manage", "export"})
 
     def active(self):
         return self.filter(status=Status.ACTIVE)

@@ -7,8 +7,18 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from zhiyuan.accounts.roles import Role
-from zhiyuan.accounts.scopes import actor_is_platform_admin, actor_object_ids, actor_region_prefixes, region_q
-from zhiyuan.core.errors import DomainError, NotFound, PermissionDenied
+from zhiyuan.accounts.scopes import (
+    MANAGE,
+    REVIEW,
+    VIEW,
+    actor_is_platform_admin,
+    actor_object_ids,
+    actor_region_prefixes,
+    get_for,
+    pk_or_404,
+    region_q,
+)
+from zhiyuan.core.errors import DomainError, NotFound
 from zhiyuan.organizations.models import (
     Kind,
     Membership,
@@ -17,10 +27,10 @@ from zhiyuan.organizations.models import (
     OrganizationStatusChange,
     Status,
 )
-from zhiyuan.organizations.permissions import can_edit_profile, can_manage_members, can_review
 from zhiyuan.regions.codes import normalize_code, region_prefix
 from zhiyuan.regions.models import Region
 from zhiyuan.volunteers.codes import ServiceCategory
+from zhiyuan.volunteers.models import processable_q
 from zhiyuan.volunteers.numbers import normalize_volunteer_no
 
 
@@ -40,11 +50,7 @@ class MemberFilters:
     status: str = ""  # "" = open memberships (applied, invited, active); "all" = every row
 
 
-def _pk(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+_pk = pk_or_404
 
 
 def _apply_filters(qs: QuerySet, f: OrganizationFilters) -> QuerySet:
@@ -99,35 +105,23 @@ def review_queue(*, actor, filters: OrganizationFilters | None = None) -> QueryS
     return qs.order_by("created_at", "id")
 
 
-def organization_get(*, actor, id) -> Organization:
-    """One visible organization; NotFound (404) for missing and out-of-scope alike."""
-    qs = Organization.objects.visible_to(actor).select_related("parent").prefetch_related("categories")
-    org = qs.filter(pk=_pk(id)).first()
-    if org is None:
-        raise NotFound()
-    return org
+def organization_get(*, actor, id, action: str = VIEW) -> Organization:
+    """One organization for ``action`` (view, review, manage): NotFound (404) for missing and
+    out-of-scope alike, PermissionDenied (403) when visible but not the actor's to ``action``
+    (its own admin opening the review)."""
+    return get_for(actor, Organization.objects.select_related("parent").prefetch_related("categories"), id, action)
 
 
 def organization_get_for_review(*, actor, id) -> Organization:
-    """404 when invisible, 403 when visible but not the actor's to review (its own admin)."""
-    org = organization_get(actor=actor, id=id)
-    if not can_review(actor, org):
-        raise PermissionDenied()
-    return org
+    return organization_get(actor=actor, id=id, action=REVIEW)
 
 
 def organization_get_for_members(*, actor, id) -> Organization:
-    org = organization_get(actor=actor, id=id)
-    if not can_manage_members(actor, org):
-        raise PermissionDenied()
-    return org
+    return organization_get(actor=actor, id=id, action=MANAGE)
 
 
 def organization_get_for_edit(*, actor, id) -> Organization:
-    org = organization_get(actor=actor, id=id)
-    if not can_edit_profile(actor, org):
-        raise PermissionDenied()
-    return org
+    return organization_get(actor=actor, id=id, action=MANAGE)
 
 
 def status_history(*, org: Organization) -> QuerySet[OrganizationStatusChange]:
@@ -149,7 +143,7 @@ def my_applications(*, actor) -> QuerySet[Organization]:
 
 # VOL-6 / PIPL 47: a person who withdrew consent (``Volunteer.restricted_at``) is kept but no longer
 # processed — left out of member lists, member exports and member counts like every volunteer list.
-NOT_RESTRICTED = Q(volunteer__restricted_at__isnull=True)
+NOT_RESTRICTED = processable_q("volunteer__")
 
 
 def member_list(*, org: Organization, filters: MemberFilters | None = None) -> QuerySet[Membership]:
@@ -235,10 +229,14 @@ def public_organization_list(*, filters: OrganizationFilters | None = None) -> Q
     """Active organizations for anyone; callers show only public fields."""
     f = filters or OrganizationFilters()
     f = OrganizationFilters(q=f.q, kind=f.kind, status=Status.ACTIVE, region=f.region, category=f.category)
-    qs = Organization.objects.filter(status=Status.ACTIVE).prefetch_related("categories").annotate(
-        member_count=Count(
-            "memberships",
-            filter=Q(memberships__status=Membership.Status.ACTIVE, memberships__volunteer__restricted_at__isnull=True),
+    qs = (
+        Organization.objects.filter(status=Status.ACTIVE)
+        .prefetch_related("categories")
+        .annotate(
+            member_count=Count(
+                "memberships",
+                filter=Q(memberships__status=Membership.Status.ACTIVE) & processable_q("memberships__volunteer__"),
+            )
         )
     )
     return _apply_filters(qs, f).order_by("region_code", "name", "id")

@@ -2,6 +2,8 @@
 
 import re
 
+from django.db.models import Q
+
 CODE_RE = re.compile(r"^[0-9]{12}$")
 DIGITS_RE = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() accepts "９" and "²"
 PREFIX_LENGTHS = (2, 4, 6, 9, 12)
@@ -56,6 +58,21 @@ def is_region_code(code: str) -> bool:
         return normalize_code(code)[:2] != "00"
     except ValueError:
         return False
+
+
+def prefix_bounds(prefix: str) -> tuple[str, str]:
+    """The closed range of 12-digit codes under ``prefix``: ``4413`` -> (``441300000000``,
+    ``441399999999``). A range compares on the btree index on both databases; ``LIKE 'p%'``
+    does not on PostgreSQL without ``text_pattern_ops`` (ARCHITECTURE rule 9)."""
+    if not DIGITS_RE.fullmatch(prefix or "") or len(prefix) > 12:
+        raise ValueError(f"not a region code prefix: {prefix!r}")
+    return prefix.ljust(12, "0"), prefix.ljust(12, "9")
+
+
+def prefix_q(field: str, prefix: str) -> Q:
+    """``Q`` for the 12-digit code ``field`` under ``prefix``, as a range (``prefix_bounds``)."""
+    low, high = prefix_bounds(prefix)
+    return Q(**{f"{field}__gte": low, f"{field}__lte": high})
 
 
 def code_in_scope(code: str, prefix: str) -> bool:

@@ -3,30 +3,32 @@
 Regions are public reference data (anyone may read them through the API); *writing* population
 figures is a manager act, scoped by region prefix like every manager write (ARCHITECTURE rule 1).
 
-Layering note: the actor's roles are resolved by ``zhiyuan.accounts.scopes`` (layer 3, above
-regions). The helpers below import it lazily, at call time, so that ``regions`` never imports
-``accounts`` at module load (``accounts.scopes`` itself imports ``regions.codes``) — the one
-sanctioned upward reference, confined to this module."""
+Layering: the actor's roles are resolved by the accounts app (layer 3, above regions). regions
+never imports it; accounts registers its resolver here at start-up (``AccountsConfig.ready``),
+as ARCHITECTURE "Layers" prescribes for a lower app that needs a higher one's answer."""
+
+from collections.abc import Callable
 
 from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.core.errors import PermissionDenied
 
+_scope_resolver: Callable | None = None
 
-def _scopes():
-    from zhiyuan.accounts import scopes
 
-    return scopes
+def register_region_scope_resolver(resolver: Callable) -> None:
+    """``resolver(actor) -> list[str] | None``: the region prefixes the (signed-in) actor manages,
+    ``None`` for every region (a platform admin)."""
+    global _scope_resolver
+    _scope_resolver = resolver
 
 
 def actor_region_scope(actor) -> list[str] | None:
-    """``None`` = every region (platform admin); otherwise the managed prefixes (maybe empty)."""
-    scopes = _scopes()
-    if actor is None or not getattr(actor, "is_authenticated", False):
+    """``None`` = every region (platform admin); otherwise the managed prefixes (maybe empty).
+    Nobody manages regions when no resolver is registered."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or _scope_resolver is None:
         return []
-    if scopes.actor_is_platform_admin(actor):
-        return None
-    return scopes.actor_region_prefixes(actor)
+    return _scope_resolver(actor)
 
 
 def can_manage_regions(actor) -> bool:

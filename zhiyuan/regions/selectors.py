@@ -10,7 +10,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.core.errors import NotFound
-from zhiyuan.regions.codes import ancestor_codes, normalize_code, region_prefix
+from zhiyuan.regions.codes import ancestor_codes, normalize_code, prefix_q, region_prefix
 from zhiyuan.regions.models import Level, Region, RegionPopulation
 
 # Special administrative regions / Taiwan: codes used by residence permits (GB/T 2260).
@@ -68,7 +68,7 @@ def region_descendants_q(code: str, field: str = "code", *, include_self: bool =
 
     ``Volunteer.objects.filter(region_descendants_q("441302", "region_code"))``."""
     full = _normalize_or_404(code)
-    q = Q(**{f"{field}__startswith": region_prefix(full)})
+    q = prefix_q(field, region_prefix(full))
     if not include_self:
         q &= ~Q(**{field: full})
     return q
@@ -106,7 +106,7 @@ def region_search(q: str, *, under: str | None = None, max_level: int | None = N
     if not q:
         return qs.none()
     if q.isascii() and q.isdigit():
-        qs = qs.filter(code__startswith=q)
+        qs = qs.filter(prefix_q("code", q)) if len(q) <= 12 else qs.none()
     else:
         qs = qs.filter(Q(name__icontains=q) | Q(full_name__icontains=q))
     return qs.order_by("level", "code")
@@ -118,7 +118,7 @@ def region_named_q(q: str, field: str = "region_code", *, limit: int = 5) -> Q:
     prefixes = [region_prefix(code) for code in region_search(q).filter(name__icontains=q).values_list("code", flat=True)[:limit]]
     cond = Q(pk__in=[])
     for p in prefixes:
-        cond |= Q(**{f"{field}__startswith": p})
+        cond |= prefix_q(field, p)
     return cond
 
 

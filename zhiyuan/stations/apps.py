@@ -15,6 +15,13 @@ def station_admin_scope(actor):
     return Q(pk__in=sorted(ids)) if ids else None
 
 
+def station_admin_test(actor, point) -> bool:
+    from zhiyuan.accounts.roles import Role
+    from zhiyuan.accounts.scopes import actor_object_ids
+
+    return point.pk in actor_object_ids(actor, Role.STATION_ADMIN)
+
+
 class StationsConfig(AppConfig):
     name = "zhiyuan.stations"
     label = "stations"
@@ -33,7 +40,10 @@ class StationsConfig(AppConfig):
         from zhiyuan.stations.models import ServicePoint
         from zhiyuan.stations.picker import service_point_options
 
-        register_scope_provider("stations.ServicePoint", station_admin_scope)
+        # A station admin sees and operates their points; managing them stays with the region.
+        register_scope_provider(
+            "stations.ServicePoint", station_admin_scope, actions=("view", "operate"), test=station_admin_test
+        )
         register_audit_actions(
             "stations.",
             _("志愿服务站点"),

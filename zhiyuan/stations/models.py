@@ -78,6 +78,10 @@ REGION_LEVELS = {
 
 class ServicePointQuerySet(ScopedQuerySet):
     region_field = "region_code"
+    # STA: the region managers whose region holds a point see, manage (create/update/close/reopen,
+    # appoint station admins), operate (hours, contact, checklist) and export it; its station
+    # admins see and operate it (a provider registered in apps.py).
+    region_actions = frozenset({"view", "manage", "operate", "export"})
 
     def active(self):
         return self.filter(status=Status.ACTIVE)

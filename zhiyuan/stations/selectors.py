@@ -7,12 +7,10 @@ from django.db.models import Q, QuerySet
 
 from zhiyuan.accounts.models import RoleAssignment
 from zhiyuan.accounts.roles import Role
-from zhiyuan.accounts.scopes import actor_object_ids
-from zhiyuan.core.errors import NotFound, PermissionDenied
+from zhiyuan.accounts.scopes import MANAGE, OPERATE, VIEW, actor_object_ids, get_for
 from zhiyuan.regions.codes import normalize_code, region_prefix
 from zhiyuan.regions.models import Region
 from zhiyuan.stations.models import PARENT_LEVELS, Kind, NetworkLevel, ServicePoint, Status
-from zhiyuan.stations.permissions import can_edit_operations, can_manage_point
 
 NETWORK_NONE = "none"  # filter value: points outside the practice network
 RELATED = ("parent", "operator_organization")  # shown with every point on manager pages and the API
@@ -54,33 +52,20 @@ def service_point_list(*, actor, filters: ServicePointFilters | None = None) -> 
     return _apply_filters(qs, filters or ServicePointFilters()).order_by("region_code", "name", "id")
 
 
-def service_point_get(*, actor, id) -> ServicePoint:
-    """One visible point; NotFound (404) for missing and out-of-scope alike."""
-    try:
-        pk = int(id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    point = ServicePoint.objects.visible_to(actor).select_related(*RELATED).filter(pk=pk).first()
-    if point is None:
-        raise NotFound()
-    return point
+def service_point_get(*, actor, id, action: str = VIEW) -> ServicePoint:
+    """One point for ``action`` (view, manage, operate): NotFound (404) for missing and out-of-scope
+    alike, PermissionDenied (403) when visible but not the actor's to ``action`` (a station admin
+    opening a manager action on their own point)."""
+    return get_for(actor, ServicePoint.objects.select_related(*RELATED), id, action)
 
 
 def service_point_get_for_manage(*, actor, id) -> ServicePoint:
-    """A point the actor manages: 404 when invisible, 403 when visible but not theirs to manage
-    (a station admin looking at their own point through a manager action)."""
-    point = service_point_get(actor=actor, id=id)
-    if not can_manage_point(actor, point):
-        raise PermissionDenied()
-    return point
+    return service_point_get(actor=actor, id=id, action=MANAGE)
 
 
 def service_point_get_for_operations(*, actor, id) -> ServicePoint:
     """A point whose hours/contact/checklist the actor may edit (its station admin or manager)."""
-    point = service_point_get(actor=actor, id=id)
-    if not can_edit_operations(actor, point):
-        raise PermissionDenied()
-    return point
+    return service_point_get(actor=actor, id=id, action=OPERATE)
 
 
 def my_service_points(*, actor) -> QuerySet[ServicePoint]:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.accounts.models import RoleAssignment, User
 from zhiyuan.accounts.roles import Role
-from zhiyuan.accounts.scopes import actor_role_cache_clear
+from zhiyuan.accounts.services import role_assignment_add, role_assignment_end, role_object_moved
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from zhiyuan.core.models import AuditEntry
@@ -379,7 +379,7 @@ def service_point_update(*, actor: User, point: ServicePoint, data: dict, reques
         if point.region_code != old_region:
             # The station admins' assignments carry the point's region, so they stay in the
             # role list (and in the hands) of the managers of its new region.
-            RoleAssignment.objects.filter(role=Role.STATION_ADMIN, object_id=point.pk).update(region_code=point.region_code)
+            role_object_moved(role=Role.STATION_ADMIN, object_id=point.pk, region_code=point.region_code)
         return point
 
 
@@ -471,13 +471,8 @@ def station_admin_assign(*, actor: User, point: ServicePoint, mobile: str, reque
         if existing.exists():
             msg = _("该用户已是本站点的管理员。")
             raise Conflict("already_admin", msg, fields={"mobile": [msg]})
-        assignment = RoleAssignment.objects.create(
-            user=user,
-            role=Role.STATION_ADMIN,
-            region_code=point.region_code,
-            object_id=point.pk,
-            granted_by=actor,
-            granted_at=timezone.now(),
+        assignment = role_assignment_add(
+            user=user, role=Role.STATION_ADMIN, region_code=point.region_code, object_id=point.pk, granted_by=actor
         )
         audit_record(
             actor=actor,
@@ -486,7 +481,6 @@ def station_admin_assign(*, actor: User, point: ServicePoint, mobile: str, reque
             request=request,
             detail={"assignment_id": assignment.pk, "user_id": user.pk, "user": user.audit_label},
         )
-    actor_role_cache_clear(user)
     return assignment
 
 
@@ -510,10 +504,7 @@ def station_admin_revoke(*, actor: User, point: ServicePoint, assignment_id, req
             raise NotFound()
         if not assignment.active:
             raise Conflict("already_revoked", _("该管理员已被撤销。"))
-        assignment.active = False
-        assignment.revoked_at = timezone.now()
-        assignment.revoked_by = actor
-        assignment.save(update_fields=["active", "revoked_at", "revoked_by"])
+        role_assignment_end(assignment=assignment, actor=actor)
         audit_record(
             actor=actor,
             action="stations.admin.revoke",
@@ -521,5 +512,4 @@ def station_admin_revoke(*, actor: User, point: ServicePoint, assignment_id, req
             request=request,
             detail={"assignment_id": assignment.pk, "user_id": assignment.user_id, "user": assignment.user.audit_label},
         )
-    actor_role_cache_clear(assignment.user)
     return assignment

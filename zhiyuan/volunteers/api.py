@@ -108,7 +108,7 @@ def my_volunteer_out(v: Volunteer) -> dict:
         "email": v.user.email,
         "home_lat": str(v.home_lat) if v.home_lat is not None else None,
         "home_lng": str(v.home_lng) if v.home_lng is not None else None,
-        "restricted": v.restricted_at is not None,
+        "restricted": v.is_restricted,
         "needs_privacy_consent": status["needs_privacy"],
         "privacy_version": notice.version if notice else None,
     }
@@ -174,7 +174,7 @@ def withdraw_consent(request, payload: ConsentIn):
     """Withdraw consent (VOL-6): ``privacy`` restricts all processing; ``location`` erases the
     home location."""
     v = svc.consent_withdraw(actor=request.user, kind=payload.kind, request=request)
-    return {"restricted": v.restricted_at is not None, "restricted_at": v.restricted_at}
+    return {"restricted": v.is_restricted, "restricted_at": v.restricted_at}
 
 
 @router.post("/me/exit", response={200: VolunteerStatusChangeOut, **ERRORS}, operation_id="exit_volunteer")

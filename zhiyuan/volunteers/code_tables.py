@@ -1,7 +1,14 @@
-"""The code tables the profile uses, read from ``codes.py`` (GB/T 4762 political status,
-GB/T 4658 education, GB/T 3304 ethnicity, skills, service categories) as ``[(code, label)]``.
+"""The code tables the profile uses, read from ``codes.py`` (GB/T 2261.1 gender, GB/T 4762
+political status, GB/T 4658 education, GB/T 3304 ethnicity, skills, service categories) as
+``[(code, label)]``.
 
-One place maps the profile fields to the tables so forms, services and exports agree."""
+One place maps the profile fields to the tables so forms, services and exports agree; ``label``
+looks a code up in a dict built once per table and language (labels are translated)."""
+
+from functools import lru_cache
+
+from django.conf import settings
+from django.utils import translation
 
 
 def _codes():
@@ -16,6 +23,10 @@ def _pairs(table) -> list[tuple[str, str]]:
     if isinstance(table, dict):
         return [(str(k), str(v)) for k, v in table.items()]
     return [(str(v), str(label)) for v, label in table]
+
+
+def gender_choices():
+    return _pairs(_codes().Gender)
 
 
 def political_status_choices():
@@ -38,8 +49,10 @@ def service_category_choices():
     return _pairs(_codes().ServiceCategory)
 
 
-def _labels(name: str) -> dict[str, str]:
-    return dict(globals()[f"{name}_choices"]())
+@lru_cache(maxsize=64)
+def _labels(name: str, language: str) -> dict[str, str]:
+    with translation.override(language):
+        return dict(globals()[f"{name}_choices"]())
 
 
 def label(table: str, code: str) -> str:
@@ -47,6 +60,6 @@ def label(table: str, code: str) -> str:
     if not code:
         return ""
     try:
-        return _labels(table).get(code, code)
+        return _labels(table, translation.get_language() or settings.LANGUAGE_CODE).get(code, code)
     except (KeyError, AttributeError, ImportError):
         return code

@@ -14,6 +14,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Gender(models.TextChoices):  # GB/T 2261.1
+    UNKNOWN = "0", _("未知")
+    MALE = "1", _("男")
+    FEMALE = "2", _("女")
+    UNSTATED = "9", _("未说明")
+
+
 class PoliticalStatus(models.TextChoices):  # GB/T 4762
     CPC_MEMBER = "01", _("中共党员")
     CPC_PROBATIONARY = "02", _("中共预备党员")

@@ -15,6 +15,13 @@ from django.utils.translation import pgettext_lazy
 from zhiyuan.accounts.scopes import ScopedQuerySet
 
 
+def processable_q(path: str = "") -> Q:
+    """VOL-6 / PIPL art. 47: the one definition of a person who may still be processed (consent
+    not withdrawn), for a volunteer reached through ``path`` (``"volunteer__"`` from a membership).
+    ``Volunteer.objects.processable()`` / ``restricted()`` and ``Volunteer.is_restricted`` use it."""
+    return Q(**{f"{path}restricted_at__isnull": True})
+
+
 class VolunteerQuerySet(ScopedQuerySet):
     """Scope by residence region (ARCHITECTURE rule 1).
 
@@ -25,20 +32,27 @@ class VolunteerQuerySet(ScopedQuerySet):
     """
 
     region_field = "region_code"
+    # Region managers see, manage (reveal, status, corrections, assisted registration) and export
+    # the residents of their region; an organization admin only sees its members (a provider).
+    region_actions = frozenset({"view", "manage", "export"})
 
     def processable(self):
         """Rows that may be used at all: consent not withdrawn."""
-        return self.filter(restricted_at__isnull=True)
+        return self.filter(processable_q())
+
+    def restricted(self):
+        """Rows kept for the retention period only (consent withdrawn)."""
+        return self.exclude(processable_q())
 
     def active_for_processing(self):
         """Rows that may be matched, enrolled, dispatched: not restricted and status active."""
         return self.processable().filter(status=Volunteer.Status.ACTIVE)
 
-    def visible_to(self, actor, *, include_restricted: bool = False):
-        """The volunteers ``actor`` may see as a manager; restricted people are excluded unless
-        ``include_restricted`` (for retention/security duties only — never lists or exports)."""
-        qs = super().visible_to(actor)
-        return qs if include_restricted else qs.filter(restricted_at__isnull=True)
+    def visible_to(self, actor, action: str = "view", *, include_restricted: bool = False):
+        """The volunteers ``actor`` may ``action`` as a manager; restricted people are excluded
+        unless ``include_restricted`` (for retention/security duties only — never lists or exports)."""
+        qs = super().visible_to(actor, action)
+        return qs if include_restricted else qs.processable()
 
     def with_skill(self, code: str):
         return self.filter(skills__code=code)

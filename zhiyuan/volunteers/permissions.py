@@ -11,17 +11,16 @@ visible-but-not-allowed).
 
 from django.utils.translation import gettext_lazy as _
 
-from zhiyuan.accounts.scopes import actor_is_platform_admin, actor_region_prefixes
-from zhiyuan.core.errors import NotFound, PermissionDenied
+from zhiyuan.accounts.scopes import MANAGE, VIEW, actor_is_platform_admin, actor_region_prefixes, can, get_for, region_in_scope
+from zhiyuan.core.errors import PermissionDenied
 from zhiyuan.volunteers.models import Volunteer
+
+MANAGE_DENIED = _("只有志愿者所在区域的管理员或平台管理员可以执行此操作。")
 
 
 def region_manageable(actor, region_code: str) -> bool:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return False
-    if actor_is_platform_admin(actor):
-        return True
-    return any(region_code.startswith(p) for p in actor_region_prefixes(actor))
+    """May the actor register or place a volunteer in ``region_code`` (VolunteerQuerySet.region_actions)?"""
+    return region_in_scope(actor, region_code)
 
 
 def is_volunteer_manager(actor) -> bool:
@@ -38,25 +37,15 @@ def require_importer(actor) -> None:
 
 
 def can_manage_volunteer(actor, volunteer: Volunteer) -> bool:
-    return region_manageable(actor, volunteer.region_code)
+    return can(actor, volunteer, MANAGE)
 
 
 def volunteer_get_visible(actor, volunteer_id: int, *, include_restricted: bool = False) -> Volunteer:
     """404 unless the actor may see the volunteer."""
-    v = Volunteer.objects.visible_to(actor, include_restricted=include_restricted).filter(pk=volunteer_id).first()
-    if v is None:
-        raise NotFound()
-    return v
+    return get_for(actor, Volunteer, volunteer_id, VIEW, include_restricted=include_restricted)
 
 
 def volunteer_get_for_manage(actor, volunteer_id: int, *, for_update: bool = False, include_restricted=False) -> Volunteer:
     """404 if invisible, 403 if visible but not manageable by the actor."""
-    qs = Volunteer.objects.visible_to(actor, include_restricted=include_restricted).filter(pk=volunteer_id)
-    if for_update:
-        qs = qs.select_for_update()
-    v = qs.first()
-    if v is None:
-        raise NotFound()
-    if not can_manage_volunteer(actor, v):
-        raise PermissionDenied(_("只有志愿者所在区域的管理员或平台管理员可以执行此操作。"))
-    return v
+    qs = Volunteer.objects.select_for_update() if for_update else Volunteer.objects.all()
+    return get_for(actor, qs, volunteer_id, MANAGE, message=MANAGE_DENIED, include_restricted=include_restricted)

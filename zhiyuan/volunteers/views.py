@@ -145,10 +145,6 @@ def _mine_or_register(request):
     return v
 
 
-def _gender_label(code: str) -> str:
-    return {"0": _("未知"), "1": _("男"), "2": _("女"), "9": _("未说明")}.get(code, code)
-
-
 @never_cache
 @login_required
 @require_GET
@@ -162,7 +158,7 @@ def volunteer_profile(request):
         "v": v,
         "id_number": documents.document_unseal(v.id_number_sealed),
         "id_type_label": documents.id_type_label(v.id_type),
-        "gender_label": _gender_label(v.gender),
+        "gender_label": code_tables.label("gender", v.gender),
         "age": minors.age_on(v.birth_date),
         "is_minor": minors.volunteer_is_minor(v),
         "region_name": region_full_name(v.region_code),

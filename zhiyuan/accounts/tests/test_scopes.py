@@ -126,7 +126,7 @@ def test_scope_providers_cannot_widen_a_narrowed_token(city_manager, other_count
         assert not RoleAssignment.objects.visible_to(actor).filter(user=other_county_manager).exists()
         assert RoleAssignment.objects.visible_to(city_manager).filter(user=other_county_manager).exists()
     finally:
-        scopes._scope_providers["accounts.RoleAssignment"].remove(everything)
+        scopes.unregister_scope_provider("accounts.RoleAssignment", everything)
 
 
 

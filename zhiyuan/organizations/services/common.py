@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.accounts.models import RoleAssignment
 from zhiyuan.accounts.roles import Role
-from zhiyuan.accounts.scopes import actor_role_cache_clear
+from zhiyuan.accounts.services import role_assignment_add, role_assignments_end
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import PermissionDenied
 from zhiyuan.core.models import AuditEntry
@@ -38,32 +38,61 @@ def refuse(*, actor, action: str, obj=None, object_type: str = "", message=None,
 
 
 def admin_grant(*, org, user, actor) -> RoleAssignment:
-    """ACC-2: ``user`` becomes an admin of ``org`` (``RoleAssignment(org_admin, object_id=org.id)``;
-    the region is stored too, so the assignment shows in the region managers' role list)."""
-    existing = RoleAssignment.objects.filter(user=user, role=Role.ORG_ADMIN, object_id=org.pk, active=True).first()
-    if existing is not None:
-        return existing
-    assignment = RoleAssignment.objects.create(
-        user=user,
-        role=Role.ORG_ADMIN,
-        region_code=org.region_code,
-        object_id=org.pk,
-        granted_by=actor if getattr(actor, "pk", None) else None,
-        granted_at=timezone.now(),
-    )
-    actor_role_cache_clear(user)
-    return assignment
+    """ACC-2: ``user`` becomes an admin of ``org`` through the one role writer
+    (``RoleAssignment(org_admin, object_id=org.id)`` with the organization's region, so it shows
+    in the region managers' role list); the admin membership follows from ``admin_membership_on_grant``."""
+    return role_assignment_add(user=user, role=Role.ORG_ADMIN, region_code=org.region_code, object_id=org.pk, granted_by=actor)
 
 
 def admin_revoke(*, org, user_ids, actor) -> int:
     """End the org_admin assignments of ``user_ids`` (all users when ``None``) for ``org``."""
-    qs = RoleAssignment.objects.filter(role=Role.ORG_ADMIN, object_id=org.pk, active=True)
-    if user_ids is not None:
-        qs = qs.filter(user_id__in=list(user_ids))
-    n = qs.update(active=False, revoked_at=timezone.now(), revoked_by=actor if getattr(actor, "pk", None) else None)
-    if getattr(actor, "pk", None) and (user_ids is None or actor.pk in user_ids):
-        actor_role_cache_clear(actor)
-    return n
+    return role_assignments_end(role=Role.ORG_ADMIN, object_id=org.pk, user_ids=user_ids, actor=actor)
+
+
+# The org_admin role (RoleAssignment) is the source of truth for who administers an organization;
+# the membership's ``admin`` role mirrors it. Whoever grants or revokes the role — the roles page,
+# the review, a member promotion — these hooks (registered in apps.py) keep the membership in step.
+
+
+def admin_membership_on_grant(assignment, actor) -> None:
+    """An org_admin who is a registered volunteer (not restricted) is an active admin member."""
+    from zhiyuan.organizations.models import Membership
+    from zhiyuan.volunteers.models import Volunteer
+
+    volunteer = Volunteer.objects.processable().filter(user_id=assignment.user_id).first()
+    if volunteer is None:
+        return  # a user without a volunteer profile holds the role without a membership
+    now = timezone.now()
+    decided_by = actor if getattr(actor, "pk", None) else None
+    open_ = Membership.objects.select_for_update().filter(
+        volunteer=volunteer, organization_id=assignment.object_id, status__in=Membership.OPEN
+    )
+    m = open_.first()
+    if m is None:
+        Membership.objects.create(
+            volunteer=volunteer,
+            organization_id=assignment.object_id,
+            role=Membership.Role.ADMIN,
+            status=Membership.Status.ACTIVE,
+            decided_by=decided_by,
+            joined_at=now,
+        )
+    elif m.role != Membership.Role.ADMIN or m.status != Membership.Status.ACTIVE:
+        m.role, m.status, m.decided_by = Membership.Role.ADMIN, Membership.Status.ACTIVE, decided_by
+        m.joined_at = m.joined_at or now
+        m.save(update_fields=["role", "status", "decided_by", "joined_at", "updated_at"])
+
+
+def admin_membership_on_revoke(assignment, actor) -> None:
+    """A revoked org_admin stays a member, no longer an admin one."""
+    from zhiyuan.organizations.models import Membership
+
+    Membership.objects.filter(
+        volunteer__user_id=assignment.user_id,
+        organization_id=assignment.object_id,
+        status=Membership.Status.ACTIVE,
+        role=Membership.Role.ADMIN,
+    ).update(role=Membership.Role.MEMBER, updated_at=timezone.now())
 
 
 def other_admin_count(*, org, user_id) -> int:

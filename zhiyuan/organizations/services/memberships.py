@@ -58,7 +58,7 @@ def _require_active_org(org: Organization) -> None:
 def _volunteer_can_join(volunteer, *, field: str | None = None) -> None:
     from zhiyuan.volunteers.models import Volunteer
 
-    if volunteer.restricted_at is not None or volunteer.status != Volunteer.Status.ACTIVE:
+    if volunteer.is_restricted or volunteer.status != Volunteer.Status.ACTIVE:
         msg = _("该志愿者当前状态不能加入组织。") if field else _("您的志愿者账号当前状态不能加入组织。")
         raise DomainError("volunteer_inactive", msg, fields={field: [msg]} if field else None)
 

@@ -278,32 +278,11 @@ def organization_apply(*, actor: User, data: dict, request=None) -> Organization
 
 
 def _creator_becomes_admin(*, org: Organization, actor) -> None:
-    """The applicant becomes the organization's admin: the role, and an active admin membership
-    when they are a registered volunteer."""
-    from zhiyuan.volunteers.models import Volunteer
-
+    """The applicant becomes the organization's admin: the role, and (by the role's hook) an
+    active admin membership when they are a registered volunteer."""
     user = org.created_by
-    if user is None or not user.is_active:
-        return
-    admin_grant(org=org, user=user, actor=actor)
-    volunteer = Volunteer.objects.processable().filter(user=user).first()
-    if volunteer is None:
-        return
-    now = timezone.now()
-    m = Membership.objects.select_for_update().filter(volunteer=volunteer, organization=org, status__in=Membership.OPEN).first()
-    if m is None:
-        Membership.objects.create(
-            volunteer=volunteer,
-            organization=org,
-            role=Membership.Role.ADMIN,
-            status=Membership.Status.ACTIVE,
-            decided_by=actor,
-            joined_at=now,
-        )
-    else:
-        m.role, m.status, m.decided_by = Membership.Role.ADMIN, Membership.Status.ACTIVE, actor
-        m.joined_at = m.joined_at or now
-        m.save(update_fields=["role", "status", "decided_by", "joined_at", "updated_at"])
+    if user is not None and user.is_active:
+        admin_grant(org=org, user=user, actor=actor)
 
 
 def organization_review(*, actor: User, org: Organization, decision: str, reason: str = "", request=None) -> Organization:
@@ -451,10 +430,10 @@ def organization_update(*, actor: User, org: Organization, data: dict, request=N
             except IntegrityError:
                 raise _duplicate_error() from None
             if "region_code" in changed:
-                from zhiyuan.accounts.models import RoleAssignment
                 from zhiyuan.accounts.roles import Role
+                from zhiyuan.accounts.services import role_object_moved
 
-                RoleAssignment.objects.filter(role=Role.ORG_ADMIN, object_id=org.pk).update(region_code=org.region_code)
+                role_object_moved(role=Role.ORG_ADMIN, object_id=org.pk, region_code=org.region_code)
             # Field names only: values may hold personal data (the contact's phone).
             audit_record(actor=actor, action="organizations.org.update", obj=org, request=request, detail={"fields": changed})
     return org

@@ -18,7 +18,6 @@ from zhiyuan.testing import make_user
 pytestmark = pytest.mark.django_db
 API = "/api/v1/accounts/role-assignments"
 GRANT_PAGE = "/accounts/roles/grant/"
-OUT_OF_SCOPE = "该组织不在您的管辖范围内，不能为其指定组织管理员。"
 MISSING = "该组织不存在，请核对组织编号。"
 
 
@@ -60,7 +59,7 @@ def test_county_manager_appoints_the_admin_of_an_organization_in_the_county(coun
 def test_another_countys_organization_is_refused_and_audited(county_manager, huiyang_org, grantee):
     with pytest.raises(DomainError) as exc:
         services.role_grant(actor=county_manager, user=grantee, role=Role.ORG_ADMIN, object_id=huiyang_org.pk)
-    assert exc.value.status == 403 and exc.value.fields == {"object_id": [OUT_OF_SCOPE]}
+    assert exc.value.status == 400 and exc.value.fields == {"object_id": [MISSING]}  # like a missing one (rule 8)
     assert not RoleAssignment.objects.filter(user=grantee).exists()
     entry = last_grant()
     assert entry.result == "denied" and entry.actor == county_manager and entry.detail["object_id"] == huiyang_org.pk
@@ -95,7 +94,7 @@ def test_grant_page_wrong_scope_missing_and_good(client, county_manager, huichen
     client.force_login(county_manager)
     data = {"mobile": grantee.mobile, "role": "org_admin"}
     r = client.post(GRANT_PAGE, {**data, "object_id": str(huiyang_org.pk)})
-    assert r.status_code == 403 and OUT_OF_SCOPE in r.content.decode()
+    assert r.status_code == 400 and MISSING in r.content.decode()
     assert last_grant().result == "denied"
     r = client.post(GRANT_PAGE, {**data, "object_id": "987654"})
     assert r.status_code == 400 and MISSING in r.content.decode()
@@ -114,10 +113,10 @@ def test_api_wrong_scope_missing_and_good(client, county_manager, huicheng_org, 
     client.force_login(county_manager)
     payload = {"mobile": grantee.mobile, "role": "org_admin"}
     r = client.post(API, {**payload, "object_id": huiyang_org.pk}, content_type="application/json")
-    assert r.status_code == 403 and r.json()["code"] == "out_of_scope"
-    assert r.json()["fields"] == {"object_id": [OUT_OF_SCOPE]}
+    outside = r.json()
+    assert r.status_code == 400 and outside["fields"] == {"object_id": [MISSING]}
     r = client.post(API, {**payload, "object_id": 987_654}, content_type="application/json")
-    assert r.status_code == 400 and r.json()["fields"] == {"object_id": [MISSING]}
+    assert r.status_code == 400 and r.json() == outside
     r = client.post(API, {**payload, "object_id": huicheng_org.pk}, content_type="application/json")
     assert r.status_code == 201, r.content
     body = r.json()
@@ -129,6 +128,34 @@ def test_api_token_narrowed_to_a_county_grants_only_inside_it(client, platform_a
     auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
     payload = {"mobile": grantee.mobile, "role": "org_admin", "object_id": huiyang_org.pk}
     r = client.post(API, payload, content_type="application/json", **auth)
-    assert r.status_code == 403 and r.json()["fields"] == {"object_id": [OUT_OF_SCOPE]}
+    assert r.status_code == 400 and r.json()["fields"] == {"object_id": [MISSING]}
     r = client.post(API, {**payload, "object_id": huicheng_org.pk}, content_type="application/json", **auth)
     assert r.status_code == 201, r.content
+
+
+# --- the org_admin role and the admin membership stay in step (the role is the source of truth) ----------
+
+
+def test_granting_org_admin_on_the_roles_page_makes_the_admin_membership(county_manager, huicheng_org, volunteer):
+    from zhiyuan.organizations.models import Membership
+
+    def admin_members():
+        active = Membership.objects.filter(organization=huicheng_org, volunteer=volunteer, status="active")
+        return list(active.values_list("role", flat=True))
+
+    a = services.role_grant(actor=county_manager, user=volunteer.user, role=Role.ORG_ADMIN, object_id=huicheng_org.pk)
+    assert admin_members() == ["admin"]
+    services.role_revoke(actor=county_manager, assignment=a)
+    assert admin_members() == ["member"]  # still a member, no longer an admin one
+    assert huicheng_org.pk not in actor_object_ids(volunteer.user, Role.ORG_ADMIN)
+    # granting again promotes the same membership rather than opening a second one
+    services.role_grant(actor=county_manager, user=volunteer.user, role=Role.ORG_ADMIN, object_id=huicheng_org.pk)
+    assert admin_members() == ["admin"]
+
+
+def test_org_admin_without_a_volunteer_profile_holds_the_role_only(county_manager, huicheng_org, grantee):
+    from zhiyuan.organizations.models import Membership
+
+    services.role_grant(actor=county_manager, user=grantee, role=Role.ORG_ADMIN, object_id=huicheng_org.pk)
+    assert huicheng_org.pk in actor_object_ids(grantee, Role.ORG_ADMIN)
+    assert not Membership.objects.filter(organization=huicheng_org, volunteer__user=grantee).exists()

@@ -16,7 +16,6 @@ from zhiyuan.testing import make_user
 pytestmark = pytest.mark.django_db
 API = "/api/v1/accounts/role-assignments"
 GRANT_PAGE = "/accounts/roles/grant/"
-OUT_OF_SCOPE = "该站点不在您的管辖范围内，不能为其指定站点管理员。"
 MISSING = "该站点不存在，请核对站点编号。"
 
 
@@ -53,7 +52,7 @@ def test_county_manager_appoints_a_station_admin_in_the_county(county_manager, h
 def test_another_countys_station_is_refused_and_audited(county_manager, huiyang_point, grantee):
     with pytest.raises(DomainError) as exc:
         account_services.role_grant(actor=county_manager, user=grantee, role=Role.STATION_ADMIN, object_id=huiyang_point.pk)
-    assert exc.value.status == 403 and exc.value.fields == {"object_id": [OUT_OF_SCOPE]}
+    assert exc.value.status == 400 and exc.value.fields == {"object_id": [MISSING]}  # like a missing one (rule 8)
     entry = last_grant()
     assert entry.result == "denied" and entry.detail == {
         "role": "station_admin",
@@ -75,7 +74,7 @@ def test_grant_page_wrong_scope_missing_and_good(client, county_manager, huichen
     client.force_login(county_manager)
     data = {"mobile": grantee.mobile, "role": "station_admin"}
     r = client.post(GRANT_PAGE, {**data, "object_id": str(huiyang_point.pk)})
-    assert r.status_code == 403 and OUT_OF_SCOPE in r.content.decode()
+    assert r.status_code == 400 and MISSING in r.content.decode()
     r = client.post(GRANT_PAGE, {**data, "object_id": "987654"})
     assert r.status_code == 400 and MISSING in r.content.decode()
     assert not RoleAssignment.objects.filter(user=grantee).exists()
@@ -89,8 +88,9 @@ def test_api_wrong_scope_missing_and_good(client, county_manager, huicheng_point
     client.force_login(county_manager)
     payload = {"mobile": grantee.mobile, "role": "station_admin"}
     r = client.post(API, {**payload, "object_id": huiyang_point.pk}, content_type="application/json")
-    assert r.status_code == 403 and r.json()["fields"] == {"object_id": [OUT_OF_SCOPE]}
+    outside = r.json()
+    assert r.status_code == 400 and outside["fields"] == {"object_id": [MISSING]}
     r = client.post(API, {**payload, "object_id": 987_654}, content_type="application/json")
-    assert r.status_code == 400 and r.json()["fields"] == {"object_id": [MISSING]}
+    assert r.status_code == 400 and r.json() == outside
     r = client.post(API, {**payload, "object_id": huicheng_point.pk}, content_type="application/json")
     assert r.status_code == 201 and r.json()["object_id"] == huicheng_point.pk

@@ -77,7 +77,7 @@ def card_token_issue(*, actor, now: float | None = None) -> tuple[str, int]:
     """A fresh token for the signed-in volunteer: (token, expiry unix seconds). Refused when
     the person withdrew consent (nothing is processed) or is not active."""
     volunteer = volunteer_for(actor)
-    if volunteer.restricted_at is not None:
+    if volunteer.is_restricted:
         raise DomainError("restricted", _("您已撤回个人信息处理同意，电子志愿者证暂停使用。"), status=403)
     if volunteer.status != Volunteer.Status.ACTIVE:
         raise DomainError(

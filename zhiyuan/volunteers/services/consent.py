@@ -57,7 +57,7 @@ def consent_accept(*, actor, kind: str = ConsentRecord.Kind.PRIVACY, version: st
             record = ConsentRecord.objects.create(
                 volunteer=volunteer, kind=kind, notice=notice, version=notice.version, accepted_at=now, ip=ip
             )
-        if volunteer.restricted_at is not None:
+        if volunteer.is_restricted:
             volunteer.restricted_at = None
             volunteer.updated_at = now
             volunteer.save(update_fields=["restricted_at", "updated_at"])
@@ -89,7 +89,7 @@ def consent_withdraw(*, actor, kind: str = ConsentRecord.Kind.PRIVACY, request=N
     volunteer = volunteer_for(actor, for_update=True)
     now = timezone.now()
     if kind == ConsentRecord.Kind.PRIVACY:
-        if volunteer.restricted_at is not None:
+        if volunteer.is_restricted:
             raise DomainError("already_restricted", _("您已撤回同意，个人信息处理已停止。"), status=409)
         volunteer.consents.filter(kind=kind, withdrawn_at__isnull=True).update(withdrawn_at=now)
         volunteer.restricted_at = now

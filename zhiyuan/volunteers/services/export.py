@@ -32,7 +32,7 @@ def _iso(value):
 def my_data(*, actor, request=None) -> dict:
     """Everything the platform holds about the person, as plain JSON-able data."""
     v = volunteer_for(actor)
-    gender = {"0": _("未知"), "1": _("男"), "2": _("女"), "9": _("未说明")}.get(v.gender, v.gender)
+    gender = code_tables.label("gender", v.gender)
     data = {
         "exported_at": timezone.now().isoformat(),
         "profile": {

@@ -338,7 +338,7 @@ def _validate_correction(field: str, data: dict) -> tuple[str, str]:
         value = str(data.get("gender") or "")
         if value not in ("1", "2", "9"):
             raise DomainError("invalid", _("请选择性别。"), fields={"gender": [_("请选择性别。")]})
-        return value, {"1": str(_("男")), "2": str(_("女")), "9": str(_("未说明"))}[value]
+        return value, code_tables.label("gender", value)
     if field == F.BIRTH_DATE:
         value, err = clean_date(data.get("birth_date"), label=_("出生日期"))
         if err or value is None:

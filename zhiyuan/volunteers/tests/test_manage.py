@@ -78,7 +78,7 @@ def test_org_admin_who_sees_a_member_may_not_reveal(volunteer, db):
         with pytest.raises(PermissionDenied):
             svc.volunteer_change_status(actor=admin, volunteer_id=volunteer.pk, to_status="suspended", reason="x")
     finally:
-        scopes._scope_providers["volunteers.Volunteer"].remove(provider)
+        scopes.unregister_scope_provider("volunteers.Volunteer", provider)
 
 
 def test_reveal_reason_is_length_checked(volunteer, county_manager):
