@@ -15,8 +15,6 @@ columns once; the page, the API operation and the export are derived from it her
 See docs/architecture.md "How to add a list".
 """
 
-from __future__ import annotations
-
 import base64
 import datetime as dt
 import json
@@ -25,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import django_filters
+import django_filters.fields
 from django import forms
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -85,6 +84,7 @@ class Sort:
 @dataclass
 class ListSpec:
     name: str  # also the audit action prefix: "<name>.export"
+    model: type
     source: Callable[[Any], QuerySet]  # actor -> scoped queryset (visible_to first, always)
     filters: type  # a django_filters.FilterSet; a "sort" parameter is added from ``sorts``
     sorts: dict[str, Sort]
@@ -98,6 +98,8 @@ class ListSpec:
     page_size: int = 20
     export_title: Any = ""
     export_filename: str = "export.xlsx"
+    object_type: str = ""  # of the export's audit entry
+    page_sizes: tuple[int, ...] = (20, 50, 100)  # offered on the page; the API takes 1-100
 
     def sort_choices(self) -> list[tuple[str, Any]]:
         return [(k, s.label) for k, s in self.sorts.items()]
@@ -115,20 +117,50 @@ class ListSpec:
 # --- query ----------------------------------------------------------------------------------------
 
 
-class SortFilter(django_filters.ChoiceFilter):
-    """The sort parameter: validated as a choice by the form; applied by ``list_query`` (with the
-    id tie-break the keyset needs), so it filters nothing itself."""
+class CodeChoiceField(django_filters.fields.ChoiceField):
+    """A choice whose error names the valid codes (an API client learns them from the 422)."""
+
+    def validate(self, value):
+        try:
+            super().validate(value)
+        except forms.ValidationError:
+            codes = _("、").join(str(k) for k, _label in self.choices if k != "")
+            raise forms.ValidationError(
+                _("选择一个有效的选项，可选：%(codes)s。") % {"codes": codes}, code="invalid_choice"
+            ) from None
+
+
+class CodeFilter(django_filters.ChoiceFilter):
+    """A choice of codes (status, gender, a code table) whose error lists the valid codes."""
+
+    field_class = CodeChoiceField
+
+
+class IntFilter(django_filters.NumberFilter):
+    """A whole number (ages, counts): typed as ``int`` in the API, not a decimal."""
+
+    field_class = forms.IntegerField
+
+
+class PassFilter(CodeFilter):
+    """A parameter the form validates but ``list_query``/``list_page`` apply (the sort, with the id
+    tie-break the keyset needs; the page size), so it filters nothing itself."""
 
     def filter(self, qs, value):
         return qs
 
 
-def filterset_for(spec: ListSpec, data, *, actor=None):
-    """The spec's FilterSet bound to ``data``, with the sort parameter added."""
-    fs = spec.filters(data=data, queryset=spec.source(actor), request=None)
-    if "sort" not in fs.filters:
-        fs.filters["sort"] = SortFilter(label=_("排序"), choices=spec.sort_choices())
-        fs.filters["sort"].parent = fs
+def filterset_for(spec: ListSpec, data, *, actor=None, for_schema: bool = False):
+    """The spec's FilterSet bound to ``data``, with the sort and page-size parameters added."""
+    qs = spec.model._default_manager.none() if for_schema else spec.source(actor)
+    fs = spec.filters(data=data, queryset=qs, request=None)
+    fs.filters["sort"] = PassFilter(label=_("排序"), choices=spec.sort_choices(), empty_label=None)
+    if not for_schema:
+        fs.filters["page_size"] = PassFilter(
+            label=_("每页条数"), choices=[(str(n), n) for n in spec.page_sizes], empty_label=None
+        )
+    for f in fs.filters.values():
+        f.parent = fs
     if hasattr(fs, "setup_form"):
         fs.setup_form(fs.form, actor=actor)
     return fs
@@ -152,9 +184,9 @@ class ListQuery:
     def audit_filters(self) -> dict:
         """The valid filters for an audit entry; a free-text search is recorded as ``*`` only
         (it may be a name or a mobile number)."""
-        if self.errors:
+        if self.errors or not self.filterset.is_bound:
             return {"sort": self.sort}
-        d = {k: v for k, v in self.filterset.form.cleaned_data.items() if v not in ("", None, [])}
+        d = {k: v for k, v in self.filterset.form.cleaned_data.items() if v not in ("", None, []) and k != "page_size"}
         d = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in d.items()}
         if "q" in d:
             d["q"] = "*"
@@ -171,13 +203,13 @@ def list_query(*, actor, spec: ListSpec, data, strict: bool = True) -> ListQuery
 
         raise PermissionDenied(spec.denied_message)
     fs = filterset_for(spec, data, actor=actor)
-    errors = {} if fs.is_valid() else filter_errors(fs)
+    errors = {} if not fs.is_bound or fs.is_valid() else filter_errors(fs)
     if errors and strict:
         raise invalid_filters(errors)
     if errors:
         qs, sort = spec.source(actor), spec.default_sort
     else:
-        qs, sort = fs.qs, fs.form.cleaned_data.get("sort") or spec.default_sort
+        qs, sort = fs.qs, (fs.form.cleaned_data.get("sort") if fs.is_bound else None) or spec.default_sort
     return ListQuery(fs, order_by_keyset(qs, spec.sorts[sort].order), sort, errors)
 
 
@@ -314,7 +346,7 @@ def list_export(*, actor, spec: ListSpec, params, request=None, limit: int = MAX
 
     lq = list_query(actor=actor, spec=spec, data=params, strict=True)
     audit_record(
-        actor=actor, action=f"{spec.name}.export", object_type=spec.name, request=request,
+        actor=actor, action=f"{spec.name}.export", object_type=spec.object_type or spec.name, request=request,
         detail={"filters": lq.audit_filters(), "limit": limit},
     )  # fmt: skip
     header = [str(c.label) for c in spec.export]
@@ -335,6 +367,11 @@ def list_export_response(request, spec: ListSpec, *, filename: str = ""):
 # --- page -------------------------------------------------------------------------------------------
 
 
+def list_cells(spec: ListSpec, rows: list) -> list:
+    """``[(row, [(column, value, link)])]`` as ``core/partials/_list_table.html`` renders them."""
+    return [(row, [(c, c.get(row), c.href(row)) for c in spec.columns]) for row in rows]
+
+
 def list_page(request, spec: ListSpec, template: str, *, extra: dict | None = None, status: int = 200):
     """A list page: the FilterSet's form, one page of rows as a table (desktop) and as cards
     (phones, ``core/partials/_list_table.html``) and a "next" link carrying the cursor. An htmx
@@ -343,7 +380,7 @@ def list_page(request, spec: ListSpec, template: str, *, extra: dict | None = No
 
     data = request.GET.copy()
     cursor = data.pop("cursor", [None])[-1]
-    size = page_size_of(data.pop("page_size", [None])[-1], spec, strict=False)
+    size = page_size_of(data.get("page_size"), spec, strict=False)
     lq = list_query(actor=request.user, spec=spec, data=data or None, strict=False)
     try:
         rows, next_cursor = keyset_page(lq.queryset, cursor=cursor, size=size)
@@ -357,7 +394,7 @@ def list_page(request, spec: ListSpec, template: str, *, extra: dict | None = No
         "spec": spec,
         "form": lq.filterset.form,
         "rows": rows,
-        "cells": [(row, [(c, c.get(row), c.href(row)) for c in spec.columns]) for row in rows],
+        "cells": list_cells(spec, rows),
         "next_cursor": next_cursor,
         "first_page": not cursor,
         "query": query.urlencode(),
@@ -387,7 +424,7 @@ def filter_schema(spec: ListSpec, name: str):
     from ninja import Schema
     from pydantic import Field, create_model
 
-    fs = filterset_for(spec, None)
+    fs = filterset_for(spec, None, for_schema=True)
     fields: dict[str, Any] = {}
     for key, f in fs.form.fields.items():
         typ = _field_type(f)

@@ -33,6 +33,7 @@ class EntryFilter(django_filters.FilterSet):
 
 SPEC = ListSpec(
     name="test_entries",
+    model=AuditEntry,
     source=lambda actor: AuditEntry.objects.filter(action__startswith="t."),
     filters=EntryFilter,
     sorts={"id": Sort("编号", ("id",)), "ip": Sort("来源", ("ip", "-id")), "-ip": Sort("来源倒序", ("-ip", "id"))},
