@@ -85,7 +85,9 @@ class Sort:
 class ListSpec:
     name: str  # also the audit action prefix: "<name>.export"
     model: type
-    source: Callable[[Any], QuerySet]  # actor -> scoped queryset (visible_to first, always)
+    # (actor, **context) -> scoped queryset (visible_to first, always); context narrows a list
+    # inside a parent, e.g. an organization's members: source(actor, org=org)
+    source: Callable[..., QuerySet]
     filters: type  # a django_filters.FilterSet; a "sort" parameter is added from ``sorts``
     sorts: dict[str, Sort]
     default_sort: str
@@ -150,9 +152,9 @@ class PassFilter(CodeFilter):
         return qs
 
 
-def filterset_for(spec: ListSpec, data, *, actor=None, for_schema: bool = False):
+def filterset_for(spec: ListSpec, data, *, actor=None, for_schema: bool = False, context: dict | None = None):
     """The spec's FilterSet bound to ``data``, with the sort and page-size parameters added."""
-    qs = spec.model._default_manager.none() if for_schema else spec.source(actor)
+    qs = spec.model._default_manager.none() if for_schema else spec.source(actor, **(context or {}))
     fs = spec.filters(data=data, queryset=qs, request=None)
     fs.filters["sort"] = PassFilter(label=_("排序"), choices=spec.sort_choices(), empty_label=None)
     if not for_schema:
@@ -194,7 +196,7 @@ class ListQuery:
         return d
 
 
-def list_query(*, actor, spec: ListSpec, data, strict: bool = True) -> ListQuery:
+def list_query(*, actor, spec: ListSpec, data, strict: bool = True, context: dict | None = None) -> ListQuery:
     """The scoped, filtered and sorted queryset. ``strict`` (the API, the export service): invalid
     filters raise a 422 ``DomainError`` naming each field. Not strict (the page): invalid filters
     filter nothing (the form shows the errors) rather than wrongly."""
@@ -202,12 +204,12 @@ def list_query(*, actor, spec: ListSpec, data, strict: bool = True) -> ListQuery
         from zhiyuan.core.errors import PermissionDenied
 
         raise PermissionDenied(spec.denied_message)
-    fs = filterset_for(spec, data, actor=actor)
+    fs = filterset_for(spec, data, actor=actor, context=context)
     errors = {} if not fs.is_bound or fs.is_valid() else filter_errors(fs)
     if errors and strict:
         raise invalid_filters(errors)
     if errors:
-        qs, sort = spec.source(actor), spec.default_sort
+        qs, sort = fs.queryset, spec.default_sort
     else:
         qs, sort = fs.qs, (fs.form.cleaned_data.get("sort") if fs.is_bound else None) or spec.default_sort
     return ListQuery(fs, order_by_keyset(qs, spec.sorts[sort].order), sort, errors)
@@ -337,14 +339,16 @@ def _export_chunk(spec: ListSpec, objs: list) -> Iterator[list]:
         yield [excel_safe(c.value(obj)) for c in spec.export]
 
 
-def list_export(*, actor, spec: ListSpec, params, request=None, limit: int = MAX_EXPORT_ROWS) -> Iterator[bytes]:
+def list_export(
+    *, actor, spec: ListSpec, params, request=None, limit: int = MAX_EXPORT_ROWS, context: dict | None = None
+) -> Iterator[bytes]:
     """The filtered list as a streamed .xlsx (chunks of bytes). The one place an export is
     scoped (``spec.source``), validated (strict filters), masked (export columns), made
     formula-safe, capped and audited (``<spec.name>.export`` with the filters, not the rows)."""
     from zhiyuan.core.audit import audit_record
     from zhiyuan.core.xlsx_write import xlsx_stream
 
-    lq = list_query(actor=actor, spec=spec, data=params, strict=True)
+    lq = list_query(actor=actor, spec=spec, data=params, strict=True, context=context)
     audit_record(
         actor=actor, action=f"{spec.name}.export", object_type=spec.object_type or spec.name, request=request,
         detail={"filters": lq.audit_filters(), "limit": limit},
@@ -353,11 +357,11 @@ def list_export(*, actor, spec: ListSpec, params, request=None, limit: int = MAX
     return xlsx_stream(str(spec.export_title or spec.name), header, export_rows(spec, lq.queryset, limit=limit))
 
 
-def list_export_response(request, spec: ListSpec, *, filename: str = ""):
+def list_export_response(request, spec: ListSpec, *, filename: str = "", context: dict | None = None):
     """``list_export`` as a streamed download (the page's "导出 Excel")."""
     from django.http import StreamingHttpResponse
 
-    body = list_export(actor=request.user, spec=spec, params=request.GET.copy() or None, request=request)
+    body = list_export(actor=request.user, spec=spec, params=request.GET.copy() or None, request=request, context=context)
     response = StreamingHttpResponse(body, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{filename or spec.export_filename}"'
     response["Cache-Control"] = "no-store"
@@ -372,7 +376,9 @@ def list_cells(spec: ListSpec, rows: list) -> list:
     return [(row, [(c, c.get(row), c.href(row)) for c in spec.columns]) for row in rows]
 
 
-def list_page(request, spec: ListSpec, template: str, *, extra: dict | None = None, status: int = 200):
+def list_page(
+    request, spec: ListSpec, template: str, *, extra: dict | None = None, status: int = 200, context: dict | None = None
+):
     """A list page: the FilterSet's form, one page of rows as a table (desktop) and as cards
     (phones, ``core/partials/_list_table.html``) and a "next" link carrying the cursor. An htmx
     request gets the partial only. Invalid filters show next to the form and filter nothing."""
@@ -381,7 +387,7 @@ def list_page(request, spec: ListSpec, template: str, *, extra: dict | None = No
     data = request.GET.copy()
     cursor = data.pop("cursor", [None])[-1]
     size = page_size_of(data.get("page_size"), spec, strict=False)
-    lq = list_query(actor=request.user, spec=spec, data=data or None, strict=False)
+    lq = list_query(actor=request.user, spec=spec, data=data or None, strict=False, context=context)
     try:
         rows, next_cursor = keyset_page(lq.queryset, cursor=cursor, size=size)
     except DomainError:  # a stale or edited cursor: start again at the first page

@@ -7,6 +7,7 @@ sheet with inline strings, so bytes leave as rows are produced and memory stays 
 Excel, WPS, LibreOffice and openpyxl read it (``core/tests/test_lists.py`` reads it back).
 """
 
+import functools
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -57,15 +58,25 @@ def _workbook(title: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=8192)
+def _text_cell(value: str) -> str:
+    # Exports repeat values (labels, regions, statuses): the cache saves most escaping.
+    if not value:
+        return "<c/>"
+    text = escape(_ILLEGAL.sub("", value))
+    return f'<c t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
 def _cell(value) -> str:
-    if value is None or value == "":
+    if type(value) is str:
+        return _text_cell(value)
+    if value is None:
         return "<c/>"
     if isinstance(value, bool):
         return f'<c t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
         return f"<c><v>{value}</v></c>"
-    text = escape(_ILLEGAL.sub("", str(value)))
-    return f'<c t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    return _text_cell(str(value))
 
 
 class _Pipe:

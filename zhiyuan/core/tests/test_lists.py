@@ -34,7 +34,7 @@ class EntryFilter(django_filters.FilterSet):
 SPEC = ListSpec(
     name="test_entries",
     model=AuditEntry,
-    source=lambda actor: AuditEntry.objects.filter(action__startswith="t."),
+    source=lambda actor, prefix="t.": AuditEntry.objects.filter(action__startswith=prefix),
     filters=EntryFilter,
     sorts={"id": Sort("编号", ("id",)), "ip": Sort("来源", ("ip", "-id")), "-ip": Sort("来源倒序", ("-ip", "id"))},
     default_sort="id",
@@ -150,3 +150,9 @@ def test_xlsx_stream_starts_before_the_rows_end_and_reads_back():
     data = read([first, *chunks])
     assert data[0] == ("n", "名", "x", "空") and len(data) == 30_001
     assert data[-1] == (29_999, "名字29999", "ab", None)
+
+
+def test_a_context_narrows_the_source_inside_its_parent(entries):
+    audit_record(actor=None, action="u.1")
+    assert [e.action for e in list_query(actor=None, spec=SPEC, data=None, context={"prefix": "u."}).queryset] == ["u.1"]
+    assert list_query(actor=None, spec=SPEC, data=None).queryset.count() == len(entries)
