@@ -53,6 +53,7 @@ from zhiyuan.accounts.scopes import (
 from zhiyuan.core.audit import audit_record, audit_verify
 from zhiyuan.core.audit_actions import audit_action_is_registered, audit_action_label
 from zhiyuan.core.errors import DomainError
+from zhiyuan.core.lists import excel_safe
 from zhiyuan.core.models import AuditEntry
 from zhiyuan.core.picker import picker_results
 from zhiyuan.regions.models import Region
@@ -87,13 +88,6 @@ def safe_next(request, value) -> str:
     if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return value
     return ""
-
-
-def excel_safe(value):
-    """Neutralise spreadsheet formula injection: text starting with = + - @ tab or CR gets a quote."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def xlsx_response(filename: str, title: str, header: list, rows) -> HttpResponse:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from zhiyuan.core.errors import DomainError
+from zhiyuan.core.lists import excel_safe
 from zhiyuan.regions import selectors
 from zhiyuan.regions.forms import PopulationUploadForm, RegionCascadeWidget, RegionJumpForm
 from zhiyuan.regions.models import Level, Region
@@ -29,13 +30,6 @@ NAME_RE = re.compile(r"^[A-Za-z0-9_\-]{1,100}$")
 def _require_manager(request):
     if not can_manage_regions(request.user):
         raise PermissionDenied
-
-
-def excel_safe(value):
-    """Neutralise spreadsheet formula injection: text starting with = + - @ tab or CR gets a quote."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _scope_regions(actor) -> list[Region]:

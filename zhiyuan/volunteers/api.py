@@ -2,17 +2,17 @@
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router
+from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
 from zhiyuan.accounts.ratelimit import rate_limit_hit
 from zhiyuan.core.api import ERRORS, XLSX, ErrorOut, binary_download, page_bounds, page_of
 from zhiyuan.core.audit import client_ip
-from zhiyuan.core.crypto import mask_mobile
 from zhiyuan.core.errors import DomainError, PermissionDenied
+from zhiyuan.core.lists import list_operation
 from zhiyuan.volunteers import availability, code_tables, imports, minors
-from zhiyuan.volunteers import selectors_manage as sm
 from zhiyuan.volunteers import services as svc
+from zhiyuan.volunteers.lists import VOLUNTEERS, can_list_volunteers, volunteer_row, volunteers_decorate
 from zhiyuan.volunteers.models import ProfileCorrectionRequest, Volunteer
 from zhiyuan.volunteers.permissions import require_importer
 from zhiyuan.volunteers.schemas import (
@@ -40,10 +40,16 @@ from zhiyuan.volunteers.schemas_manage import (
     DocumentSearchIn,
     ImportJobOut,
     ImportJobPageOut,
-    VolunteerFiltersIn,
-    VolunteerPageOut,
+    VolunteerListItemOut,
+    VolunteerSearchOut,
 )
-from zhiyuan.volunteers.selectors import privacy_notice_current, region_full_name, volunteer_for, volunteer_get
+from zhiyuan.volunteers.selectors import (
+    privacy_notice_current,
+    region_full_name,
+    volunteer_find_by_document,
+    volunteer_for,
+    volunteer_get,
+)
 from zhiyuan.volunteers.services import import_jobs
 from zhiyuan.volunteers.services.card import CARD_TOKEN_TTL
 from zhiyuan.volunteers.texts import OATH_TEXT
@@ -238,54 +244,24 @@ def verify_card_token(request, payload: CardVerifyIn):
 # --- manager list, search and import (VOL-10); before "/{volunteer_id}" so the paths stay literal ---
 
 
-def _list_item(v: Volunteer, names: dict) -> dict:
-    return {
-        "id": v.pk,
-        "volunteer_no": v.volunteer_no,
-        "name": v.name,
-        "id_type": v.id_type,
-        "id_number_masked": v.id_number_masked,
-        "mobile_masked": mask_mobile(v.user.mobile),
-        "gender": v.gender,
-        "birth_date": v.birth_date,
-        "age": minors.age_on(v.birth_date),
-        "region_code": v.region_code,
-        "region_name": names.get(v.region_code, v.region_code),
-        "status": v.status,
-        "status_label": str(v.get_status_display()),
-        "registered_at": v.registered_at,
-    }
-
-
 def _require_list(request):
-    if not sm.can_list_volunteers(request.user):
-        raise PermissionDenied(_("只有区域管理员、平台管理员或组织管理员可以查看志愿者名单。"))
+    if not can_list_volunteers(request.user):
+        raise PermissionDenied(VOLUNTEERS.denied_message)
 
 
-@router.get("", response={200: VolunteerPageOut, **ERRORS, 422: ErrorOut}, operation_id="list_volunteers")
-def list_volunteers(request, filters: Query[VolunteerFiltersIn]):
-    """Volunteers in the caller's scope (region managers: their region; platform admins: all;
-    organization admins: their members), masked; restricted people never appear."""
-    _require_list(request)
-    start, end = page_bounds(filters.page, filters.page_size)
-    data = filters.model_dump(exclude={"page", "page_size"})
-    filters_ = sm.VolunteerFilters(**data)
-    sm.volunteer_filters_check(filters_)  # 422 for an unknown code, not a silently ignored filter
-    qs = sm.volunteer_list(actor=request.user, filters=filters_)
-    items = list(qs[start:end])
-    names = sm.region_names(v.region_code for v in items)
-    return {"items": [_list_item(v, names) for v in items], "count": qs.count(), "page": filters.page,
-            "page_size": filters.page_size}  # fmt: skip
+# GET "": volunteers in the caller's scope (region managers: their region; platform admins: all;
+# organization admins: their members), masked; restricted people never appear.
+list_operation(router, "", VOLUNTEERS, row=VolunteerListItemOut, operation_id="list_volunteers", to_row=volunteer_row,
+               errors={**ERRORS, 422: ErrorOut})  # fmt: skip
 
 
-@router.post("/search", response={200: VolunteerPageOut, **ERRORS, 422: ErrorOut}, operation_id="search_volunteers_by_document")
+@router.post("/search", response={200: VolunteerSearchOut, **ERRORS, 422: ErrorOut}, operation_id="search_volunteers_by_document")
 def search_volunteers_by_document(request, payload: DocumentSearchIn):
     """Exact search by document number inside the caller's scope. POST so the number stays out
     of URLs and access logs; it is matched through the blind index and not echoed."""
     _require_list(request)
-    items = list(sm.volunteer_find_by_document(actor=request.user, number=payload.id_number, id_type=payload.id_type))
-    names = sm.region_names(v.region_code for v in items)
-    return {"items": [_list_item(v, names) for v in items], "count": len(items), "page": 1, "page_size": max(len(items), 1)}
+    found = volunteer_find_by_document(actor=request.user, number=payload.id_number, id_type=payload.id_type)
+    return {"items": [volunteer_row(v) for v in volunteers_decorate(list(found))], "next_cursor": None}
 
 
 @router.get("/import/template", response=ERRORS, operation_id="get_volunteer_import_template", openapi_extra=binary_download())

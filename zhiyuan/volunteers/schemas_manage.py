@@ -1,31 +1,12 @@
-"""API schemas of the manager list, document search and import (masked data only)."""
+"""API schemas of the manager list item, document search and import (masked data only); the
+list's query parameters come from ``lists.VolunteerFilter``."""
 
 import datetime as dt
 
 from ninja import Schema
 from pydantic import Field
 
-from zhiyuan.core.api import InSchema, IsoDate
-
-
-class VolunteerFiltersIn(Schema):
-    """Query parameters of ``GET /volunteers``. There is deliberately no document-number
-    parameter: use ``POST /volunteers/search`` so the number never lands in a URL or log."""
-
-    q: str = Field("", max_length=50)
-    region: str = Field("", max_length=12)
-    status: str = ""
-    gender: str = ""
-    age_min: int | None = Field(None, ge=0, le=120)
-    age_max: int | None = Field(None, ge=0, le=120)
-    political_status: str = ""
-    skill: str = ""
-    service_category: str = ""
-    registered_from: IsoDate | None = None
-    registered_to: IsoDate | None = None
-    sort: str = "-registered_at"
-    page: int = 1
-    page_size: int = 20
+from zhiyuan.core.api import InSchema
 
 
 class VolunteerListItemOut(Schema):
@@ -45,11 +26,11 @@ class VolunteerListItemOut(Schema):
     registered_at: dt.datetime
 
 
-class VolunteerPageOut(Schema):
+class VolunteerSearchOut(Schema):
+    """The answer of the exact document search: the list's item shape; no further page."""
+
     items: list[VolunteerListItemOut]
-    count: int
-    page: int
-    page_size: int
+    next_cursor: str | None = None
 
 
 class DocumentSearchIn(InSchema):

@@ -1,9 +1,11 @@
 """Reads of the volunteers app. Manager reads start from ``Volunteer.objects.visible_to(actor)``
 (restricted people excluded); the person's own reads start from :func:`volunteer_for`."""
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from zhiyuan.core.errors import DomainError
+from zhiyuan.core.errors import DomainError, NotFound
+from zhiyuan.volunteers import documents
 from zhiyuan.volunteers.models import PrivacyNotice, Volunteer
 from zhiyuan.volunteers.permissions import volunteer_get_visible
 
@@ -60,3 +62,41 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+# --- manager reads (the list itself is ``lists.VOLUNTEERS``) ----------------------------------------
+
+
+def document_indexes(number: str, id_type: str = "") -> list[str]:
+    """Blind indexes of ``number`` read as ``id_type`` (or as every type it is valid for)."""
+    from zhiyuan.volunteers.idcards import IdType
+
+    number = str(number or "")[:64]
+    types = [id_type] if id_type else list(IdType.values)
+    out = []
+    for t in types:
+        try:
+            doc = documents.document_parse(t, number)
+        except DomainError:
+            continue
+        out.extend(documents.document_indexes(doc.id_type, doc.normalized))
+    return out
+
+
+def volunteer_find_by_document(*, actor, number: str, id_type: str = "") -> QuerySet[Volunteer]:
+    """Exact search by document number inside the actor's scope (at most one person per type),
+    through the HMAC blind index (its unique index). The plaintext stays in memory: callers take
+    it from a POST body, never a query string; an invalid number finds nobody."""
+    indexes = document_indexes(number, id_type)
+    qs = Volunteer.objects.visible_to(actor).select_related("user")
+    return qs.filter(id_number_index__in=indexes) if indexes else qs.none()
+
+
+def volunteer_manage_get(*, actor, volunteer_id) -> Volunteer:
+    """One visible volunteer (404 outside the scope, restricted people included in the 404)."""
+    try:
+        pk = int(volunteer_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    v = volunteer_get_visible(actor, pk)
+    return Volunteer.objects.select_related("user").prefetch_related("skills", "service_categories").get(pk=v.pk)

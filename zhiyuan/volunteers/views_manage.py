@@ -2,7 +2,7 @@
 search, filters, pages and Excel export; exact search by document number (POST only); the
 detail page with status history, audited reveal and status change; bulk import.
 
-Thin: rules live in ``selectors_manage``, ``services`` and ``imports``."""
+Thin: rules live in ``selectors``, ``services`` and ``imports``."""
 
 import uuid
 
@@ -15,28 +15,20 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhiyuan.accounts.forms import apply_domain_error
-from zhiyuan.accounts.views import domain_http, xlsx_response
-from zhiyuan.core.audit import audit_record
-from zhiyuan.core.crypto import mask_mobile
+from zhiyuan.accounts.views import domain_http
 from zhiyuan.core.errors import DomainError
+from zhiyuan.core.lists import list_cells, list_export_response, list_page
 from zhiyuan.volunteers import code_tables, imports, minors
 from zhiyuan.volunteers import services as svc
-from zhiyuan.volunteers.documents import id_type_label
-from zhiyuan.volunteers.forms_manage import DocumentSearchForm, ImportForm, StatusChangeForm, VolunteerFilterForm
+from zhiyuan.volunteers.forms_manage import DocumentSearchForm, ImportForm, StatusChangeForm
+from zhiyuan.volunteers.lists import VOLUNTEERS, can_list_volunteers, volunteers_decorate
 from zhiyuan.volunteers.permissions import can_manage_volunteer, is_volunteer_manager
-from zhiyuan.volunteers.selectors_manage import (
-    can_list_volunteers,
-    region_names,
-    volunteer_find_by_document,
-    volunteer_list,
-    volunteer_manage_get,
-)
+from zhiyuan.volunteers.selectors import volunteer_find_by_document, volunteer_manage_get
 from zhiyuan.volunteers.services.import_jobs import (
     import_job_get,
     import_job_list,
@@ -45,7 +37,6 @@ from zhiyuan.volunteers.services.import_jobs import (
 )
 from zhiyuan.volunteers.services.manage import MANAGER_TRANSITIONS, status_history
 
-GENDER_LABELS = {"1": gettext_lazy("男"), "2": gettext_lazy("女"), "9": gettext_lazy("未说明"), "0": gettext_lazy("未知")}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -59,109 +50,45 @@ def _require_import(request):
         raise DjangoPermissionDenied
 
 
-def _decorate(volunteers) -> list:
-    """Display values of a page of volunteers: masked mobile, age, labels, region name."""
-    volunteers = list(volunteers)
-    names = region_names(v.region_code for v in volunteers)
-    for v in volunteers:
-        v.region_name = names.get(v.region_code, v.region_code)
-        v.mobile_masked = mask_mobile(v.user.mobile) if v.user_id else ""
-        v.age = minors.age_on(v.birth_date)
-        v.gender_label = GENDER_LABELS.get(v.gender, v.gender)
-        v.id_type_label = id_type_label(v.id_type)
-    return volunteers
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 @sensitive_post_parameters("id_number")
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_http
 def volunteer_manage_list(request):
-    """GET: filtered, sorted, paginated list. POST: exact search by document number (the number
+    """GET: the list (``lists.VOLUNTEERS``). POST: exact search by document number (the number
     travels in the body only and is not rendered back)."""
     _require_list(request)
-    form = VolunteerFilterForm(request.GET or None, actor=request.user)
     doc_form = DocumentSearchForm()
     doc_results = None
     status = 200
     if request.method == "POST":
         doc_form = DocumentSearchForm(request.POST)
         if doc_form.is_valid():
-            doc_results = _decorate(
-                volunteer_find_by_document(
-                    actor=request.user, number=doc_form.cleaned_data["id_number"], id_type=doc_form.cleaned_data["id_type"]
-                )
+            found = volunteer_find_by_document(
+                actor=request.user, number=doc_form.cleaned_data["id_number"], id_type=doc_form.cleaned_data["id_type"]
             )
+            doc_results = list_cells(VOLUNTEERS, volunteers_decorate(list(found)))
             doc_form = DocumentSearchForm(initial={"id_type": doc_form.cleaned_data["id_type"]})
         else:
             status = 400
-    page = Paginator(volunteer_list(actor=request.user, filters=form.filters()), form.rows_per_page()).get_page(
-        request.GET.get("page")
-    )
-    page.object_list = _decorate(page.object_list)
-    context = {
-        "form": form,
-        "doc_form": doc_form,
-        "doc_results": doc_results,
-        "page": page,
-        "query": _query_without_page(request),
-        "can_import": is_volunteer_manager(request.user),
-    }
-    return render(request, "volunteers/manage/volunteer_list.html", context, status=status)
+    extra = {"doc_form": doc_form, "doc_results": doc_results, "can_import": is_volunteer_manager(request.user),
+             "row_attr": "data-volunteer", "list_id": "volunteers"}  # fmt: skip
+    return list_page(request, VOLUNTEERS, "volunteers/manage/volunteer_list.html", extra=extra, status=status)
 
 
 @login_required
 @require_GET
 @domain_http
 def volunteer_manage_export(request):
-    """The filtered list as .xlsx: masked document and mobile only; restricted people are not in
-    ``visible_to`` at all. Audited with the filter and the row count."""
+    """The filtered list as .xlsx, streamed (``core.lists.list_export``: masked, formula-safe,
+    capped, audited once as ``volunteer.export``)."""
     _require_list(request)
-    form = VolunteerFilterForm(request.GET or None, actor=request.user)
-    filters = form.filters()
-    qs = volunteer_list(actor=request.user, filters=filters).prefetch_related("skills", "service_categories")
-    count = qs.count()
-    audit_record(
-        actor=request.user, action="volunteer.export", object_type="volunteers.volunteer", request=request,
-        detail={"filters": filters.as_audit(), "count": count},
-    )  # fmt: skip
-    names = region_names(qs.values_list("region_code", flat=True).distinct().order_by())
-    header = [
-        _("志愿者编号"), _("姓名"), _("证件类型"), _("证件号码"), _("性别"), _("出生日期"), _("年龄"), _("手机号"),
-        _("居住区划代码"), _("居住地"), _("政治面貌"), _("技能特长"), _("服务意向"), _("状态"), _("注册时间"),
-    ]  # fmt: skip
-
-    def row(v):
-        return [
-            v.volunteer_no,
-            v.name,
-            id_type_label(v.id_type),
-            v.id_number_masked,
-            str(GENDER_LABELS.get(v.gender, v.gender)),
-            v.birth_date.isoformat() if v.birth_date else "",
-            minors.age_on(v.birth_date) if v.birth_date else "",
-            mask_mobile(v.user.mobile),
-            v.region_code,
-            names.get(v.region_code, ""),
-            code_tables.label("political_status", v.political_status),
-            _("、").join(code_tables.label("skill", s.code) for s in v.skills.all()),
-            _("、").join(code_tables.label("service_category", c.code) for c in v.service_categories.all()),
-            str(v.get_status_display()),
-            timezone.localtime(v.registered_at).strftime("%Y-%m-%d %H:%M"),
-        ]
-
-    return xlsx_response("volunteers.xlsx", _("志愿者"), header, (row(v) for v in qs.iterator(chunk_size=2000)))
+    return list_export_response(request, VOLUNTEERS)
 
 
 def _detail_context(request, v, *, status_form=None) -> dict:
-    [v] = _decorate([v])
+    [v] = volunteers_decorate([v])
     allowed = sorted(MANAGER_TRANSITIONS.get(v.status, set()))
     form = status_form or StatusChangeForm()
     form.fields["to_status"].choices = [(s, label) for s, label in v.Status.choices if s in allowed]

@@ -89,10 +89,10 @@ def test_pydantic_type_errors_have_chinese_field_messages(client):
 @pytest.mark.django_db
 def test_query_type_errors_have_chinese_field_messages(client, county_manager):
     client.force_login(county_manager)
-    body = _shape(client.get("/api/v1/volunteers", {"age_min": "abc", "age_max": 500, "page": "x"}), 422, "invalid")
+    body = _shape(client.get("/api/v1/volunteers", {"age_min": "abc", "age_max": 500, "page_size": "x"}), 422, "invalid")
     assert body["fields"]["age_min"] == ["请填写整数。"]
     assert body["fields"]["age_max"] == ["不能大于 120。"]
-    assert body["fields"]["page"] == ["请填写整数。"]
+    assert body["fields"]["page_size"] == ["请填写整数。"]
 
 
 @pytest.mark.django_db

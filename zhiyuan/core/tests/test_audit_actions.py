@@ -13,7 +13,10 @@ from zhiyuan.core.audit_actions import audit_action_groups, audit_action_is_regi
 ROOT = Path(__file__).resolve().parents[2]  # the zhiyuan package
 CODE_RE = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
 # Codes built at run time, with every value the placeholder takes.
-DYNAMIC = {"organizations.org.{}": ["suspend", "reinstate", "deregister"]}
+DYNAMIC = {
+    "organizations.org.{}": ["suspend", "reinstate", "deregister"],
+    "{}.export": ["volunteer"],  # core.lists.list_export: "<ListSpec.name>.export"
+}
 
 
 def _constants(node) -> list[str]:

@@ -16,7 +16,7 @@ from zhiyuan.core.errors import DomainError
 from zhiyuan.core.models import KeyCanary
 from zhiyuan.volunteers.documents import document_unseal
 from zhiyuan.volunteers.models import Volunteer
-from zhiyuan.volunteers.selectors_manage import volunteer_find_by_document
+from zhiyuan.volunteers.selectors import volunteer_find_by_document
 from zhiyuan.volunteers.services.registration import MSG_DUPLICATE_DOCUMENT
 from zhiyuan.volunteers.tests.factories import register
 

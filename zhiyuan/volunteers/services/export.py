@@ -11,18 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from zhiyuan.core.audit import audit_record
+from zhiyuan.core.lists import excel_safe
 from zhiyuan.volunteers import availability, code_tables, documents
 from zhiyuan.volunteers.data_export import data_export_providers
 from zhiyuan.volunteers.selectors import region_full_name, volunteer_for
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def excel_safe(value):
-    """Neutralise spreadsheet formula injection (a name typed as ``=HYPERLINK(…)``)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _iso(value):

@@ -388,7 +388,7 @@ def _limit_message(job: ImportJob, reason: str) -> str:
 
 
 def _preview_with_names(preview: list[dict]) -> list[dict]:
-    from zhiyuan.volunteers.selectors_manage import region_names
+    from zhiyuan.volunteers.lists import region_names
 
     names = region_names(p["region_code"] for p in preview)
     return [{**p, "region_name": names.get(p["region_code"], p["region_code"])} for p in preview]

@@ -1,0 +1,473 @@
+"""One definition per list (ARCHITECTURE rule 7, rule 9): a ``ListSpec`` declares a list's scoped
+source, its filters (a django-filter ``FilterSet``), its sorts, its columns and its export
+columns once; the page, the API operation and the export are derived from it here.
+
+- ``list_query``   the scoped, filtered, sorted queryset (invalid filters → ``DomainError`` 422).
+- ``keyset_page``  one page after a cursor: ``WHERE (sort key, id) > (last row)``, never OFFSET,
+                   never COUNT(*) over the scope; one query per page.
+- ``list_page``    a Django view's response: filter form, table on desktop, cards on phones,
+                   "next" link (htmx requests get the list partial only).
+- ``list_operation`` a django-ninja GET operation whose query parameters (and OpenAPI) come from
+                   the FilterSet and whose answer is ``{items, next_cursor}``.
+- ``list_export``  the export as a streamed .xlsx: scoped, masked (export columns read masked
+                   values only), formula-safe, capped and audited once.
+
+See docs/architecture.md "How to add a list".
+"""
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import django_filters
+import django_filters.fields
+from django import forms
+from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from zhiyuan.core.errors import DomainError
+
+MAX_PAGE_SIZE = 100
+MAX_EXPORT_ROWS = 50_000
+DENIED = gettext_lazy("没有权限查看此列表。")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def excel_safe(value):
+    """Neutralise spreadsheet formula injection: text starting with = + - @ tab or CR gets a quote."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column of the page. ``role``: "key" columns (identity: name, number) lead the phone card
+    as its title; "status" shows as the card's badge; others become the card's facts. ``template``
+    renders the cell (it gets ``row``); without it the cell shows ``value(row)`` or the attribute."""
+
+    key: str
+    label: Any
+    role: str = ""
+    value: Callable[[Any], Any] | None = None
+    template: str = ""
+    link: Callable[[Any], str] | None = None
+
+    def href(self, row) -> str:
+        return self.link(row) if self.link else ""
+
+    def get(self, row) -> Any:
+        return self.value(row) if self.value else getattr(row, self.key, "")
+
+
+@dataclass(frozen=True)
+class ExportCol:
+    """A column of the export; ``value`` must return masked data only (rule 4)."""
+
+    label: Any
+    value: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Sort:
+    """A sort the user may choose: its label and its ORDER BY, which must end in a unique field
+    (``id``) so the keyset cursor is exact; the leading fields should be indexed together."""
+
+    label: Any
+    order: tuple[str, ...]
+
+
+@dataclass
+class ListSpec:
+    name: str  # also the audit action prefix: "<name>.export"
+    model: type
+    # (actor, **context) -> scoped queryset (visible_to first, always); context narrows a list
+    # inside a parent, e.g. an organization's members: source(actor, org=org)
+    source: Callable[..., QuerySet]
+    filters: type  # a django_filters.FilterSet; a "sort" parameter is added from ``sorts``
+    sorts: dict[str, Sort]
+    default_sort: str
+    columns: list[Col]
+    export: list[ExportCol] = field(default_factory=list)
+    export_prefetch: tuple[str, ...] = ()
+    can_list: Callable[[Any], bool] = lambda actor: True
+    denied_message: Any = DENIED
+    decorate: Callable[[list], list] | None = None  # display values for one page (batched lookups)
+    page_size: int = 20
+    export_title: Any = ""
+    export_filename: str = "export.xlsx"
+    object_type: str = ""  # of the export's audit entry
+    page_sizes: tuple[int, ...] = (20, 50, 100)  # offered on the page; the API takes 1-100
+
+    def sort_choices(self) -> list[tuple[str, Any]]:
+        return [(k, s.label) for k, s in self.sorts.items()]
+
+    def key_columns(self) -> list[Col]:
+        return [c for c in self.columns if c.role == "key"]
+
+    def status_columns(self) -> list[Col]:
+        return [c for c in self.columns if c.role == "status"]
+
+    def fact_columns(self) -> list[Col]:
+        return [c for c in self.columns if c.role not in ("key", "status", "action")]
+
+
+# --- query ----------------------------------------------------------------------------------------
+
+
+class CodeChoiceField(django_filters.fields.ChoiceField):
+    """A choice whose error names the valid codes (an API client learns them from the 422)."""
+
+    def validate(self, value):
+        try:
+            super().validate(value)
+        except forms.ValidationError:
+            codes = _("、").join(str(k) for k, _label in self.choices if k != "")
+            raise forms.ValidationError(
+                _("选择一个有效的选项，可选：%(codes)s。") % {"codes": codes}, code="invalid_choice"
+            ) from None
+
+
+class CodeFilter(django_filters.ChoiceFilter):
+    """A choice of codes (status, gender, a code table) whose error lists the valid codes."""
+
+    field_class = CodeChoiceField
+
+
+class IntFilter(django_filters.NumberFilter):
+    """A whole number (ages, counts): typed as ``int`` in the API, not a decimal."""
+
+    field_class = forms.IntegerField
+
+
+class PassFilter(CodeFilter):
+    """A parameter the form validates but ``list_query``/``list_page`` apply (the sort, with the id
+    tie-break the keyset needs; the page size), so it filters nothing itself."""
+
+    def filter(self, qs, value):
+        return qs
+
+
+def filterset_for(spec: ListSpec, data, *, actor=None, for_schema: bool = False, context: dict | None = None):
+    """The spec's FilterSet bound to ``data``, with the sort and page-size parameters added."""
+    qs = spec.model._default_manager.none() if for_schema else spec.source(actor, **(context or {}))
+    fs = spec.filters(data=data, queryset=qs, request=None)
+    fs.filters["sort"] = PassFilter(label=_("排序"), choices=spec.sort_choices(), empty_label=None)
+    if not for_schema:
+        fs.filters["page_size"] = PassFilter(
+            label=_("每页条数"), choices=[(str(n), n) for n in spec.page_sizes], empty_label=None
+        )
+    for f in fs.filters.values():
+        f.parent = fs
+    if hasattr(fs, "setup_form"):
+        fs.setup_form(fs.form, actor=actor)
+    return fs
+
+
+def filter_errors(fs) -> dict[str, list[str]]:
+    return {k: [str(m) for m in v] for k, v in fs.form.errors.items()}
+
+
+def invalid_filters(errors: dict) -> DomainError:
+    return DomainError("invalid", _("筛选条件有误，请检查后重试。"), fields=errors, status=422)
+
+
+@dataclass
+class ListQuery:
+    filterset: Any
+    queryset: QuerySet
+    sort: str
+    errors: dict[str, list[str]]
+
+    def audit_filters(self) -> dict:
+        """The valid filters for an audit entry; a free-text search is recorded as ``*`` only
+        (it may be a name or a mobile number)."""
+        if self.errors or not self.filterset.is_bound:
+            return {"sort": self.sort}
+        d = {k: v for k, v in self.filterset.form.cleaned_data.items() if v not in ("", None, []) and k != "page_size"}
+        d = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in d.items()}
+        if "q" in d:
+            d["q"] = "*"
+        d["sort"] = self.sort
+        return d
+
+
+def list_query(*, actor, spec: ListSpec, data, strict: bool = True, context: dict | None = None) -> ListQuery:
+    """The scoped, filtered and sorted queryset. ``strict`` (the API, the export service): invalid
+    filters raise a 422 ``DomainError`` naming each field. Not strict (the page): invalid filters
+    filter nothing (the form shows the errors) rather than wrongly."""
+    if not spec.can_list(actor):
+        from zhiyuan.core.errors import PermissionDenied
+
+        raise PermissionDenied(spec.denied_message)
+    fs = filterset_for(spec, data, actor=actor, context=context)
+    errors = {} if not fs.is_bound or fs.is_valid() else filter_errors(fs)
+    if errors and strict:
+        raise invalid_filters(errors)
+    if errors:
+        qs, sort = fs.queryset, spec.default_sort
+    else:
+        qs, sort = fs.qs, (fs.form.cleaned_data.get("sort") if fs.is_bound else None) or spec.default_sort
+    return ListQuery(fs, order_by_keyset(qs, spec.sorts[sort].order), sort, errors)
+
+
+# --- keyset pagination ------------------------------------------------------------------------------
+
+
+def _order_terms(order: Iterable[str]) -> list[tuple[str, bool]]:
+    return [(o.lstrip("-"), o.startswith("-")) for o in order]
+
+
+def order_by_keyset(qs: QuerySet, order: Iterable[str]) -> QuerySet:
+    """ORDER BY with NULLs last in both directions on every database, so the keyset comparison
+    below means the same on SQLite and PostgreSQL."""
+    terms = _order_terms(order)
+    if terms[-1][0] not in ("id", "pk"):
+        raise ValueError("a keyset order must end in the primary key")
+    return qs.order_by(*(F(f).desc(nulls_last=True) if desc else F(f).asc(nulls_last=True) for f, desc in terms))
+
+
+def _keyset_terms(qs: QuerySet) -> list[tuple[str, bool]]:
+    out = []
+    for o in qs.query.order_by:
+        out.append((o.expression.name, o.descending))
+    return out
+
+
+def _encode(value) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def _decode(model, name: str, raw):
+    if raw is None:
+        return None
+    return model._meta.get_field("id" if name == "pk" else name).to_python(raw)
+
+
+def encode_cursor(values: list) -> str:
+    raw = json.dumps([_encode(v) for v in values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, qs: QuerySet) -> list:
+    terms = _keyset_terms(qs)
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(raw, list) or len(raw) != len(terms) or raw[-1] is None:
+            raise ValueError
+        return [_decode(qs.model, name, v) for (name, _desc), v in zip(terms, raw, strict=True)]
+    except Exception:
+        raise DomainError(
+            "invalid", _("分页游标无效，请从第一页重新开始。"), fields={"cursor": [_("无效的游标。")]}, status=422
+        ) from None
+
+
+def _after(terms: list[tuple[str, bool]], values: list) -> Q:
+    """Rows after ``values`` in the order ``terms`` (NULLs last): a row-value comparison written
+    as an OR of prefixes, which PostgreSQL and SQLite answer from the (sort key, id) index."""
+    name, desc = terms[0]
+    value = values[0]
+    if len(terms) == 1:
+        return Q(**{f"{name}__{'lt' if desc else 'gt'}": value})
+    rest = _after(terms[1:], values[1:])
+    if value is None:
+        return Q(**{f"{name}__isnull": True}) & rest
+    beyond = Q(**{f"{name}__{'lt' if desc else 'gt'}": value}) | Q(**{f"{name}__isnull": True})
+    return beyond | (Q(**{name: value}) & rest)
+
+
+def keyset_page(qs: QuerySet, *, cursor: str | None, size: int) -> tuple[list, str | None]:
+    """One page of an ordered queryset after ``cursor`` and the cursor of the next page (None on
+    the last page). One query: it reads ``size + 1`` rows to know whether more follow."""
+    terms = _keyset_terms(qs)
+    if cursor:
+        qs = qs.filter(_after(terms, decode_cursor(cursor, qs)))
+    rows = list(qs[: size + 1])
+    if len(rows) <= size:
+        return rows, None
+    rows = rows[:size]
+    last = rows[-1]
+    return rows, encode_cursor([getattr(last, name) for name, _desc in terms])
+
+
+def page_size_of(value, spec: ListSpec, *, strict: bool) -> int:
+    try:
+        n = int(value) if value not in (None, "") else spec.page_size
+    except (TypeError, ValueError):
+        n = -1
+    if 1 <= n <= MAX_PAGE_SIZE:
+        return n
+    if strict:
+        raise DomainError(
+            "invalid", _("分页参数无效：page_size 为 1 至 100。"), fields={"page_size": [_("取值超出范围。")]}, status=422
+        )
+    return spec.page_size
+
+
+# --- export -----------------------------------------------------------------------------------------
+
+
+def export_rows(spec: ListSpec, qs: QuerySet, *, limit: int = MAX_EXPORT_ROWS) -> Iterator[list]:
+    """The export's rows, formula-safe, read in chunks; one note row past the cap."""
+    if spec.export_prefetch:
+        qs = qs.prefetch_related(*spec.export_prefetch)
+    chunk: list = []
+    n = 0
+    for obj in qs.iterator(chunk_size=2000):
+        if n >= limit:
+            yield from _export_chunk(spec, chunk)
+            yield [_("（仅导出前 %(n)d 行，请缩小筛选范围）") % {"n": limit}]
+            return
+        n += 1
+        chunk.append(obj)
+        if len(chunk) == 2000:
+            yield from _export_chunk(spec, chunk)
+            chunk = []
+    yield from _export_chunk(spec, chunk)
+
+
+def _export_chunk(spec: ListSpec, objs: list) -> Iterator[list]:
+    if spec.decorate and objs:
+        objs = spec.decorate(objs)
+    for obj in objs:
+        yield [excel_safe(c.value(obj)) for c in spec.export]
+
+
+def list_export(
+    *, actor, spec: ListSpec, params, request=None, limit: int = MAX_EXPORT_ROWS, context: dict | None = None
+) -> Iterator[bytes]:
+    """The filtered list as a streamed .xlsx (chunks of bytes). The one place an export is
+    scoped (``spec.source``), validated (strict filters), masked (export columns), made
+    formula-safe, capped and audited (``<spec.name>.export`` with the filters, not the rows)."""
+    from zhiyuan.core.audit import audit_record
+    from zhiyuan.core.xlsx_write import xlsx_stream
+
+    lq = list_query(actor=actor, spec=spec, data=params, strict=True, context=context)
+    audit_record(
+        actor=actor, action=f"{spec.name}.export", object_type=spec.object_type or spec.name, request=request,
+        detail={"filters": lq.audit_filters(), "limit": limit},
+    )  # fmt: skip
+    header = [str(c.label) for c in spec.export]
+    return xlsx_stream(str(spec.export_title or spec.name), header, export_rows(spec, lq.queryset, limit=limit))
+
+
+def list_export_response(request, spec: ListSpec, *, filename: str = "", context: dict | None = None):
+    """``list_export`` as a streamed download (the page's "导出 Excel")."""
+    from django.http import StreamingHttpResponse
+
+    body = list_export(actor=request.user, spec=spec, params=request.GET.copy() or None, request=request, context=context)
+    response = StreamingHttpResponse(body, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename or spec.export_filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- page -------------------------------------------------------------------------------------------
+
+
+def list_cells(spec: ListSpec, rows: list) -> list:
+    """``[(row, [(column, value, link)])]`` as ``core/partials/_list_table.html`` renders them."""
+    return [(row, [(c, c.get(row), c.href(row)) for c in spec.columns]) for row in rows]
+
+
+def list_page(
+    request, spec: ListSpec, template: str, *, extra: dict | None = None, status: int = 200, context: dict | None = None
+):
+    """A list page: the FilterSet's form, one page of rows as a table (desktop) and as cards
+    (phones, ``core/partials/_list_table.html``) and a "next" link carrying the cursor. An htmx
+    request gets the partial only. Invalid filters show next to the form and filter nothing."""
+    from django.shortcuts import render
+
+    data = request.GET.copy()
+    cursor = data.pop("cursor", [None])[-1]
+    size = page_size_of(data.get("page_size"), spec, strict=False)
+    lq = list_query(actor=request.user, spec=spec, data=data or None, strict=False, context=context)
+    try:
+        rows, next_cursor = keyset_page(lq.queryset, cursor=cursor, size=size)
+    except DomainError:  # a stale or edited cursor: start again at the first page
+        rows, next_cursor, cursor = *keyset_page(lq.queryset, cursor=None, size=size), None
+    if spec.decorate and rows:
+        rows = spec.decorate(rows)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {
+        "spec": spec,
+        "form": lq.filterset.form,
+        "rows": rows,
+        "cells": list_cells(spec, rows),
+        "next_cursor": next_cursor,
+        "first_page": not cursor,
+        "query": query.urlencode(),
+        "page_size": size,
+        **(extra or {}),
+    }
+    if getattr(request, "htmx", False) and not getattr(request.htmx, "boosted", False):
+        template = "core/partials/_list_table.html"
+    return render(request, template, context, status=status)
+
+
+# --- API --------------------------------------------------------------------------------------------
+
+
+def _field_type(f: forms.Field):
+    if isinstance(f, forms.DateField):
+        return dt.date
+    if isinstance(f, forms.IntegerField):
+        return int
+    return str
+
+
+def filter_schema(spec: ListSpec, name: str):
+    """A ninja Schema of the FilterSet's parameters (typed: dates as dates, numbers as ints, so a
+    malformed value is a 422 from validation; choices are listed in the OpenAPI as an enum when
+    they are fixed)."""
+    from ninja import Schema
+    from pydantic import Field, create_model
+
+    fs = filterset_for(spec, None, for_schema=True)
+    fields: dict[str, Any] = {}
+    for key, f in fs.form.fields.items():
+        typ = _field_type(f)
+        extra: dict[str, Any] = {"description": str(f.label or key)}
+        if typ is str and getattr(f, "max_length", None):
+            extra["max_length"] = f.max_length
+        if typ is int:
+            if getattr(f, "min_value", None) is not None:
+                extra["ge"] = f.min_value
+            if getattr(f, "max_value", None) is not None:
+                extra["le"] = f.max_value
+        fields[key] = (typ | None, Field(None, **extra))
+    fields["page_size"] = (int, Field(spec.page_size, ge=1, le=MAX_PAGE_SIZE))
+    fields["cursor"] = (str | None, Field(None, max_length=512, description="next_cursor of the previous page"))
+    return create_model(name, __base__=Schema, **fields)
+
+
+def list_operation(router, path: str, spec: ListSpec, *, row, operation_id: str, to_row: Callable, errors: dict):
+    """Register ``GET path`` on ``router``: the spec's filters as typed query parameters, the
+    answer ``{items: [row], next_cursor}`` (keyset; pass ``next_cursor`` back as ``cursor``)."""
+    from ninja import Query, Schema
+    from pydantic import create_model
+
+    params_schema = filter_schema(spec, f"{operation_id.title().replace('_', '')}Params")
+    page_schema = create_model(
+        f"{operation_id.title().replace('_', '')}Page", __base__=Schema, items=(list[row], ...), next_cursor=(str | None, None)
+    )
+
+    def operation(request, params: Query[params_schema]):  # type: ignore[valid-type]
+        data = params.model_dump(exclude={"page_size", "cursor"}, exclude_none=True)
+        lq = list_query(actor=request.user, spec=spec, data={k: _encode(v) for k, v in data.items()}, strict=True)
+        rows, next_cursor = keyset_page(lq.queryset, cursor=params.cursor, size=params.page_size)
+        if spec.decorate and rows:
+            rows = spec.decorate(rows)
+        return {"items": [to_row(r) for r in rows], "next_cursor": next_cursor}
+
+    operation.__name__ = operation_id
+    operation.__doc__ = f"{spec.name}: filtered, keyset-paged (``cursor`` = the previous page's ``next_cursor``)."
+    router.get(path, response={200: page_schema, **errors}, operation_id=operation_id)(operation)
+    return operation

@@ -1,0 +1,255 @@
+"""The manager's volunteer list, declared once (ARCHITECTURE rule 7; SPEC §0 scope rule, VOL-10):
+the page ``/volunteers/manage/``, the API ``GET /api/v1/volunteers`` and the Excel export all
+derive from ``VOLUNTEERS`` (``core/lists.py``; docs/architecture.md "How to add a list").
+
+Every query starts from ``Volunteer.objects.visible_to(actor)``: region managers see residents of
+their region subtree, platform admins everyone, organization admins their members. Restricted
+people (consent withdrawn, PIPL 47) are left out by ``visible_to`` itself, so they never reach a
+list, a search or an export. A document number is never a list filter (it would land in a URL):
+the exact search by document is ``selectors.volunteer_find_by_document`` behind a POST.
+"""
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from zhiyuan.accounts.models import User
+from zhiyuan.accounts.roles import Role
+from zhiyuan.accounts.scopes import actor_has_role, actor_is_platform_admin, actor_region_prefixes
+from zhiyuan.core.crypto import mask_mobile
+from zhiyuan.core.lists import CodeFilter, Col, ExportCol, IntFilter, ListSpec, Sort
+from zhiyuan.regions.codes import region_prefix
+from zhiyuan.regions.forms import RegionCascadeField
+from zhiyuan.regions.models import Level, Region
+from zhiyuan.volunteers import code_tables, minors
+from zhiyuan.volunteers.documents import id_type_label
+from zhiyuan.volunteers.models import Volunteer
+from zhiyuan.volunteers.numbers import normalize_volunteer_no, volunteer_no_is_valid
+
+GENDER_LABELS = {"1": _("男"), "2": _("女"), "9": _("未说明"), "0": _("未知")}
+GENDER_CHOICES = [("1", _("男")), ("2", _("女")), ("9", _("未说明")), ("0", _("未知"))]
+
+
+def can_list_volunteers(actor) -> bool:
+    """Who may open the manager list: region managers, platform admins and organization admins
+    (these see only their members, through the organizations app's scope provider)."""
+    return actor_has_role(actor, Role.REGION_MANAGER, Role.PLATFORM_ADMIN, Role.ORG_ADMIN)
+
+
+def volunteer_search(qs, text: str):
+    """The list's free-text search. An exact volunteer number or mobile each hits its unique
+    index (the mobile is resolved to the user id first: no OR across the user join); a mobile
+    prefix of 7–10 digits also goes through the users' index; anything else is a name."""
+    q = (text or "").strip()[:50]
+    if not q:
+        return qs
+    compact = normalize_volunteer_no(q)  # a number may come grouped as shown ("0000 012 345 6")
+    by_number = volunteer_no_is_valid(compact)
+    if compact.isdigit() and len(compact) == 11:
+        users = User.objects.filter(mobile=compact).values("pk")
+        # a number whose check character happens to fit is looked up as both, on two columns
+        # of the volunteer row (each with its unique index), not across the join
+        return qs.filter(Q(user_id__in=users) | Q(volunteer_no=compact)) if by_number else qs.filter(user_id__in=users)
+    if by_number:
+        return qs.filter(volunteer_no=compact)
+    if compact.isdigit() and 7 <= len(compact) <= 10:
+        return qs.filter(user_id__in=User.objects.filter(mobile__startswith=compact).values("pk"))
+    return qs.filter(name__icontains=q)
+
+
+def _years_ago(today: dt.date, years: int) -> dt.date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """Midnight of ``day`` in the site's time zone (a range on the indexed column, not __date)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+class VolunteerFilterForm(forms.Form):
+    """Checks across fields; the fields come from ``VolunteerFilter``."""
+
+    def clean(self):
+        data = super().clean()
+        lo, hi = data.get("age_min"), data.get("age_max")
+        if lo is not None and hi is not None and lo > hi:
+            self.add_error("age_max", _("最大年龄不能小于最小年龄。"))
+        start, end = data.get("registered_from"), data.get("registered_to")
+        if start and end and start > end:
+            self.add_error("registered_to", _("结束日期不能早于开始日期。"))
+        return data
+
+
+def _code_filter(label, choices, empty, **kwargs):
+    return CodeFilter(label=label, choices=choices, empty_label=empty, **kwargs)
+
+
+class RegionFilter(django_filters.CharFilter):
+    """A region picked in the cascade (or typed as a 2/4/6/9/12-digit code): residents inside it."""
+
+    field_class = RegionCascadeField
+
+
+class VolunteerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("姓名/编号/手机号"), max_length=50)
+    status = _code_filter(_("状态"), Volunteer.Status.choices, _("全部状态"))
+    region = RegionFilter(
+        method="filter_region", label=_("居住区划"),
+        min_level=Level.PROVINCE, max_level=Level.VILLAGE,
+    )  # fmt: skip
+    gender = _code_filter(_("性别"), GENDER_CHOICES, _("全部性别"))
+    age_min = IntFilter(
+        method="filter_age_min", label=_("最小年龄"), min_value=0, max_value=120
+    )
+    age_max = IntFilter(
+        method="filter_age_max", label=_("最大年龄"), min_value=0, max_value=120
+    )
+    political_status = _code_filter(_("政治面貌"), code_tables.political_status_choices, _("全部"))
+    skill = _code_filter(_("技能特长"), code_tables.skill_choices, _("全部"), method="filter_skill")
+    service_category = _code_filter(
+        _("服务意向"), code_tables.service_category_choices, _("全部"), method="filter_service_category"
+    )
+    registered_from = django_filters.DateFilter(
+        method="filter_registered_from", label=_("注册日期自"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    registered_to = django_filters.DateFilter(
+        method="filter_registered_to", label=_("注册日期至"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        form = VolunteerFilterForm
+
+    def setup_form(self, form, *, actor) -> None:
+        """A region manager of one region picks inside it (the picker only: a region outside the
+        scope is not an error, it finds nobody — the scope is ``source``'s, applied first)."""
+        if actor is not None and not actor_is_platform_admin(actor):
+            prefixes = actor_region_prefixes(actor)
+            if len(prefixes) == 1:
+                form.fields["region"].widget.root = prefixes[0].ljust(12, "0")
+
+    def filter_q(self, qs, name, value):
+        return volunteer_search(qs, value)
+
+    def filter_region(self, qs, name, value):
+        return qs.filter(region_code__startswith=region_prefix(value))
+
+    def filter_age_min(self, qs, name, value):  # at least age_min years old today
+        return qs.filter(birth_date__lte=_years_ago(minors.today_shanghai(), value))
+
+    def filter_age_max(self, qs, name, value):  # not yet age_max + 1
+        return qs.filter(birth_date__gt=_years_ago(minors.today_shanghai(), value + 1))
+
+    def filter_skill(self, qs, name, value):
+        return qs.filter(pk__in=Volunteer.objects.filter(skills__code=value).values("pk"))
+
+    def filter_service_category(self, qs, name, value):
+        return qs.filter(pk__in=Volunteer.objects.filter(service_categories__code=value).values("pk"))
+
+    def filter_registered_from(self, qs, name, value):
+        return qs.filter(registered_at__gte=_day_start(value))
+
+    def filter_registered_to(self, qs, name, value):
+        return qs.filter(registered_at__lt=_day_start(value + dt.timedelta(days=1)))
+
+
+def region_names(codes) -> dict[str, str]:
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    return dict(Region.objects.filter(code__in=codes).values_list("code", "full_name"))
+
+
+def volunteers_decorate(volunteers: list) -> list:
+    """Display values of a page (or an export chunk) of volunteers: masked mobile, age, labels,
+    region name — one region query per batch."""
+    names = region_names(v.region_code for v in volunteers)
+    for v in volunteers:
+        v.region_name = names.get(v.region_code, v.region_code)
+        v.mobile_masked = mask_mobile(v.user.mobile) if v.user_id else ""
+        v.age = minors.age_on(v.birth_date)
+        v.gender_label = GENDER_LABELS.get(v.gender, v.gender)
+        v.id_type_label = id_type_label(v.id_type)
+    return volunteers
+
+
+def volunteer_row(v: Volunteer) -> dict:
+    """The API's list item (masked data only; ``schemas_manage.VolunteerListItemOut``)."""
+    return {
+        "id": v.pk,
+        "volunteer_no": v.volunteer_no,
+        "name": v.name,
+        "id_type": v.id_type,
+        "id_number_masked": v.id_number_masked,
+        "mobile_masked": v.mobile_masked,
+        "gender": v.gender,
+        "birth_date": v.birth_date,
+        "age": v.age,
+        "region_code": v.region_code,
+        "region_name": v.region_name,
+        "status": v.status,
+        "status_label": str(v.get_status_display()),
+        "registered_at": v.registered_at,
+    }
+
+
+def _joined(table: str, codes) -> str:
+    return str(_("、")).join(code_tables.label(table, c.code) for c in codes)
+
+
+VOLUNTEERS = ListSpec(
+    name="volunteer",
+    model=Volunteer,
+    object_type="volunteers.volunteer",
+    source=lambda actor: Volunteer.objects.visible_to(actor).select_related("user"),
+    filters=VolunteerFilter,
+    sorts={
+        "-registered_at": Sort(_("注册时间（新→旧）"), ("-registered_at", "-id")),
+        "registered_at": Sort(_("注册时间（旧→新）"), ("registered_at", "id")),
+        "name": Sort(_("姓名"), ("name", "id")),
+        "volunteer_no": Sort(_("志愿者编号"), ("volunteer_no", "id")),
+        "age": Sort(_("年龄（小→大）"), ("-birth_date", "id")),  # youngest first: latest birth date
+        "-age": Sort(_("年龄（大→小）"), ("birth_date", "id")),
+    },
+    default_sort="-registered_at",
+    can_list=can_list_volunteers,
+    denied_message=_("只有区域管理员、平台管理员或组织管理员可以查看志愿者名单。"),
+    decorate=volunteers_decorate,
+    columns=[
+        Col("volunteer_no", _("志愿者编号"), role="key", template="volunteers/manage/partials/_number_cell.html"),
+        Col("name", _("姓名"), role="key"),
+        Col("status", _("状态"), role="status", template="volunteers/manage/partials/_status_cell.html"),
+        Col("id_number_masked", _("证件号码"), template="volunteers/manage/partials/_document_cell.html"),
+        Col("gender_label", _("性别")),
+        Col("age", _("年龄")),
+        Col("mobile_masked", _("手机号")),
+        Col("region_name", _("居住地")),
+        Col("registered_at", _("注册时间"), value=lambda v: timezone.localtime(v.registered_at).strftime("%Y-%m-%d")),
+    ],
+    export=[
+        ExportCol(_("志愿者编号"), lambda v: v.volunteer_no),
+        ExportCol(_("姓名"), lambda v: v.name),
+        ExportCol(_("证件类型"), lambda v: str(v.id_type_label)),
+        ExportCol(_("证件号码"), lambda v: v.id_number_masked),
+        ExportCol(_("性别"), lambda v: str(v.gender_label)),
+        ExportCol(_("出生日期"), lambda v: v.birth_date.isoformat() if v.birth_date else ""),
+        ExportCol(_("年龄"), lambda v: "" if v.age is None else v.age),
+        ExportCol(_("手机号"), lambda v: v.mobile_masked),
+        ExportCol(_("居住区划代码"), lambda v: v.region_code),
+        ExportCol(_("居住地"), lambda v: v.region_name if v.region_name != v.region_code else ""),
+        ExportCol(_("政治面貌"), lambda v: code_tables.label("political_status", v.political_status)),
+        ExportCol(_("技能特长"), lambda v: _joined("skill", v.skills.all())),
+        ExportCol(_("服务意向"), lambda v: _joined("service_category", v.service_categories.all())),
+        ExportCol(_("状态"), lambda v: str(v.get_status_display())),
+        ExportCol(_("注册时间"), lambda v: timezone.localtime(v.registered_at).strftime("%Y-%m-%d %H:%M")),
+    ],
+    export_prefetch=("skills", "service_categories"),
+    export_title=_("志愿者"),
+    export_filename="volunteers.xlsx",
+)
