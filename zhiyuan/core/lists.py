@@ -417,7 +417,9 @@ def list_page(
 
 def _field_type(f: forms.Field):
     if isinstance(f, forms.DateField):
-        return dt.date
+        from zhiyuan.core.api import IsoDate  # YYYY-MM-DD only: pydantic reads "0" as 1970-01-01
+
+        return IsoDate
     if isinstance(f, forms.IntegerField):
         return int
     return str
