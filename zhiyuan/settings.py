@@ -188,7 +188,7 @@ LOGGING = {
 # (python3 run.py starts one beside gunicorn; docs/operations.md "Background worker").
 TASKS = {"default": {"BACKEND": env("ZHIYUAN_TASKS_BACKEND", "django_tasks.backends.database.DatabaseBackend")}}
 
-# --- bulk import of volunteers (VOL-10; zhiyuan/volunteers/imports.py, services/import_jobs.py) --
+# --- bulk import of volunteers (VOL-10; zhiyuan/volunteers/imports/, services/import_jobs.py) --
 # Uploaded files wait here, encrypted, until their job has run; never served over HTTP.
 ZHIYUAN_PRIVATE_DIR = Path(env("ZHIYUAN_PRIVATE_DIR", str(VAR_DIR / "private")))
 # Plaintext that must touch the disk stays in a 0700 directory under it, not in /tmp: uploads over
