@@ -22,7 +22,7 @@ def _document_key(id_type: str, number: str) -> tuple | None:
     n = idcards.normalize(number)
     if not n:
         return None
-    if id_type == IdType.RESIDENT_ID and len(n) == 15 and n.isdigit():
+    if id_type == IdType.RESIDENT_ID and len(n) == 15 and n.isascii() and n.isdigit():
         n = idcards.upgrade_15(n)
     return (id_type, n)
 
