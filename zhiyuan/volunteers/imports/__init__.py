@@ -20,7 +20,11 @@ Modules, in the order a file goes through them:
   flat in memory;
 * ``check``    — duplicates across the whole file, merged with the service's per-row results;
 * ``write``    — the passes (check, all-or-nothing, valid rows only) in chunks, and the audit;
-* ``report``   — ``RowError``, ``ImportReport`` and the report workbook.
+* ``report``   — ``RowError``, ``ImportReport`` and the report workbook;
+* ``guard``    — bounds on an upload (rows and cells that really exist, inflation), checked
+  before any parser reads it;
+* ``lookups``  — the check is not a free lookup: rate limit, duplicate hits audited, flagged
+  when they lie mostly outside the manager's scope.
 
 Decisions:
 
@@ -64,6 +68,7 @@ from zhiyuan.volunteers.imports.columns import (
     max_rows,
     mode_of,
 )
+from zhiyuan.volunteers.imports.lookups import check_throttle
 from zhiyuan.volunteers.imports.read import FileRefused, ImportRow, ParsedFile, Sheet, import_parse, sheet_rows
 from zhiyuan.volunteers.imports.report import ImportReport, RowError, import_audit_detail, report_xlsx
 from zhiyuan.volunteers.imports.template import import_template_xlsx
@@ -87,6 +92,7 @@ __all__ = [
     "ProgressFn",
     "RowError",
     "Sheet",
+    "check_throttle",
     "field_label",
     "import_audit_detail",
     "import_parse",

@@ -3,7 +3,6 @@ registration service's fields (code-table labels to codes, numbers typed as numb
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from zhiyuan.volunteers.idcards import IdType
+from zhiyuan.volunteers.imports import guard
 from zhiyuan.volunteers.imports.columns import COLUMNS, GENDER_WORDS, HEADER_ROW, SHEET_TITLE, max_rows
 from zhiyuan.volunteers.models import GuardianConsent
 
@@ -121,28 +121,29 @@ def _too_many(n: int) -> FileRefused:
     return FileRefused(_("每个文件最多%(n)s行，请拆分后分批导入。") % {"n": n})
 
 
-_ROW_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?row>")
-_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:v|is)[\s>/]")
-
-
 class Sheet:
     """The volunteers sheet of an .xlsx file, open for streaming (openpyxl read-only mode): the
-    header is checked on opening (``FileRefused``), ``rows()`` yields the data rows. Use as a
-    context manager, or ``close()``."""
+    file's bounds (``guard``) and the header are checked on opening (``FileRefused``),
+    ``rows()`` yields the data rows. Use as a context manager, or ``close()``."""
 
     def __init__(self, fileobj):
         from zhiyuan.volunteers.imports.xlsx_stream import open_workbook
 
         try:
-            self._wb, self._close = open_workbook(fileobj)
+            self._wb, self._close = open_workbook(fileobj, before_read=guard.archive_check)
+        except guard.WorkbookRefused as exc:
+            raise FileRefused(exc.message) from None
         except Exception:  # openpyxl raises many types for a damaged or foreign file
             raise _unreadable() from None
         try:
             self._ws = self._wb[SHEET_TITLE] if SHEET_TITLE in self._wb.sheetnames else self._wb.worksheets[0]
-            self._cells = self._ws.iter_rows(values_only=True)
-            header = next(self._cells, None)
-            if header is None:
+            with self._wb._archive.open(self._ws._worksheet_path) as src:  # openpyxl 3.1 read-only internals
+                self._scan = guard.sheet_scan(src)
+            self._rows = self._ws.parsed_rows()
+            first = next(self._rows, None)
+            if first is None:
                 raise FileRefused(_("文件是空的。"))
+            header = self._ws.row_values(first[1]) if first[0] == HEADER_ROW else ()
             self.positions: dict[str, int] = {}
             for i, text in enumerate(header):
                 key = _header_key(text)
@@ -151,6 +152,10 @@ class Sheet:
             missing = [str(h) for k, h, req in COLUMNS if req and k not in self.positions]
             if missing:
                 raise FileRefused(_("缺少必填列：%(cols)s。请使用导入模板，不要修改表头。") % {"cols": _("、").join(missing)})
+            self._width = max(self.positions.values()) + 1
+        except guard.WorkbookRefused as exc:
+            self.close()
+            raise FileRefused(exc.message) from None
         except FileRefused:
             self.close()
             raise
@@ -168,45 +173,33 @@ class Sheet:
         self._close()
 
     def rows(self, *, limit: int | None = None) -> Iterator[ImportRow]:
-        """The data rows in order, empty rows skipped; ``FileRefused`` past ``limit`` rows or
-        when the file turns out damaged halfway."""
+        """The data rows in order (their Excel row numbers; rows absent from the file are never
+        visited, empty ones skipped), only the template's columns of each; ``FileRefused`` past
+        ``limit`` rows or when the file turns out damaged halfway."""
         limit = max_rows() if limit is None else limit
         seen = 0
-        n = HEADER_ROW
         while True:
             try:
-                cells = next(self._cells, None)
+                found = next(self._rows, None)
+                if found is None:
+                    return
+                n, cells = found[0], self._ws.row_values(found[1], width=self._width)
             except Exception:
                 raise _unreadable() from None
-            if cells is None:
-                return
-            n += 1
             if all(c is None or str(c).strip() == "" for c in cells):
                 continue
             seen += 1
             if seen > limit:
                 raise _too_many(limit)
-            values = {k: (cells[i] if i < len(cells) else None) for k, i in self.positions.items()}
+            values = {k: cells[i] for k, i in self.positions.items()}
             data, errors = _row_data(values)
             yield ImportRow(n, data, errors)
 
     def rows_upper_bound(self) -> int | None:
-        """Data rows at most, from a fast scan of the sheet's XML (rows holding any value, less
-        the header) — for the progress bar and the size limit before the slow parse. Never
-        fewer than ``rows()`` yields; None when the sheet cannot be scanned."""
-        try:
-            src = self._wb._archive.open(self._ws._worksheet_path)  # openpyxl 3.1 read-only internals
-        except Exception:
-            return None
-        count, tail = 0, b""
-        with src:
-            while True:
-                block = src.read(1 << 20)
-                if not block:
-                    break
-                parts = _ROW_END.split(tail + block)
-                tail = parts.pop()
-                count += sum(1 for p in parts if _VALUE.search(p))
+        """Data rows at most, from the bounds scan of the sheet's XML (rows holding any value,
+        less the header) — for the progress bar and the size limit before the slow parse. Never
+        fewer than ``rows()`` yields; None when the sheet holds no value at all."""
+        count = self._scan.rows_with_values
         return max(count - 1, 0) if count else None
 
 

@@ -35,6 +35,8 @@ class ImportReport:
     file_errors: list[str] = field(default_factory=list)
     preview: list[dict] = field(default_factory=list)  # masked, first rows that pass
     stopped: str = ""  # why a large all-or-nothing import stopped after committing some chunks
+    duplicate_hits: int = 0  # documents and mobiles already registered (lookups.HitCounter)
+    duplicate_hits_outside: int = 0  # of those, held by nobody in the actor's scope
 
     @property
     def mode(self) -> str:
@@ -72,6 +74,8 @@ def import_audit_detail(report: ImportReport) -> dict:
         "invalid_rows": report.invalid_rows,
         "created": report.created,
         "file_errors": len(report.file_errors),
+        "duplicate_hits": report.duplicate_hits,
+        "duplicate_hits_outside": report.duplicate_hits_outside,
     }
 
 

@@ -24,6 +24,7 @@ from zhiyuan.volunteers.imports.columns import (
     VALID_ONLY,
     mode_of,
 )
+from zhiyuan.volunteers.imports.lookups import HitCounter
 from zhiyuan.volunteers.imports.read import FileRefused, ImportRow, ParsedFile
 from zhiyuan.volunteers.imports.report import ImportReport, RowError, import_audit_detail
 from zhiyuan.volunteers.permissions import require_importer
@@ -71,6 +72,7 @@ class _Importer:
         self.progress = progress
         self.keep_errors = keep_errors
         self.chunk_rows = max(1, min(chunk_rows, MAX_BATCH))
+        self.hits = HitCounter(actor)
 
     def _register(self, chunk: list[ImportRow], *, commit: bool):
         return volunteer_register_many(
@@ -95,7 +97,9 @@ class _Importer:
         with source() as rows:
             for chunk in _chunks(rows, self.chunk_rows):
                 flags = seen.flags(chunk)
-                errors, ok = merge(chunk, self._register(chunk, commit=False), flags)
+                results = self._register(chunk, commit=False)
+                self.hits.count(chunk, results)
+                errors, ok = merge(chunk, results, flags)
                 self.report.rows += len(chunk)
                 self.report.valid_rows += len(ok)
                 self._done(CHECKING, errors, ok)
@@ -147,6 +151,8 @@ class _Importer:
             try:
                 with transaction.atomic():
                     results = self._register(chunk, commit=True)
+                    if not again:
+                        self.hits.count(chunk, results)
                     errors, ok = merge(chunk, results, flags)
                     if sum(res.volunteer is not None for res in results) != len(ok):
                         raise _Retry  # the service imported a row the file check refused: redo without it
@@ -206,6 +212,8 @@ def import_rows(
                 run.import_all(source)
     except FileRefused as exc:
         report.file_errors.append(exc.message)
+    report.duplicate_hits, report.duplicate_hits_outside = run.hits.hits, run.hits.outside
+    run.hits.audit(mode=mode, rows=report.rows, request=request, ip=ip)
     if not report.rows and not report.file_errors:
         report.file_errors.append(_("文件中没有数据行。"))
     if keep_errors:
