@@ -231,7 +231,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("ZHIYUAN_MAX_BODY_BYTES", 2_621_440)
 # (python3 run.py starts one beside gunicorn; docs/operations.md "Background worker").
 TASKS = {"default": {"BACKEND": env("ZHIYUAN_TASKS_BACKEND", "django_tasks.backends.database.DatabaseBackend")}}
 
-# --- bulk import of volunteers (VOL-10; zhiyuan/volunteers/imports.py, services/import_jobs.py) --
+# --- bulk import of volunteers (VOL-10; zhiyuan/volunteers/imports/, services/import_jobs.py) --
 # Uploaded files wait here, encrypted, until their job has run; never served over HTTP.
 ZHIYUAN_PRIVATE_DIR = Path(env("ZHIYUAN_PRIVATE_DIR", str(VAR_DIR / "private")))
 # Plaintext that must touch the disk stays in a 0700 directory under it, not in /tmp: uploads over
@@ -243,6 +243,16 @@ for _private in (ZHIYUAN_PRIVATE_DIR, Path(FILE_UPLOAD_TEMP_DIR)):
     __import__("os").chmod(_private, 0o700)
 ZHIYUAN_IMPORT_MAX_ROWS = env_int("ZHIYUAN_IMPORT_MAX_ROWS", 200_000)  # data rows per file
 ZHIYUAN_IMPORT_MAX_UPLOAD_MB = env_int("ZHIYUAN_IMPORT_MAX_UPLOAD_MB", 20)
+# Bounds on an upload's inflated parts (imports/guard.py): size of one part, and its inflation
+# ratio when over 1 MB (real sheets 8-15; a deflate bomb ~1000).
+ZHIYUAN_IMPORT_MAX_PART_MB = env_int("ZHIYUAN_IMPORT_MAX_PART_MB", 256)
+ZHIYUAN_IMPORT_MAX_RATIO = env_int("ZHIYUAN_IMPORT_MAX_RATIO", 100)
+# The import check is not a free lookup (imports/lookups.py): checks (dry runs, all-or-nothing)
+# per manager and window; a run with at least FLAG_MIN_HITS registered documents or mobiles,
+# most of them outside the manager's scope, is flagged in the audit log.
+ZHIYUAN_IMPORT_CHECK_LIMIT = env_int("ZHIYUAN_IMPORT_CHECK_LIMIT", 10)
+ZHIYUAN_IMPORT_CHECK_WINDOW_SECONDS = env_int("ZHIYUAN_IMPORT_CHECK_WINDOW_SECONDS", 3600)
+ZHIYUAN_IMPORT_FLAG_MIN_HITS = env_int("ZHIYUAN_IMPORT_FLAG_MIN_HITS", 5)
 ZHIYUAN_IMPORT_INLINE_ROWS = env_int("ZHIYUAN_IMPORT_INLINE_ROWS", 2_000)  # up to this: run in the request
 ZHIYUAN_IMPORT_CHUNK_ROWS = env_int("ZHIYUAN_IMPORT_CHUNK_ROWS", 1_000)  # rows per chunk (progress, transactions)
 ZHIYUAN_IMPORT_ATOMIC_MAX_ROWS = env_int("ZHIYUAN_IMPORT_ATOMIC_MAX_ROWS", 5_000)  # all-or-nothing in one transaction

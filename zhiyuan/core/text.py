@@ -4,10 +4,11 @@ Invisible characters in names and other text are refused, not silently kept: a b
 (U+202E) makes the rest of a name display reversed, a zero-width space makes two names that look
 identical differ (duplicate checks, search), and control characters break exports and logs.
 Refused: control characters (Unicode Cc) other than normal whitespace, format characters (Cf:
-zero-width spaces and joiners, bidi controls, BOM, soft hyphen), line/paragraph separators,
-surrogates and private-use characters. Allowed: ordinary and full-width spaces; tab and line
-breaks in multi-line fields only; a zero-width joiner inside an emoji sequence (a family emoji
-is several emoji joined by U+200D).
+zero-width spaces and joiners, bidi controls, BOM, soft hyphen), line/paragraph separators and
+surrogates. Allowed: ordinary and full-width spaces; tab and line breaks in multi-line fields
+only; a zero-width joiner inside an emoji sequence (a family emoji is several emoji joined by
+U+200D); private-use characters (Co) — not invisible: public-security and vendor fonts encode the
+rare characters of real names there (issue #8).
 """
 
 import unicodedata
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 CONTROL_MESSAGE = _("不能包含不可见的控制字符（如零宽字符、文字方向控制符），请删除后重试。")
 
-_REFUSED = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
+_REFUSED = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 _LINE_WHITESPACE = frozenset("\t\n\r")
 _ZWJ = "\u200d"
 

@@ -14,9 +14,11 @@ code   document                        rule
 414    passport 护照                    5–20 letters and digits (foreign passports vary)
 516    HK/Macau travel permit          H or M + 8 digits (older: + 10 digits)
 511    Taiwan travel permit            8 digits (older: 10 digits)
-553    foreign permanent residence     new (from 2023-12-01): 18 digits starting with 9,
-       card 外国人永久居留身份证          birth date and sequence like the resident ID, same
-                                       checksum; old: 3 letters (nationality) + 12 digits
+553    foreign permanent residence     new (from 2023-12-01): 9 + province code of the
+       card 外国人永久居留身份证          issuing authority (2) + nationality, GB/T 2659 /
+                                       ISO 3166-1 numeric (3) + birth date + sequence +
+                                       the resident ID's check; old: 3 letters
+                                       (nationality) + 12 digits
 =====  ==============================  ==================================================
 
 Type codes are GA/T 2000.156; the two residence permits have no code of their own there, so
@@ -25,10 +27,25 @@ code").
 
 python-stdnum's ``cn.ric`` supplies the check digit and the resident-ID rules it knows; it lacks
 the 81/82/83 and 9xxxxx prefixes, which are handled here (RULES: extend, don't fork).
+
+The new permanent-residence number's layout is the National Immigration Administration's
+"新版外国人永久居留身份证机读信息规则 (2023版)": first digit 9 (a foreigner; citizens' numbers
+start 1–8), the old card's 3-letter nationality turned into its numeric code, the MOD 11-2
+check of GB 11643; positions 2–3 are the province of the first issuing authority.
+
+**Digits are folded, not refused** (``normalize``): a number typed with full-width digits,
+superscripts (``³``), circled digits or the digits of another script (Arabic-Indic ``٣``,
+Devanagari ``३`` …) is the same document as its ASCII form — NFKC first, then every character
+with a Unicode decimal value becomes that ASCII digit. So one document has one normalized form
+and one blind index however its digits were typed; anything still not ASCII afterwards fails
+the format check with a field error. Every check below is on ASCII classes (``[0-9]``), never
+``str.isdigit`` (true for ``²``) or ``\\d`` (true for ``٣``).
 """
 
 import datetime as dt
+import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.db import models
@@ -59,7 +76,13 @@ PERMIT_ADDRESS_CODES = {
 GENDER_MALE, GENDER_FEMALE = "1", "2"  # GB/T 2261.1
 PERMIT_ADDRESS_PREFIXES = ("810000", "820000", "830000")
 
-_SEPARATORS = re.compile(r"[\s\-()（）]+")
+# Whitespace, hyphens and dashes of every width, parentheses (NFKC has made full-width ones ASCII).
+_SEPARATORS = re.compile(r"[\s\-()\u2010-\u2015\u2212]+")
+_RAW_MAX = 256  # longer input is refused before it is normalized (NFKC may expand characters)
+_RESIDENT_18 = re.compile(r"[0-9]{17}[0-9X]")
+_DIGITS = re.compile(r"[0-9]+")
+# GB/T 2260 province-level codes: the issuing authorities of the new permanent-residence card.
+PROVINCE_CODES = frozenset("11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65".split())
 
 
 @dataclass(frozen=True)
@@ -75,10 +98,32 @@ def _fail(message) -> DomainError:
     return DomainError("invalid_document", message, fields={"id_number": [message]})
 
 
+def _ascii_digit(ch: str) -> str:
+    if ch.isascii():
+        return ch
+    value = unicodedata.decimal(ch, None)
+    return ch if value is None else str(value)
+
+
 def normalize(number: str) -> str:
-    """Upper case, full-width characters folded to ASCII, spaces and dashes removed."""
-    folded = "".join(chr(ord(c) - 0xFEE0) if "！" <= c <= "～" else c for c in str(number or ""))
+    """The one form of a typed number: NFKC (full-width letters and digits, superscripts, circled
+    digits), every decimal digit of any script as its ASCII digit, separators removed, upper
+    case (see the module docstring)."""
+    folded = unicodedata.normalize("NFKC", str(number or ""))
+    folded = "".join(_ascii_digit(c) for c in folded)
     return _SEPARATORS.sub("", folded).upper()
+
+
+def _is_digits(text: str) -> bool:
+    return _DIGITS.fullmatch(text) is not None
+
+
+@functools.cache
+def nationality_codes() -> frozenset[str]:
+    """GB/T 2659 (= ISO 3166-1) numeric country codes, from pycountry's ISO data."""
+    import pycountry
+
+    return frozenset(c.numeric for c in pycountry.countries)
 
 
 def check_character(first17: str) -> str:
@@ -103,12 +148,12 @@ def upgrade_15(number: str) -> str:
 
 def _parse_resident_like(id_type: str, number: str, today: dt.date) -> ParsedDocument:
     if id_type == IdType.RESIDENT_ID and len(number) == 15:
-        if not number.isdigit():
+        if not _is_digits(number):
             raise _fail(_("15位身份证号码应全部为数字。"))
         number = upgrade_15(number)
     if len(number) != 18:
         raise _fail(_("证件号码应为18位（旧身份证为15位）。"))
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _RESIDENT_18.fullmatch(number):
         raise _fail(_("证件号码格式不正确：前17位应为数字，最后一位为数字或X。"))
     if check_character(number[:17]) != number[17]:
         raise _fail(_("证件号码校验位不正确，请核对后重新输入。"))
@@ -137,8 +182,12 @@ def _parse_resident_like(id_type: str, number: str, today: dt.date) -> ParsedDoc
 
 def _parse_foreign_permanent(number: str, today: dt.date) -> ParsedDocument:
     if len(number) == 18:  # the 2023 card: 9 + province (2) + nationality (3) + YYYYMMDD + seq (3) + check
-        if not number.startswith("9") or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        if not number.startswith("9") or not _RESIDENT_18.fullmatch(number):
             raise _fail(_("新版外国人永久居留身份证号码为以9开头的18位数字。"))
+        if number[1:3] not in PROVINCE_CODES:
+            raise _fail(_("新版外国人永久居留身份证号码第2、3位应为受理地的省级行政区划代码。"))
+        if number[3:6] not in nationality_codes():
+            raise _fail(_("新版外国人永久居留身份证号码第4至6位应为国籍的数字代码。"))
         if check_character(number[:17]) != number[17]:
             raise _fail(_("证件号码校验位不正确，请核对后重新输入。"))
         birth = _date(number[6:14])
@@ -146,14 +195,14 @@ def _parse_foreign_permanent(number: str, today: dt.date) -> ParsedDocument:
             raise _fail(_("证件号码中的出生日期不正确。"))
         gender = GENDER_MALE if int(number[16]) % 2 else GENDER_FEMALE
         return ParsedDocument(IdType.FOREIGN_PERMANENT_RESIDENCE, number, birth, gender)
-    if len(number) == 15 and number[:3].isalpha() and number[:3].isascii() and number[3:].isdigit():
+    if len(number) == 15 and re.fullmatch(r"[A-Z]{3}[0-9]{12}", number):
         return ParsedDocument(IdType.FOREIGN_PERMANENT_RESIDENCE, number)  # old card: nothing reliably encoded
     raise _fail(_("外国人永久居留身份证号码应为以9开头的18位数字，或3位字母加12位数字（旧版）。"))
 
 
-_HKMO_TRAVEL = re.compile(r"^[HM](\d{8}|\d{10})$")
-_TW_TRAVEL = re.compile(r"^(\d{8}|\d{10})$")
-_PASSPORT = re.compile(r"^[A-Z0-9]{5,20}$")
+_HKMO_TRAVEL = re.compile(r"[HM](?:[0-9]{8}|[0-9]{10})")
+_TW_TRAVEL = re.compile(r"[0-9]{8}|[0-9]{10}")
+_PASSPORT = re.compile(r"[A-Z0-9]{5,20}")
 
 
 def parse_document(id_type: str, number: str, *, today: dt.date | None = None) -> ParsedDocument:
@@ -164,6 +213,8 @@ def parse_document(id_type: str, number: str, *, today: dt.date | None = None) -
     id_type = str(id_type or "").strip()
     if id_type not in IdType.values:
         raise DomainError("invalid_document", _("请选择证件类型。"), fields={"id_type": [_("不支持的证件类型。")]})
+    if len(str(number or "")) > _RAW_MAX:
+        raise _fail(_("证件号码过长。"))
     number = normalize(number)
     if not number:
         raise _fail(_("请填写证件号码。"))
@@ -174,14 +225,14 @@ def parse_document(id_type: str, number: str, *, today: dt.date | None = None) -
     if id_type == IdType.FOREIGN_PERMANENT_RESIDENCE:
         return _parse_foreign_permanent(number, today)
     if id_type == IdType.HKMO_TRAVEL_PERMIT:
-        if not _HKMO_TRAVEL.match(number):
+        if not _HKMO_TRAVEL.fullmatch(number):
             raise _fail(_("港澳居民来往内地通行证号码为H或M加8位数字（旧版加10位数字）。"))
         return ParsedDocument(id_type, number)
     if id_type == IdType.TW_TRAVEL_PERMIT:
-        if not _TW_TRAVEL.match(number):
+        if not _TW_TRAVEL.fullmatch(number):
             raise _fail(_("台湾居民来往大陆通行证号码为8位数字（旧版10位数字）。"))
         return ParsedDocument(id_type, number)
-    if not _PASSPORT.match(number):
+    if not _PASSPORT.fullmatch(number):
         raise _fail(_("护照号码应为5至20位字母或数字。"))
     return ParsedDocument(id_type, number)
 

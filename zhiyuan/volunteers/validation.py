@@ -11,35 +11,18 @@ import re
 from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.core.text import has_control_chars
+from zhiyuan.volunteers.names import person_name_clean
 
-# Han ideographs (BMP + extensions), Latin letters (foreign names), the middle dots used in
-# minority and transliterated names, spaces, apostrophes and hyphens.
-NAME_RE = re.compile(
-    r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-    r"A-Za-z\u00c0-\u024f·•・．.'\- ]+$"
-)
 MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
 
-NAME_MAX = 50
 TEXT_MAX = 500
 
 
 def clean_person_name(value, *, label=None):
-    """A real name as on the document: 2–50 characters of Han, Latin letters, middle dots."""
-    label = label or _("姓名")
-    if has_control_chars(str(value or ""), multiline=True):  # tabs and line breaks become spaces below
-        return "", _("%(label)s包含不可见的控制字符，请删除后重试。") % {"label": label}
-    value = " ".join(str(value or "").split())
-    if not value:
-        return "", _("请填写%(label)s。") % {"label": label}
-    if len(value) > NAME_MAX:
-        return "", _("%(label)s不能超过%(n)s个字符。") % {"label": label, "n": NAME_MAX}
-    if len(value) < 2:
-        return "", _("%(label)s至少2个字符。") % {"label": label}
-    if not NAME_RE.fullmatch(value):
-        return "", _("%(label)s只能包含汉字、字母、间隔号“·”和空格，请与证件上的姓名一致。") % {"label": label}
-    return value, None
+    """A real name as on the document (``names.person_name_clean``): 2–50 characters of Han
+    (every CJK block, rare characters in private use), Latin letters, middle dots, spaces."""
+    return person_name_clean(value, label=label or _("姓名"))
 
 
 def clean_text(value, *, label, max_length=TEXT_MAX, required=False, allow_newlines=False):

@@ -145,6 +145,7 @@ def import_job_submit(*, actor, upload, mode: str, client_id: str = "", request=
     job = _repeat_of(actor, client_id=client_id, sha256=sha256, mode=mode)
     if job is not None:
         return job, False
+    imports.check_throttle(actor=actor, mode=mode, request=request)  # issue #8: not a free lookup
     upload.seek(0)
     try:
         with imports.Sheet(upload) as sheet:

@@ -1,8 +1,11 @@
 """VOL-1 document rules (RULES "Identity documents")."""
 
 import datetime as dt
+import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from stdnum.cn import ric
 
 from zhiyuan.core.errors import DomainError
@@ -137,3 +140,90 @@ def test_masks_hide_all_but_the_ends():
     assert mask_document(IdType.RESIDENT_ID, "44130219900517123X") == "4413**********123X"
     assert mask_document(IdType.HKMO_TRAVEL_PERMIT, "H12345678") == "H*******8"
     assert mask_document(IdType.PASSPORT, "X1234") == "*****"
+
+
+# --- digits however typed: one document, one normalized form (issue #8) ------------------------------
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("table", [ARABIC_INDIC, SUPERSCRIPT, FULL_WIDTH])
+@pytest.mark.parametrize(
+    ("id_type", "number"),
+    [
+        (IdType.RESIDENT_ID, with_check("44130219900307123")),
+        (IdType.RESIDENT_ID, "441302900517123"),
+        (IdType.HKMO_RESIDENCE_PERMIT, with_check("81000019950302124")),
+        (IdType.TW_TRAVEL_PERMIT, "01234567"),
+        (IdType.HKMO_TRAVEL_PERMIT, "H12345678"),
+        (IdType.FOREIGN_PERMANENT_RESIDENCE, with_check("93184019850715121")),
+        (IdType.FOREIGN_PERMANENT_RESIDENCE, "USA310850715012"),
+        (IdType.PASSPORT, "E12345678"),
+    ],
+)
+def test_digits_of_any_script_give_the_ascii_document(id_type, number, table):
+    assert parse(id_type, number.translate(table)).normalized == parse(id_type, number).normalized
+
+
+@pytest.mark.django_db
+def test_a_superscript_in_a_resident_id_is_a_digit_not_a_crash():
+    number = with_check("44130219900307123")
+    typed = number[:16] + number[16].translate(SUPERSCRIPT) + number[17]
+    assert parse(IdType.RESIDENT_ID, typed).normalized == number
+    # a digit-like character with no decimal value stays a field error
+    assert "格式不正确" in error_of(IdType.RESIDENT_ID, number[:16] + "Ⅰ" + number[17])
+    assert error_of(IdType.TW_TRAVEL_PERMIT, "0123456𐹠")  # Rumi digit: numeric, not decimal
+
+
+# --- the new permanent-residence number is checked for its structure ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first17", "needle"),
+    [
+        ("90084019850715121", "省级行政区划代码"),  # province 00
+        ("97184019850715121", "省级行政区划代码"),  # province 71 (Taiwan) issues no card
+        ("93199919850715121", "国籍"),  # nationality 999 does not exist
+        ("93100019850715121", "国籍"),  # nor 000
+        ("93115619851315121", "出生日期"),  # month 13
+    ],
+)
+def test_new_permanent_residence_number_structure(first17, needle):
+    assert needle in error_of(IdType.FOREIGN_PERMANENT_RESIDENCE, with_check(first17))
+
+
+def test_new_permanent_residence_numbers_of_real_provinces_and_countries_pass():
+    for province, nation in (("11", "840"), ("44", "410"), ("65", "643"), ("31", "276")):
+        doc = parse(IdType.FOREIGN_PERMANENT_RESIDENCE, with_check(f"9{province}{nation}19850715122"))
+        assert doc.gender_code == "2" and doc.birth_date == dt.date(1985, 7, 15)
+
+
+# --- property: any input gives a parsed document or a field error ------------------------------------
+
+
+@pytest.mark.django_db
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    id_type=st.sampled_from([*IdType.values, "", "999", "１１１"]),
+    number=st.one_of(
+        st.text(max_size=40),
+        st.text(alphabet=st.characters(categories=["Nd", "No", "Nl"]), max_size=20),
+        st.builds(
+            lambda head, mid, tail: head + mid + tail,
+            st.sampled_from(["441302", "810000", "9311", "H", "USA", ""]),
+            st.text(alphabet=st.characters(categories=["Nd", "No"]) | st.sampled_from("0123456789X "), max_size=14),
+            st.text(max_size=3),
+        ),
+    ),
+)
+def test_any_input_gives_a_document_or_a_field_error(id_type, number):
+    try:
+        doc = parse(id_type, number)
+    except DomainError as exc:
+        assert set(exc.fields) <= {"id_number", "id_type"} and exc.fields
+        return
+    assert doc.normalized.isascii() and doc.normalized == doc.normalized.upper()
+    assert re.fullmatch(r"[0-9A-Z]+", doc.normalized)

@@ -175,7 +175,7 @@ def test_numeric_id_cell_and_file_level_errors(county_manager):
 
 
 def test_chunks_beyond_the_service_batch_keep_file_row_numbers(county_manager, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_BATCH", 2)
+    monkeypatch.setattr(imports.write, "MAX_BATCH", 2)
     same = f.resident_id()
     rows = [row(), row(number=same), row(), row(number=same), row()]
     report = run(county_manager, rows, dry_run=False)

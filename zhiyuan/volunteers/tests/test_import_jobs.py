@@ -236,13 +236,13 @@ def test_all_or_nothing_beyond_one_transaction_stops_at_a_race(county_manager, b
     settings.ZHIYUAN_IMPORT_CHUNK_ROWS = 2
     settings.ZHIYUAN_IMPORT_ATOMIC_MAX_ROWS = 2
     rows = [row() for _ in range(5)]
-    import_all = imports._Importer.import_all
+    import_all = imports.write._Importer.import_all
 
     def meanwhile(self, source):
         f.register(id_number=rows[3][2])  # row 5, in the second chunk
         return import_all(self, source)
 
-    monkeypatch.setattr(imports._Importer, "import_all", meanwhile)
+    monkeypatch.setattr(imports.write._Importer, "import_all", meanwhile)
     job, _created = submit(county_manager, rows)
     run_worker()
     job.refresh_from_db()

@@ -5,17 +5,19 @@ openpyxl's read-only mode streams the rows, but out of the box
 1. keeps a workbook's whole shared-strings table in a list: Excel and WPS store every text cell
    there, so a file of 10⁵ people costs ~3 × 10⁵ strings (~30 MB) before the first row;
 2. sizes every sheet that has no ``<dimension>`` element (files written by openpyxl itself and
-   by many exporters) by parsing the whole sheet — once per opening, seconds per 10⁵ rows.
+   by many exporters) by parsing the whole sheet — once per opening, seconds per 10⁵ rows;
+3. fills every gap between two rows with empty rows (``iter_rows``): one cell at row 900,000,000
+   is 900 million rows to step through (issue #8).
 
-``open_workbook`` fixes both: the shared strings go to a private temporary SQLite database (on
+``open_workbook`` fixes all three: the shared strings go to a private temporary SQLite database (on
 disk in ``FILE_UPLOAD_TEMP_DIR``, unlinked at once; a small cache in front, since region codes and document types
-repeat), and sheets are left unsized (streaming needs no size). It uses openpyxl 3.1's reader
+repeat), sheets are left unsized (streaming needs no size), and ``parsed_rows`` yields only
+the rows present in the file, with their numbers. It uses openpyxl 3.1's reader
 classes (pinned in requirements.txt); ``test_import_jobs.py`` reads both kinds of file.
 """
 
 from collections.abc import Callable
 
-from openpyxl.cell.read_only import EMPTY_CELL
 from openpyxl.cell.text import Text
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -107,18 +109,12 @@ class _RowParser(WorkSheetParser):
 
 class _UnsizedSheet(ReadOnlyWorksheet):
     def _get_size(self):
-        pass  # max_row/max_column stay None: iter_rows then reads to the end
+        pass  # max_row/max_column stay None: the sheet is streamed, never sized
 
-    def _cells_by_row(self, min_col, min_row, max_col, max_row, values_only=False):
-        # openpyxl 3.1.5 ReadOnlyWorksheet._cells_by_row with _RowParser for WorkSheetParser
-        filler = None if values_only else EMPTY_CELL
-        max_col = max_col or self.max_column
-        max_row = max_row or self.max_row
-        empty_row = []
-        if max_col is not None:
-            empty_row = (filler,) * (max_col + 1 - min_col)
-        counter = min_row
-        idx = 1
+    def parsed_rows(self):
+        """``(row number, cells)`` of the rows present in the sheet, in order: unlike
+        ``iter_rows`` the gaps between them are not filled with empty rows (a cell at row
+        900,000,000 is one row, not 900 million; issue #8)."""
         with self._get_source() as src:
             parser = _RowParser(
                 src,
@@ -128,18 +124,11 @@ class _UnsizedSheet(ReadOnlyWorksheet):
                 date_formats=self.parent._date_formats,
                 timedelta_formats=self.parent._timedelta_formats,
             )
-            for idx, row in parser.parse():
-                if max_row is not None and idx > max_row:
-                    break
-                for _ in range(counter, idx):  # some rows are missing
-                    counter += 1
-                    yield empty_row
-                if counter <= idx:
-                    yield self._get_row(row, min_col, max_col, values_only)
-                    counter += 1
-        if max_row is not None and max_row < idx:
-            for _ in range(counter, max_row + 1):
-                yield empty_row
+            yield from parser.parse()
+
+    def row_values(self, cells, *, width: int | None = None) -> tuple:
+        """The values of a parsed row: its first ``width`` columns, or as far as its last cell."""
+        return tuple(self._get_row(cells, 1, width, values_only=True))
 
 
 class _StreamReader(ExcelReader):
@@ -158,11 +147,14 @@ class _StreamReader(ExcelReader):
             self.wb._sheets.append(ws)
 
 
-def open_workbook(fileobj) -> tuple[object, Callable[[], None]]:
+def open_workbook(fileobj, *, before_read: Callable | None = None) -> tuple[object, Callable[[], None]]:
     """``(workbook, close)``: a read-only, values-only workbook and the function that closes it
-    and its strings table."""
+    and its strings table. ``before_read(zipfile)`` may refuse the archive before any part of it
+    is inflated."""
     reader = _StreamReader(fileobj, read_only=True, data_only=True, keep_links=False)
     try:
+        if before_read is not None:
+            before_read(reader.archive)
         reader.read()
     except BaseException:
         reader.archive.close()
