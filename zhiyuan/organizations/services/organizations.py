@@ -16,6 +16,7 @@ from zhiyuan.accounts.models import User
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import Conflict, DomainError
 from zhiyuan.core.text import text_error
+from zhiyuan.organizations.counts import membership_counted_changed
 from zhiyuan.organizations.models import (
     LEGAL_ENTITY_KINDS,
     Kind,
@@ -292,7 +293,7 @@ def _creator_becomes_admin(*, org: Organization, actor) -> None:
     now = timezone.now()
     m = Membership.objects.select_for_update().filter(volunteer=volunteer, organization=org, status__in=Membership.OPEN).first()
     if m is None:
-        Membership.objects.create(
+        m = Membership.objects.create(
             volunteer=volunteer,
             organization=org,
             role=Membership.Role.ADMIN,
@@ -300,10 +301,13 @@ def _creator_becomes_admin(*, org: Organization, actor) -> None:
             decided_by=actor,
             joined_at=now,
         )
+        membership_counted_changed(m, old_status="")
     else:
+        old_status = m.status
         m.role, m.status, m.decided_by = Membership.Role.ADMIN, Membership.Status.ACTIVE, actor
         m.joined_at = m.joined_at or now
         m.save(update_fields=["role", "status", "decided_by", "joined_at", "updated_at"])
+        membership_counted_changed(m, old_status=old_status)
 
 
 def organization_review(*, actor: User, org: Organization, decision: str, reason: str = "", request=None) -> Organization:
@@ -406,6 +410,8 @@ def _end_memberships(*, org: Organization, actor) -> int:
     n += Membership.objects.filter(organization=org, status=Membership.Status.ACTIVE).update(
         status=Membership.Status.REMOVED, reason=msg, decided_by=actor, ended_at=now, updated_at=now
     )
+    Organization.objects.filter(pk=org.pk).update(member_count=0)  # nobody is an active member any more
+    org.member_count = 0
     return n
 
 
