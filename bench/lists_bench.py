@@ -54,7 +54,7 @@ def ensure_managers() -> dict:
     from zhiyuan.accounts.models import RoleAssignment, User
     from zhiyuan.accounts.roles import Role
     from zhiyuan.accounts.services import TOTP_PURPOSE
-    from zhiyuan.core.crypto import seal, unseal
+    from zhiyuan.core.crypto import DecryptionError, seal, unseal
 
     out = {}
     with transaction.atomic():
@@ -62,9 +62,14 @@ def ensure_managers() -> dict:
             user = User.objects.filter(mobile=mobile).first()
             if user is None:
                 user = User.objects.create_user(mobile, PASSWORD, display_name=f"bench {key} manager")
-            if not user.totp_enabled or not user.totp_secret_sealed:
+            try:
+                unseal(user.totp_secret_sealed, purpose=TOTP_PURPOSE)
+                fresh = not user.totp_enabled
+            except DecryptionError:  # none yet, or sealed with another checkout's keys
+                fresh = True
+            if fresh:
                 user.totp_secret_sealed = seal(pyotp.random_base32(), purpose=TOTP_PURPOSE)
-                user.totp_enabled = True
+                user.totp_enabled, user.totp_last_step = True, 0
             user.failed_logins, user.locked_until = 0, None
             user.save()
             if not RoleAssignment.objects.filter(user=user, role=Role.REGION_MANAGER, region_code=code, active=True).exists():
