@@ -7,6 +7,8 @@ result (machine, versions, dataset) to bench/results/.
     python -m bench.run generate --db sqlite|postgres --size ...        (same as python -m bench.generate)
     python -m bench.run import   --db sqlite|postgres [--rows 100000] [--path both|job|memory]
                                  [--strings inline|shared] [--name import]   (bulk import, VOL-10)
+    python -m bench.run lists    --db sqlite|postgres --size ... [--repeat 10] [--concurrency 8]
+                                 [--duration 5] [--database-url URL]   (lists and directory, bench/lists_bench.py)
 
 The dataset is generated on first use (python -m bench.generate --fresh) and reused while its
 marker in var/bench/ matches the size and seed; ``--regenerate`` forces a new one.
@@ -343,6 +345,10 @@ def main(argv=None):
     imp.add_argument("--seed", type=int, default=1)
     imp.add_argument("--json")
 
+    from bench.lists_bench import add_parser as add_lists
+
+    add_lists(sub)
+
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] == "generate":
         from bench.generate import main as generate_main
@@ -353,6 +359,10 @@ def main(argv=None):
         return bench_http(args)
     if args.benchmark == "import":
         return bench_import(args)
+    if args.benchmark == "lists":
+        from bench.lists_bench import bench_lists
+
+        return bench_lists(args)
     parser.error("unknown benchmark")
 
 

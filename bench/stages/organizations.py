@@ -185,6 +185,11 @@ class OrganizationsStage:
             for table in gen.tables:
                 bulk.reset_sequence(table.model)
         clock.lap("committed (PostgreSQL checks the deferred foreign keys here)")
+        if any(f.name == "member_count" for f in Organization._meta.concrete_fields):
+            from zhiyuan.organizations.counts import member_counts_rebuild
+
+            member_counts_rebuild()  # the stored public member counts, as the services keep them
+            clock.lap("member counts")
         ctx.shared["organizations"] = [(o.id, o.kind, o.region, o.status) for o in gen.orgs]
         return {t.model._meta.label: t.writer.count for t in gen.tables}
 

@@ -215,6 +215,10 @@ def _assert_organizations_like_the_services(volunteers):
     assert roles["member"] > roles["backbone"] > 0 and roles["admin"] > 0
     open_pairs = [(m.volunteer_id, m.organization_id) for m in members if m.status in Membership.OPEN]
     assert len(open_pairs) == len(set(open_pairs))
+    from zhiyuan.organizations.counts import member_counts_rebuild
+
+    assert member_counts_rebuild(fix=False) == []  # the stored public member counts are right
+    assert sum(o.member_count for o in orgs.values()) > 0
     admins = {(a.object_id, a.user_id): a for a in RoleAssignment.objects.filter(role="org_admin")}
     for m in members:
         m.full_clean()
@@ -470,3 +474,28 @@ def test_import_benchmark_rows_are_unique_and_valid():
     numbers = [r[2] for r in rows]
     assert len(set(numbers)) == 3000 and len({r[6] for r in rows}) == 3000
     assert all(idcards.is_valid(n) for n in numbers[:50])
+
+
+# --- lists at scale (issue #7) --------------------------------------------------------------------------
+
+
+def test_lists_benchmark_end_to_end_on_smoke_size(tmp_path):
+    """python -m bench.run lists at smoke size: the managers are added and sign in with their second
+    factor, every scenario answers 200 (exact look-ups find their volunteer), the directory is loaded."""
+    out = tmp_path / "lists.json"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env["ZHIYUAN_VAR_DIR"] = str(tmp_path / "var")
+    env["ZHIYUAN_BENCH_RESULTS"] = str(tmp_path / "results")
+    cmd = [sys.executable, "-m", "bench.run", "lists", "--db", "sqlite", "--size", "smoke", "--repeat", "1",
+           "--duration", "0.5", "--warmup", "0.2", "--concurrency", "2", "--client", "python", "--json", str(out)]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(out.read_text())
+    seq = result["sequential"]["results"]
+    assert {r["who"] for r in seq.values()} == {"province", "city", "anonymous"}
+    assert all(r["errors"] == 0 and r["found"] for r in seq.values())
+    exact = [k for k, r in seq.items() if r["kind"] == "exact"]
+    assert len(exact) == 6 and any("ID number" in k for k in exact)
+    assert set(result["load"]["results"]) == {"anonymous: directory page", "anonymous: directory API"}
+    assert all(r["errors"] == 0 and "rps" in r for r in result["load"]["results"].values())
+    assert "p95 ms" in proc.stdout

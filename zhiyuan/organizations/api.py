@@ -38,7 +38,7 @@ def categories_out(o: Organization) -> list[dict]:
     return [{"code": c.code, "label": str(labels.get(c.code, c.code))} for c in o.categories.all()]
 
 
-def public_out(o: Organization, names: dict, member_count: int) -> dict:
+def public_out(o: Organization, names: dict) -> dict:
     return {
         "id": o.pk,
         "name": o.name,
@@ -54,7 +54,7 @@ def public_out(o: Organization, names: dict, member_count: int) -> dict:
         "categories": categories_out(o),
         "parent_id": o.parent_id,
         "parent_name": o.parent.name if o.parent_id else "",
-        "member_count": member_count,
+        "member_count": o.member_count,
     }
 
 
@@ -146,7 +146,7 @@ def list_public_organizations(request, filters: Query[PublicOrganizationFiltersI
     items = list(qs[start:end])
     names = selectors.region_names(o.region_code for o in items)
     return {
-        "items": [public_out(o, names, o.member_count) for o in items],
+        "items": [public_out(o, names) for o in items],
         "count": qs.count(),
         "page": filters.page,
         "page_size": filters.page_size,
@@ -159,11 +159,10 @@ def list_public_organizations(request, filters: Query[PublicOrganizationFiltersI
 def get_public_organization(request, org_id: int):
     org = selectors.public_organization_get(id=org_id)
     subs = list(selectors.public_sub_teams(org=org))
-    counts = selectors.member_counts([org.pk, *(s.pk for s in subs)])
     names = selectors.region_names([org.region_code, *(s.region_code for s in subs)])
     return {
-        **public_out(org, names, counts.get(org.pk, 0)),
-        "sub_teams": [public_out(s, names, counts.get(s.pk, 0)) for s in subs],
+        **public_out(org, names),
+        "sub_teams": [public_out(s, names) for s in subs],
     }
 
 

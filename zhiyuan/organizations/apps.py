@@ -58,11 +58,13 @@ class OrganizationsConfig(AppConfig):
         )
         from zhiyuan.core.audit_actions import register_audit_actions
         from zhiyuan.core.nav import NavItem, register_nav
+        from zhiyuan.organizations.counts import volunteer_restriction_changed
         from zhiyuan.organizations.models import Organization
         from zhiyuan.organizations.picker import organization_options
         from zhiyuan.organizations.selectors import membership_export_rows
         from zhiyuan.organizations.services.common import admin_membership_on_grant, admin_membership_on_revoke
         from zhiyuan.volunteers.data_export import register_data_export_provider
+        from zhiyuan.volunteers.services.consent import register_restriction_listener
 
         # ORG-4: an organization's admins (and its parent's) see it and manage its members and
         # profile; reviewing stays with its region managers (Organization.region_actions).
@@ -95,6 +97,7 @@ class OrganizationsConfig(AppConfig):
         register_role_hooks(Role.ORG_ADMIN, on_grant=admin_membership_on_grant, on_revoke=admin_membership_on_revoke)
         register_role_object_picker(Role.ORG_ADMIN, organization_options)
         register_scope_provider("volunteers.Volunteer", org_admin_volunteer_scope)
+        register_restriction_listener(volunteer_restriction_changed)
         register_data_export_provider("memberships", _("组织成员身份"), membership_export_rows)
         # ORG-5 (activity index 活跃度) hooks in here once activities exist: see selectors.activity_index.
         register_nav(NavItem("organizations_directory", _("志愿组织"), "organizations:directory", order=35, audience="anyone"))

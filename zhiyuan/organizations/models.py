@@ -86,6 +86,9 @@ class Organization(models.Model):
     )
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PENDING)
     status_reason = models.CharField(_("状态说明"), max_length=200, blank=True, default="")
+    # Active members who have not withdrawn consent; kept by organizations/counts.py in the
+    # transaction of every change, checked by ``manage.py organization_member_counts``.
+    member_count = models.PositiveIntegerField(_("在队成员数"), default=0, db_default=0)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("审核人")
     )
@@ -123,7 +126,9 @@ class Organization(models.Model):
                 fields=["region_code", "name"], condition=~Q(status="rejected"), name="organization_name_unique_in_region"
             ),
         ]
-        indexes = [models.Index(fields=["status", "region_code"]), models.Index(fields=["uscc"])]
+        # The public directory: active organizations in (region, name, id) order, read in index order.
+        indexes = [models.Index(fields=["status", "region_code", "name", "id"], name="org_status_region_name"),
+                   models.Index(fields=["uscc"])]  # fmt: skip
 
     def __str__(self):
         return self.name

@@ -4,7 +4,7 @@ organizations only, without personal data (no contact person, no member names)."
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from zhiyuan.accounts.roles import Role
 from zhiyuan.accounts.scopes import (
@@ -213,15 +213,6 @@ def membership_export_rows(*, volunteer) -> list[dict]:
     ]
 
 
-def member_counts(org_ids) -> dict[int, int]:
-    rows = (
-        Membership.objects.filter(NOT_RESTRICTED, organization_id__in=list(org_ids), status=Membership.Status.ACTIVE)
-        .values("organization_id")
-        .annotate(n=Count("id"))
-    )
-    return {r["organization_id"]: r["n"] for r in rows}
-
-
 # --- public directory (ORG-6) ------------------------------------------------------------------------
 
 
@@ -229,16 +220,8 @@ def public_organization_list(*, filters: OrganizationFilters | None = None) -> Q
     """Active organizations for anyone; callers show only public fields."""
     f = filters or OrganizationFilters()
     f = OrganizationFilters(q=f.q, kind=f.kind, status=Status.ACTIVE, region=f.region, category=f.category)
-    qs = (
-        Organization.objects.filter(status=Status.ACTIVE)
-        .prefetch_related("categories")
-        .annotate(
-            member_count=Count(
-                "memberships",
-                filter=Q(memberships__status=Membership.Status.ACTIVE) & processable_q("memberships__volunteer__"),
-            )
-        )
-    )
+    # ``member_count`` is stored (organizations/counts.py): no aggregate over memberships here.
+    qs = Organization.objects.filter(status=Status.ACTIVE).prefetch_related("categories")
     return _apply_filters(qs, f).order_by("region_code", "name", "id")
 
 

@@ -99,7 +99,6 @@ def organization_export(request):
     _form, filters = _filters(request)
     qs = selectors.organization_list(actor=request.user, filters=filters)
     names = selectors.region_names(qs.values_list("region_code", flat=True).distinct())
-    counts = selectors.member_counts(qs.values_list("pk", flat=True))
     audit_record(
         actor=request.user,
         action="organizations.org.export",
@@ -133,7 +132,7 @@ def organization_export(request):
             o.address,
             o.contact_name,
             o.contact_phone,
-            counts.get(o.pk, 0),
+            o.member_count,
             str(o.get_status_display()),
             o.status_reason,
             _local(o.created_at),
@@ -176,7 +175,7 @@ def _detail_context(request, org: Organization, **extra) -> dict:
         "can_review": can_review(request.user, org),
         "can_edit": can_edit_profile(request.user, org),
         "can_members": can_manage_members(request.user, org),
-        "member_count": selectors.member_counts([org.pk]).get(org.pk, 0),
+        "member_count": org.member_count,
         "review_form": extra.pop("review_form", None) or ReviewForm(),
         "status_form": extra.pop("status_form", None) or StatusForm(),
         "invite_form": extra.pop("invite_form", None) or InviteForm(),
@@ -546,9 +545,6 @@ def profile(request, org_id: int):
     org.region_name = selectors.region_name(org.region_code)
     org.category_labels = selectors.category_labels(org)
     sub_teams = _with_region_names(selectors.public_sub_teams(org=org))
-    counts = selectors.member_counts([org.pk, *(s.pk for s in sub_teams)])
-    for s in sub_teams:
-        s.member_count = counts.get(s.pk, 0)
     membership = None
     if request.user.is_authenticated:
         volunteer = _volunteer_or_none(request.user)
@@ -559,7 +555,7 @@ def profile(request, org_id: int):
         "organizations/profile.html",
         {
             "org": org,
-            "member_count": counts.get(org.pk, 0),
+            "member_count": org.member_count,
             "sub_teams": sub_teams,
             "membership": membership,
             "activity_index": selectors.activity_index(org_ids=[org.pk]).get(org.pk),

@@ -56,6 +56,7 @@ def admin_revoke(*, org, user_ids, actor) -> int:
 
 def admin_membership_on_grant(assignment, actor) -> None:
     """An org_admin who is a registered volunteer (not restricted) is an active admin member."""
+    from zhiyuan.organizations.counts import membership_counted_changed
     from zhiyuan.organizations.models import Membership
     from zhiyuan.volunteers.models import Volunteer
 
@@ -69,7 +70,7 @@ def admin_membership_on_grant(assignment, actor) -> None:
     )
     m = open_.first()
     if m is None:
-        Membership.objects.create(
+        m = Membership.objects.create(
             volunteer=volunteer,
             organization_id=assignment.object_id,
             role=Membership.Role.ADMIN,
@@ -77,10 +78,13 @@ def admin_membership_on_grant(assignment, actor) -> None:
             decided_by=decided_by,
             joined_at=now,
         )
+        membership_counted_changed(m, old_status="")  # the public member count, same transaction
     elif m.role != Membership.Role.ADMIN or m.status != Membership.Status.ACTIVE:
+        old_status = m.status
         m.role, m.status, m.decided_by = Membership.Role.ADMIN, Membership.Status.ACTIVE, decided_by
         m.joined_at = m.joined_at or now
         m.save(update_fields=["role", "status", "decided_by", "joined_at", "updated_at"])
+        membership_counted_changed(m, old_status=old_status)
 
 
 def admin_membership_on_revoke(assignment, actor) -> None:

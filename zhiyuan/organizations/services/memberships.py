@@ -20,6 +20,7 @@ from zhiyuan.accounts.models import User
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import Conflict, DomainError
 from zhiyuan.core.text import text_error
+from zhiyuan.organizations.counts import membership_counted_changed
 from zhiyuan.organizations.models import Membership, Organization, Status
 from zhiyuan.organizations.permissions import can_manage_members, can_review
 from zhiyuan.organizations.services.common import (
@@ -140,6 +141,7 @@ def membership_respond(*, actor: User, membership: Membership, accept: bool, req
             m.status, m.ended_at = Membership.Status.REJECTED, now
             m.reason = str(_("志愿者谢绝邀请"))
         m.save(update_fields=["status", "joined_at", "ended_at", "reason", "updated_at"])
+        membership_counted_changed(m, old_status=Membership.Status.INVITED)
         _audit(
             actor=actor, action="organizations.member.accept" if accept else "organizations.member.decline", m=m, request=request
         )
@@ -157,9 +159,11 @@ def membership_leave(*, actor: User, membership: Membership, reason: str = "", r
         if m.status not in (Membership.Status.APPLIED, Membership.Status.ACTIVE):
             raise Conflict("not_member", _("您不在该组织中，或申请已处理。"))
         _guard_last_admin(actor=actor, m=m)
+        old_status = m.status
         was_admin = m.status == Membership.Status.ACTIVE and m.role == Membership.Role.ADMIN
         m.status, m.reason, m.ended_at = Membership.Status.LEFT, reason, timezone.now()
         m.save(update_fields=["status", "reason", "ended_at", "updated_at"])
+        membership_counted_changed(m, old_status=old_status)
         if was_admin:
             admin_revoke(org=m.organization, user_ids=[m.volunteer.user_id], actor=actor)
         _audit(actor=actor, action="organizations.member.leave", m=m, request=request, reason=reason)
@@ -212,6 +216,7 @@ def membership_approve(*, actor: User, membership: Membership, role: str = "", r
         _volunteer_can_join(m.volunteer)
         m.status, m.role, m.decided_by, m.joined_at = Membership.Status.ACTIVE, role, actor, timezone.now()
         m.save(update_fields=["status", "role", "decided_by", "joined_at", "updated_at"])
+        membership_counted_changed(m, old_status=Membership.Status.APPLIED)
         if role == Membership.Role.ADMIN:
             admin_grant(org=m.organization, user=m.volunteer.user, actor=actor)
         _audit(actor=actor, action="organizations.member.approve", m=m, request=request)
@@ -247,6 +252,7 @@ def membership_remove(*, actor: User, membership: Membership, reason: str = "", 
         _guard_last_admin(actor=actor, m=m)
         m.status, m.reason, m.decided_by, m.ended_at = Membership.Status.REMOVED, reason, actor, timezone.now()
         m.save(update_fields=["status", "reason", "decided_by", "ended_at", "updated_at"])
+        membership_counted_changed(m, old_status=Membership.Status.ACTIVE)
         if m.role == Membership.Role.ADMIN:
             admin_revoke(org=m.organization, user_ids=[m.volunteer.user_id], actor=actor)
         _audit(actor=actor, action="organizations.member.remove", m=m, request=request, reason=reason)

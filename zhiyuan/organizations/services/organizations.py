@@ -385,6 +385,8 @@ def _end_memberships(*, org: Organization, actor) -> int:
     n += Membership.objects.filter(organization=org, status=Membership.Status.ACTIVE).update(
         status=Membership.Status.REMOVED, reason=msg, decided_by=actor, ended_at=now, updated_at=now
     )
+    Organization.objects.filter(pk=org.pk).update(member_count=0)  # nobody is an active member any more
+    org.member_count = 0
     return n
 
 

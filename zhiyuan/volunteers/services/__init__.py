@@ -21,7 +21,8 @@ Profile (``profile.py``; VOL-4/6/8): ``volunteer_update_profile``, ``volunteer_s
 ``correction_request_create`` / ``_cancel`` / ``_resolve``.
 
 Consent (``consent.py``; VOL-6): ``consent_accept``, ``consent_withdraw`` (restricts the
-person), ``privacy_notice_publish``, ``consent_status``.
+person), ``privacy_notice_publish``, ``consent_status``, ``register_restriction_listener`` (higher apps
+follow restrictions in the same transaction).
 
 Manager acts (``manage.py``; VOL-2/9): ``volunteer_reveal_id_number`` (audited
 ``volunteer.reveal_id``), ``volunteer_change_status``, ``volunteer_exit``.

@@ -19,6 +19,21 @@ from zhiyuan.volunteers.selectors import privacy_notice_current, volunteer_for
 from zhiyuan.volunteers.texts import LOCATION_CONSENT_VERSION, OATH_VERSION
 from zhiyuan.volunteers.validation import clean_text
 
+_restriction_listeners: list = []
+
+
+def register_restriction_listener(listener) -> None:
+    """``listener(volunteer, *, restricted: bool)`` runs inside the transaction that restricts a
+    person or lifts the restriction. Higher apps keep figures that leave restricted people out
+    (the organizations' member counts) with it."""
+    if listener not in _restriction_listeners:
+        _restriction_listeners.append(listener)
+
+
+def _restriction_changed(volunteer: Volunteer, *, restricted: bool) -> None:
+    for listener in _restriction_listeners:
+        listener(volunteer, restricted=restricted)
+
 
 def consent_status(*, volunteer: Volunteer) -> dict:
     """Which consents are in force: ``privacy`` (for the current notice), ``oath``, ``location``,
@@ -61,6 +76,7 @@ def consent_accept(*, actor, kind: str = ConsentRecord.Kind.PRIVACY, version: st
             volunteer.restricted_at = None
             volunteer.updated_at = now
             volunteer.save(update_fields=["restricted_at", "updated_at"])
+            _restriction_changed(volunteer, restricted=False)
         return record
     if kind in (ConsentRecord.Kind.OATH, ConsentRecord.Kind.LOCATION):
         record = volunteer.consents.filter(kind=kind, withdrawn_at__isnull=True).first()
@@ -95,6 +111,7 @@ def consent_withdraw(*, actor, kind: str = ConsentRecord.Kind.PRIVACY, request=N
         volunteer.restricted_at = now
         volunteer.updated_at = now
         volunteer.save(update_fields=["restricted_at", "updated_at"])
+        _restriction_changed(volunteer, restricted=True)
         audit_record(actor=actor, action="volunteer.consent_withdraw", obj=volunteer, request=request, detail={"kind": kind})
         return volunteer
     if kind == ConsentRecord.Kind.LOCATION:
