@@ -10,10 +10,9 @@ from ninja import Router, Schema
 
 from zhiyuan.accounts import recovery
 from zhiyuan.accounts.models import TotpResetRequest, User
-from zhiyuan.core.api import ErrorOut, InSchema
+from zhiyuan.core.api import ERRORS, ErrorOut, InSchema
 
 router = Router(tags=["account recovery"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
 class RecoverySmsIn(InSchema):
