@@ -122,7 +122,7 @@ _common_detail_labels()
 
 def _value_text(value) -> str:
     if isinstance(value, dict):
-        return "; ".join(f"{audit_detail_key_label(k)}: {_value_text(v)}" for k, v in value.items())
+        return ", ".join(f"{audit_detail_key_label(k)}: {_value_text(v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return ", ".join(_value_text(v) for v in value)
     if value is None or value == "":
