@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from zhiyuan.accounts.roles import Role
 from zhiyuan.accounts.scopes import role_object_picker
 from zhiyuan.accounts.services import MAX_PASSWORD_LENGTH
-from zhiyuan.core.audit_actions import audit_action_groups
+from zhiyuan.core.audit_actions import audit_action_groups, audit_object_type_choices
 from zhiyuan.core.models import AuditEntry
 from zhiyuan.core.picker import ObjectPickerField
 from zhiyuan.regions.forms import RegionCascadeField
@@ -254,7 +254,9 @@ class AuditFilterForm(forms.Form):
     # A registered code filters that one action; any other value is a code prefix (as in the API).
     action = forms.CharField(label=_("操作"), required=False, max_length=80, widget=forms.Select)
     actor_mobile = forms.CharField(label=_("操作人手机号"), required=False, max_length=11)
-    object_type = forms.CharField(label=_("对象类型"), required=False, max_length=80)
+    object_type = forms.ChoiceField(
+        label=_("对象类型"), required=False, error_messages={"invalid_choice": _("请选择有效的对象类型。")}
+    )
     result = forms.ChoiceField(label=_("结果"), required=False, choices=[("", _("全部")), *AuditEntry.Result.choices])
     date_from = forms.DateField(
         label=_("开始日期"),
@@ -274,6 +276,7 @@ class AuditFilterForm(forms.Form):
         current = str(self.data.get("action") or "").strip()[:80] if self.is_bound else ""
         self.fields["action"].widget.choices = audit_action_choices(current)
         self.fields["action"].widget.attrs.pop("maxlength", None)  # a select, not a text box
+        self.fields["object_type"].choices = [("", _("全部")), *audit_object_type_choices()]
 
     def clean(self):
         data = super().clean()

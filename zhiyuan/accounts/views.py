@@ -51,7 +51,13 @@ from zhiyuan.accounts.scopes import (
     role_object_picker,
 )
 from zhiyuan.core.audit import audit_record, audit_verify
-from zhiyuan.core.audit_actions import audit_action_is_registered, audit_action_label
+from zhiyuan.core.audit_actions import (
+    audit_action_is_registered,
+    audit_action_label,
+    audit_detail_items,
+    audit_detail_text,
+    audit_object_type_label,
+)
 from zhiyuan.core.errors import DomainError
 from zhiyuan.core.lists import excel_safe
 from zhiyuan.core.models import AuditEntry
@@ -647,8 +653,11 @@ def _require_audit_reader(request):
 
 
 def _label_actions(entries) -> None:
+    """Readable labels for the page: action, object type (``用户 #205``) and detail pairs."""
     for e in entries:
         e.action_label = audit_action_label(e.action)
+        e.object_label = audit_object_type_label(e.object_type)
+        e.detail_items = audit_detail_items(e.detail)
 
 
 def _audit_filters(request) -> tuple[AuditFilterForm, selectors.AuditFilters]:
@@ -714,8 +723,6 @@ def audit_export(request):
             "result": filters.result,
         },
     )
-    import json
-
     header = [
         _("编号"),
         _("时间"),
@@ -736,11 +743,11 @@ def audit_export(request):
             e.actor_label,
             audit_action_label(e.action),
             e.action,
-            e.object_type,
+            audit_object_type_label(e.object_type),
             e.object_id,
             str(e.get_result_display()),
             e.ip or "",
-            json.dumps(e.detail, ensure_ascii=False, sort_keys=True)[:30000],
+            audit_detail_text(e.detail)[:30000],
             e.hash,
         ]
         for e in qs.iterator(chunk_size=2000)

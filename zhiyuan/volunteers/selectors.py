@@ -68,28 +68,44 @@ def mask_name(name: str) -> str:
 
 
 def document_indexes(number: str, id_type: str = "") -> list[str]:
-    """Blind indexes of ``number`` read as ``id_type`` (or as every type it is valid for)."""
+    """Blind indexes of ``number`` read as ``id_type`` (or as every type it is valid for).
+
+    A number valid for none of them is refused (422 naming ``id_number``, "证件号码无效：…" with
+    the parser's reason when a type was chosen), so a typo is not reported as "nobody found".
+    The message never contains the number."""
     from zhiyuan.volunteers.idcards import IdType
 
     number = str(number or "")[:64]
     types = [id_type] if id_type else list(IdType.values)
     out = []
+    refusal = None
     for t in types:
         try:
             doc = documents.document_parse(t, number)
-        except DomainError:
+        except DomainError as e:
+            refusal = refusal or e
             continue
         out.extend(documents.document_indexes(doc.id_type, doc.normalized))
+    if not out:
+        raise _invalid_number(refusal if id_type else None)
     return out
+
+
+def _invalid_number(refusal: DomainError | None) -> DomainError:
+    reasons = (refusal.fields.get("id_number") or []) if refusal is not None else []
+    if refusal is not None and not reasons:  # not about the number (an unknown type): as it is
+        return DomainError(refusal.code, refusal.message, fields=refusal.fields, status=422)
+    reason = str(reasons[0]) if reasons else str(_("它不是任何一种证件的有效号码。"))
+    message = _("证件号码无效：%(reason)s") % {"reason": reason}
+    return DomainError("invalid_document", message, fields={"id_number": [message]}, status=422)
 
 
 def volunteer_find_by_document(*, actor, number: str, id_type: str = "") -> QuerySet[Volunteer]:
     """Exact search by document number inside the actor's scope (at most one person per type),
     through the HMAC blind index (its unique index). The plaintext stays in memory: callers take
-    it from a POST body, never a query string; an invalid number finds nobody."""
+    it from a POST body, never a query string; an invalid number is refused (``document_indexes``)."""
     indexes = document_indexes(number, id_type)
-    qs = Volunteer.objects.visible_to(actor).select_related("user")
-    return qs.filter(id_number_index__in=indexes) if indexes else qs.none()
+    return Volunteer.objects.visible_to(actor).select_related("user").filter(id_number_index__in=indexes)
 
 
 def volunteer_manage_get(*, actor, volunteer_id) -> Volunteer:

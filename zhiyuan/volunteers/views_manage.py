@@ -65,12 +65,16 @@ def volunteer_manage_list(request):
     if request.method == "POST":
         doc_form = DocumentSearchForm(request.POST)
         if doc_form.is_valid():
-            found = volunteer_find_by_document(
-                actor=request.user, number=doc_form.cleaned_data["id_number"], id_type=doc_form.cleaned_data["id_type"]
-            )
-            doc_results = list_cells(VOLUNTEERS, volunteers_decorate(list(found)))
-            doc_form = DocumentSearchForm(initial={"id_type": doc_form.cleaned_data["id_type"]})
-        else:
+            try:
+                found = volunteer_find_by_document(
+                    actor=request.user, number=doc_form.cleaned_data["id_number"], id_type=doc_form.cleaned_data["id_type"]
+                )
+            except DomainError as e:  # not a valid number: say so (not "nobody found")
+                apply_domain_error(doc_form, e)
+            else:
+                doc_results = list_cells(VOLUNTEERS, volunteers_decorate(list(found)))
+                doc_form = DocumentSearchForm(initial={"id_type": doc_form.cleaned_data["id_type"]})
+        if doc_form.errors:
             status = 400
     extra = {"doc_form": doc_form, "doc_results": doc_results, "can_import": is_volunteer_manager(request.user),
              "row_attr": "data-volunteer", "list_id": "volunteers"}  # fmt: skip

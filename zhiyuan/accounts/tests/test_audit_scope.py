@@ -96,16 +96,16 @@ def test_the_page_and_export_are_scoped_the_same_way(client, entries, county_man
     huicheng, huiyang = entries
     client.force_login(county_manager)
     page = client.get("/accounts/audit/", {"object_type": "organizations.organization"}).content.decode()
-    assert f"organizations.organization</span> {huicheng.pk}<" in page
-    assert f"organizations.organization</span> {huiyang.pk}<" not in page
+    assert f"志愿服务组织 #{huicheng.pk}<" in page
+    assert f"志愿服务组织 #{huiyang.pk}<" not in page
     assert "/accounts/audit/verify/" not in page  # verifying the whole chain is for platform admins
     assert client.post("/accounts/audit/verify/").status_code == 403
     r = client.get("/accounts/audit/export/")
     assert r.status_code == 200
     rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))[1:]
     objects = {(row[5], row[6]) for row in rows}
-    assert ("organizations.organization", str(huicheng.pk)) in objects
-    assert ("organizations.organization", str(huiyang.pk)) not in objects
+    assert ("志愿服务组织", str(huicheng.pk)) in objects
+    assert ("志愿服务组织", str(huiyang.pk)) not in objects
     assert not any(row[4] == "test.no_region" for row in rows)
 
 

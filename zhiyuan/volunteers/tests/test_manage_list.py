@@ -308,12 +308,40 @@ def test_document_search_finds_exactly_one_and_never_echoes_the_number(client, c
         assert number not in json.dumps(e.detail)
 
 
-def test_document_search_outside_scope_or_invalid_finds_nobody(client, county_manager, huiyang_volunteer):
+def test_document_search_outside_scope_finds_nobody(client, county_manager, huiyang_volunteer):
     client.force_login(county_manager)
     r = client.post(PAGE, {"id_number": number_of(huiyang_volunteer)})
     assert "data-document-none" in html(r)
-    r = client.post(PAGE, {"id_number": "123"})
-    assert "data-document-none" in html(r)
+
+
+def test_an_invalid_document_number_is_a_field_error_not_nobody_found(client, county_manager, people):
+    """Issue #8 item 5: a typo is said to be a typo (with the parser's reason), never echoed."""
+    client.force_login(county_manager)
+    valid = number_of(people["b"])
+    typo = valid[:-1] + ("0" if valid[-1] != "0" else "1")  # checksum broken
+    r = client.post(PAGE, {"id_number": typo, "id_type": "111"})
+    assert r.status_code == 400
+    assert "证件号码无效：" in html(r) and "data-document-none" not in html(r)
+    assert typo not in html(r)
+    r = client.post(PAGE, {"id_number": "12-3", "id_type": ""})  # valid for no type at all
+    assert r.status_code == 400
+    assert "证件号码无效：它不是任何一种证件的有效号码。" in html(r)
+    assert "12-3" not in html(r)
+    r = client.post(PAGE, {"id_number": "H1234", "id_type": "516"})
+    assert "证件号码无效：港澳居民来往内地通行证号码为H或M加8位数字（旧版加10位数字）。" in html(r)
+
+    api = client.post(API + "/search", {"id_number": typo, "id_type": "111"}, content_type="application/json")
+    assert api.status_code == 422
+    body = api.json()
+    assert list(body["fields"]) == ["id_number"] and body["fields"]["id_number"][0].startswith("证件号码无效：")
+    assert typo not in api.content.decode()
+    api = client.post(API + "/search", {"id_number": "12"}, content_type="application/json")
+    assert api.status_code == 422 and list(api.json()["fields"]) == ["id_number"]
+    api = client.post(API + "/search", {"id_number": valid, "id_type": "no_such"}, content_type="application/json")
+    assert api.status_code == 422 and "id_type" in api.json()["fields"]
+    # A valid number of another type is still searched (and finds nobody here).
+    api = client.post(API + "/search", {"id_number": "H12345678"}, content_type="application/json")
+    assert api.status_code == 200 and api.json()["items"] == []
 
 
 def test_list_api_has_no_document_number_parameter(client):
