@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -284,7 +285,13 @@ def organization_edit(request, org_id: int):
 @domain_http
 def member_export(request, org_id: int):
     org = selectors.organization_get_for_members(actor=request.user, id=org_id)
-    lq = list_query(actor=request.user, spec=MEMBERS, data=request.GET.copy() or None, strict=True, context={"org": org})
+    try:
+        lq = list_query(actor=request.user, spec=MEMBERS, data=request.GET.copy() or None, strict=True, context={"org": org})
+    except DomainError as exc:
+        if exc.status != 422:
+            raise
+        # invalid filters: back to the list, which shows them next to the form
+        return redirect(f"{reverse('organizations:detail', args=[org.pk])}?{request.GET.urlencode()}#members")
     audit_record(
         actor=request.user,
         action="organizations.member.export",
