@@ -37,12 +37,14 @@ def test_volunteer_applies_and_the_org_admin_approves(browser, live_server, page
         page.wait_for_url(f"**/organizations/manage/{org.pk}/")
         page.fill("#member-filters input[name=q]", demo["volunteer"]["name"])
         page.click("#member-filters button[type=submit]")
+        page.wait_for_url("**q=*")
         row = page.locator("tr[data-member]", has_text=demo["volunteer"]["name"])
-        assert row.count() == 1 and row.get_attribute("data-status") == "applied"
+        row.first.wait_for()
+        assert row.count() == 1 and row.locator("[data-status]").get_attribute("data-status") == "applied"
         row.locator("button", has_text="通过").click()
         page.wait_for_selector(".msg-success")
         row = page.locator("tr[data-member]", has_text=demo["volunteer"]["name"])
-        assert row.get_attribute("data-status") == "active"
+        assert row.locator("[data-status]").get_attribute("data-status") == "active"
         assert not admin_errors, admin_errors
 
         # the volunteer's 「我的组织」 now shows the membership as active

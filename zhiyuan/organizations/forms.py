@@ -105,16 +105,6 @@ class InviteForm(forms.Form):
     role = forms.ChoiceField(label=_("角色"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
 
 
-class MemberFilterForm(forms.Form):
-    q = forms.CharField(label=_("姓名或志愿者编号"), required=False, max_length=50)
-    role = forms.ChoiceField(label=_("角色"), required=False, choices=[("", _("全部角色")), *Membership.Role.choices])
-    status = forms.ChoiceField(
-        label=_("状态"),
-        required=False,
-        choices=[("", _("待处理及在队")), *Membership.Status.choices, ("all", _("全部（含历史）"))],
-    )
-
-
 class ReasonForm(forms.Form):
     reason = _text(_("原因"), 200)
 

@@ -146,11 +146,15 @@ def my_applications(*, actor) -> QuerySet[Organization]:
 NOT_RESTRICTED = processable_q("volunteer__")
 
 
-def member_list(*, org: Organization, filters: MemberFilters | None = None) -> QuerySet[Membership]:
-    """Memberships of ``org`` (the caller has fetched ``org`` with ``organization_get_for_members``),
-    without restricted people (VOL-6)."""
-    f = filters or MemberFilters()
-    qs = Membership.objects.filter(NOT_RESTRICTED, organization=org).select_related("volunteer", "volunteer__user")
+def member_scope(*, org: Organization) -> QuerySet[Membership]:
+    """Every membership of ``org`` (the caller has fetched ``org`` with
+    ``organization_get_for_members``), without restricted people (VOL-6)."""
+    return Membership.objects.filter(NOT_RESTRICTED, organization=org).select_related("volunteer", "volunteer__user")
+
+
+def member_filter(qs: QuerySet[Membership], f: MemberFilters) -> QuerySet[Membership]:
+    """The member list's filters: part of the name or the volunteer number, a role, a status
+    ("" = open memberships: applied, invited, active; "all" = every row)."""
     q = (f.q or "").strip()[:50]
     if q:
         # the number also as shown, grouped: "0000 012 345 6"
@@ -161,7 +165,15 @@ def member_list(*, org: Organization, filters: MemberFilters | None = None) -> Q
         qs = qs.filter(status=f.status)
     elif f.status != "all":
         qs = qs.filter(status__in=Membership.OPEN)
-    return qs.order_by("status", "-joined_at", "-created_at", "-id")
+    return qs
+
+
+def member_list(*, org: Organization, filters: MemberFilters | None = None) -> QuerySet[Membership]:
+    """Memberships of ``org``, filtered (the API's page-numbered list; the page and the export
+    use ``lists.MEMBERS``)."""
+    return member_filter(member_scope(org=org), filters or MemberFilters()).order_by(
+        "status", "-joined_at", "-created_at", "-id"
+    )
 
 
 def membership_get(*, org: Organization, id) -> Membership:

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,12 +17,12 @@ from zhiyuan.accounts.forms import apply_domain_error
 from zhiyuan.accounts.views import domain_http, xlsx_response
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import DomainError
+from zhiyuan.core.lists import list_page, list_query
 from zhiyuan.organizations import selectors, services
 from zhiyuan.organizations.forms import (
     ApplyForm,
     InviteForm,
     ManagerEditForm,
-    MemberFilterForm,
     OrganizationFilterForm,
     ProfileForm,
     PublicFilterForm,
@@ -30,10 +31,12 @@ from zhiyuan.organizations.forms import (
     RoleForm,
     StatusForm,
 )
+from zhiyuan.organizations.lists import MEMBERS
 from zhiyuan.organizations.models import Membership, Organization
 from zhiyuan.organizations.permissions import can_edit_profile, can_manage_members, can_manage_organizations, can_review
 
 PAGE_SIZE = 30
+DETAIL = "organizations/organization_detail.html"
 
 
 def _require_manager(request):
@@ -156,15 +159,6 @@ def review_queue(request):
     return render(request, "organizations/review_queue.html", {"page": page, "query": "", "review_form": ReviewForm()})
 
 
-def _member_filters(request) -> tuple[MemberFilterForm, selectors.MemberFilters]:
-    form = MemberFilterForm(request.GET or None)
-    filters = selectors.MemberFilters()
-    if form.is_bound and form.is_valid():
-        d = form.cleaned_data
-        filters = selectors.MemberFilters(q=d["q"], role=d["role"], status=d["status"])
-    return form, filters
-
-
 def _detail_context(request, org: Organization, **extra) -> dict:
     org.region_name = selectors.region_name(org.region_code)
     org.category_labels = selectors.category_labels(org)
@@ -181,14 +175,19 @@ def _detail_context(request, org: Organization, **extra) -> dict:
         "invite_form": extra.pop("invite_form", None) or InviteForm(),
         "role_choices": Membership.Role.choices,
     }
-    if ctx["can_members"]:
-        form, filters = _member_filters(request)
-        qs = selectors.member_list(org=org, filters=filters)
-        ctx["member_form"] = form
-        ctx["members"] = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        ctx["query"] = _query_without_page(request)
     ctx.update(extra)
     return ctx
+
+
+def _detail_page(request, org: Organization, *, status: int = 200, **extra):
+    """The organization page; with the member list (``lists.MEMBERS``: cards on phones, each
+    member's actions on its card) for those who manage the members. An htmx request for the
+    list (filters, next page) gets the list only."""
+    ctx = _detail_context(request, org, **extra)
+    if not ctx["can_members"]:
+        return render(request, DETAIL, ctx, status=status)
+    ctx.update(list_id="member-list", row_attr="data-member")
+    return list_page(request, MEMBERS, DETAIL, extra=ctx, status=status, context={"org": org})
 
 
 @login_required
@@ -198,7 +197,7 @@ def organization_detail(request, org_id: int):
     """The organization page for its region managers and its admins: profile, status history,
     review / status actions, members."""
     org = selectors.organization_get(actor=request.user, id=org_id)
-    return render(request, "organizations/organization_detail.html", _detail_context(request, org))
+    return _detail_page(request, org)
 
 
 @login_required
@@ -225,7 +224,7 @@ def organization_review(request, org_id: int):
             if request.POST.get("next") == "queue":
                 return redirect("organizations:review")
             return redirect("organizations:detail", org_id=org.pk)
-    return render(request, "organizations/organization_detail.html", _detail_context(request, org, review_form=form), status=400)
+    return _detail_page(request, org, status=400, review_form=form)
 
 
 @login_required
@@ -250,7 +249,7 @@ def organization_status(request, org_id: int):
         else:
             messages.success(request, _("组织状态已更新。"))
             return redirect("organizations:detail", org_id=org.pk)
-    return render(request, "organizations/organization_detail.html", _detail_context(request, org, status_form=form), status=400)
+    return _detail_page(request, org, status=400, status_form=form)
 
 
 @login_required
@@ -286,40 +285,22 @@ def organization_edit(request, org_id: int):
 @domain_http
 def member_export(request, org_id: int):
     org = selectors.organization_get_for_members(actor=request.user, id=org_id)
-    _form, filters = _member_filters(request)
-    qs = selectors.member_list(org=org, filters=filters)
+    try:
+        lq = list_query(actor=request.user, spec=MEMBERS, data=request.GET.copy() or None, strict=True, context={"org": org})
+    except DomainError as exc:
+        if exc.status != 422:
+            raise
+        # invalid filters: back to the list, which shows them next to the form
+        return redirect(f"{reverse('organizations:detail', args=[org.pk])}?{request.GET.urlencode()}#members")
     audit_record(
         actor=request.user,
         action="organizations.member.export",
         obj=org,
         request=request,
-        detail={"q": "*" if filters.q else "", "role": filters.role, "status": filters.status},
+        detail={"filters": lq.audit_filters()},
     )
-    header = [
-        _("志愿者编号"),
-        _("姓名"),
-        _("手机号"),
-        _("角色"),
-        _("状态"),
-        _("申请/邀请时间"),
-        _("加入时间"),
-        _("结束时间"),
-        _("原因"),
-    ]
-    rows = (
-        [
-            m.volunteer.volunteer_no,
-            m.volunteer.name,
-            m.volunteer.user.masked_mobile,  # masked: an unmasked reveal is a separate, audited act
-            str(m.get_role_display()),
-            str(m.get_status_display()),
-            _local(m.created_at),
-            _local(m.joined_at),
-            _local(m.ended_at),
-            m.reason,
-        ]
-        for m in qs.iterator(chunk_size=2000)
-    )
+    header = [c.label for c in MEMBERS.export]
+    rows = ([c.value(m) for c in MEMBERS.export] for m in lq.queryset.iterator(chunk_size=2000))
     return xlsx_response("members.xlsx", _("组织成员"), header, rows)
 
 
@@ -345,7 +326,7 @@ def member_invite(request, org_id: int):
         else:
             messages.success(request, _("已向%(name)s发出邀请，待其确认。") % {"name": m.volunteer.name})
             return redirect("organizations:detail", org_id=org.pk)
-    return render(request, "organizations/organization_detail.html", _detail_context(request, org, invite_form=form), status=400)
+    return _detail_page(request, org, status=400, invite_form=form)
 
 
 def _run_member_action(action: str, *, actor, m: Membership, data: dict, request):
