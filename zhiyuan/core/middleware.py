@@ -45,13 +45,27 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def content_security_policy() -> str:
+    """The policy, with the map tile server (``ZHIYUAN_MAP_TILE_URL``, core.maps) allowed as an
+    image source when one is configured: tiles are images from that origin."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    tiles = urlsplit(getattr(settings, "ZHIYUAN_MAP_TILE_URL", "") or "")
+    if tiles.scheme not in ("http", "https") or not tiles.netloc:
+        return CONTENT_SECURITY_POLICY
+    origin = f"{tiles.scheme}://{tiles.netloc}".replace("{s}", "*")  # Leaflet's {s} subdomains
+    return CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", f"img-src 'self' data: {origin}")
+
+
 class ContentSecurityPolicyMiddleware:
-    """Sends ``CONTENT_SECURITY_POLICY`` with every response that has none of its own."""
+    """Sends the policy with every response that has none of its own."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
         return response
