@@ -100,8 +100,9 @@ class ProfileForm(forms.Form):
     )
 
 
-class PasswordChangeForm(forms.Form):
-    old_password = password_field(_("当前密码"))
+class NewPasswordForm(forms.Form):
+    """A new password typed twice (password change, account recovery)."""
+
     new_password = password_field(
         _("新密码"),
         autocomplete="new-password",
@@ -114,6 +115,12 @@ class PasswordChangeForm(forms.Form):
         if data.get("new_password") and data.get("new_password2") and data["new_password"] != data["new_password2"]:
             self.add_error("new_password2", _("两次输入的新密码不一致。"))
         return data
+
+
+class PasswordChangeForm(NewPasswordForm):
+    old_password = password_field(_("当前密码"))
+
+    field_order = ["old_password", "new_password", "new_password2"]
 
 
 class TotpDisableForm(forms.Form):

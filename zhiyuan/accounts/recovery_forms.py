@@ -3,20 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from zhiyuan.accounts.forms import MobileField, password_field
-
-NEW_PASSWORD_HELP = _("至少8位，包含大写字母、小写字母、数字、符号中的至少三类，不能是常见密码或纯数字。")
-
-
-class NewPasswordForm(forms.Form):
-    new_password = password_field(_("新密码"), autocomplete="new-password", help_text=NEW_PASSWORD_HELP)
-    new_password2 = password_field(_("再次输入新密码"), autocomplete="new-password")
-
-    def clean(self):
-        data = super().clean()
-        if data.get("new_password") and data.get("new_password2") and data["new_password"] != data["new_password2"]:
-            self.add_error("new_password2", _("两次输入的新密码不一致。"))
-        return data
+from zhiyuan.accounts.forms import MobileField, NewPasswordForm
 
 
 class RecoverySendForm(forms.Form):
