@@ -48,3 +48,18 @@ def test_english_title_keeps_the_menu_button_beside_it(browser, live_server, dem
     page.goto("/volunteers/register/")
     assert page.locator("[data-chinese-only]").count() >= 1
     context.close()
+
+
+def test_the_volunteer_number_stays_on_one_line(browser, live_server, demo):
+    """Issue #8 item 5: the number wrapped mid-number on a phone; grouped, it stays one line."""
+    context, page = phone_page(browser, live_server)
+    login(page, demo["volunteer"])
+    for url in ("/volunteers/me/card/", "/volunteers/me/"):
+        page.goto(url)
+        number = page.locator("[data-volunteer-no] .vno").first
+        lines = number.evaluate("e => e.getClientRects().length")
+        height = number.bounding_box()["height"]
+        font = float(number.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+        assert lines == 1 and height < font * 2, (url, lines, height, font)
+        assert no_horizontal_overflow(page)
+    context.close()
