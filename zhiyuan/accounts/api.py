@@ -3,29 +3,31 @@ Thin: parse → one service/selector → schema (STYLE.md)."""
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from ninja import Query, Router
+from ninja import Router
 
 from zhiyuan.accounts import selectors, services
+from zhiyuan.accounts.lists import AUDIT, ROLES, TOKENS, api_token_row, audit_entry_row, role_assignment_row
 from zhiyuan.accounts.models import ApiToken, RoleAssignment
+from zhiyuan.accounts.permissions import require_role_manager
 from zhiyuan.accounts.roles import Role
 from zhiyuan.accounts.schemas import (
-    AuditEntryPage,
-    AuditFiltersIn,
+    AuditEntryOut,
     MeOut,
-    RoleAssignmentFiltersIn,
     RoleAssignmentOut,
-    RoleAssignmentPage,
     RoleGrantIn,
     TokenCreatedOut,
     TokenCreateIn,
     TokenOut,
 )
 from zhiyuan.accounts.scopes import actor_roles
-from zhiyuan.core.api import ERRORS, page_bounds
+from zhiyuan.core.api import ERRORS
 from zhiyuan.core.errors import DomainError
+from zhiyuan.core.lists import list_operation
 from zhiyuan.regions.models import Region
 
 router = Router(tags=["accounts"])
+
+
 def _region_names(codes) -> dict[str, str]:
     codes = {c for c in codes if c}
     if not codes:
@@ -96,10 +98,9 @@ def get_me(request):
     }
 
 
-@router.get("/tokens", response={200: list[TokenOut], **ERRORS}, operation_id="list_tokens")
-def list_tokens(request):
-    """The caller's own API tokens (secrets are never shown again)."""
-    return [token_out(t) for t in selectors.api_token_list(actor=request.user)[:200]]
+# GET /tokens: the caller's own API tokens (secrets are never shown again), newest first, keyset-paged.
+list_operation(router, "/tokens", TOKENS, row=TokenOut, operation_id="list_tokens", to_row=api_token_row,
+               errors=ERRORS)  # fmt: skip
 
 
 @router.post("/tokens", response={201: TokenCreatedOut, **ERRORS}, operation_id="create_token")
@@ -123,22 +124,10 @@ def revoke_token(request, token_id: int):
     return token_out(services.api_token_revoke(actor=request.user, token_id=token_id, request=request))
 
 
-@router.get("/role-assignments", response={200: RoleAssignmentPage, **ERRORS}, operation_id="list_role_assignments")
-def list_role_assignments(request, filters: Query[RoleAssignmentFiltersIn]):
-    """Role assignments inside the caller's scope (platform admins: all), newest first."""
-    start, end = page_bounds(filters.page, filters.page_size)
-    qs = selectors.role_assignment_list(
-        actor=request.user,
-        filters=selectors.RoleAssignmentFilters(q=filters.q, role=filters.role, region=filters.region, status=filters.status),
-    )
-    items = list(qs[start:end])
-    names = _region_names(a.region_code for a in items)
-    return {
-        "items": [assignment_out(a, names) for a in items],
-        "count": qs.count(),
-        "page": filters.page,
-        "page_size": filters.page_size,
-    }
+# GET /role-assignments: inside the caller's scope (platform admins: all), newest first; filters q,
+# role, region (a range on the code), status (active by default | revoked | all); keyset-paged.
+list_operation(router, "/role-assignments", ROLES, row=RoleAssignmentOut, operation_id="list_role_assignments",
+               to_row=role_assignment_row, errors=ERRORS)  # fmt: skip
 
 
 @router.get("/role-assignments/{assignment_id}", response={200: RoleAssignmentOut, **ERRORS}, operation_id="get_role_assignment")
@@ -153,7 +142,7 @@ def grant_role(request, payload: RoleGrantIn):
     managers ``region_manager`` for regions strictly inside their own, and ``org_admin`` /
     ``station_admin`` of an active organization / open service point inside their region
     (``object_id``; 400 when it does not exist or is not active, 403 when outside the scope)."""
-    selectors.role_assignment_list(actor=request.user)  # 403 for callers who manage no roles
+    require_role_manager(request.user)  # 403 for callers who manage no roles
     user = services.user_find_by_mobile(payload.mobile)
     if user is None:
         msg = _("未找到该手机号对应的用户。")
@@ -177,22 +166,7 @@ def revoke_role(request, assignment_id: int):
     return assignment_out(a, _region_names([a.region_code]))
 
 
-@router.get("/audit-entries", response={200: AuditEntryPage, **ERRORS}, operation_id="list_audit_entries")
-def list_audit_entries(request, filters: Query[AuditFiltersIn]):
-    """The audit log, newest first: platform admins all of it, region managers the entries of
-    objects inside their region (ACC-3)."""
-    start, end = page_bounds(filters.page, filters.page_size)
-    qs = selectors.audit_entry_list(
-        actor=request.user,
-        filters=selectors.AuditFilters(
-            action=filters.action,
-            actor_mobile=filters.actor_mobile,
-            object_type=filters.object_type,
-            object_id=filters.object_id,
-            result=filters.result,
-            date_from=filters.date_from,
-            date_to=filters.date_to,
-        ),
-    )
-    items = list(qs[start:end])
-    return {"items": items, "count": qs.count(), "page": filters.page, "page_size": filters.page_size}
+# GET /audit-entries: newest first; platform admins all of it, region managers the entries of
+# objects inside their region (ACC-3); keyset-paged.
+list_operation(router, "/audit-entries", AUDIT, row=AuditEntryOut, operation_id="list_audit_entries",
+               to_row=audit_entry_row, errors=ERRORS)  # fmt: skip

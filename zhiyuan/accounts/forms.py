@@ -10,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from zhiyuan.accounts.roles import Role
 from zhiyuan.accounts.scopes import role_object_picker
 from zhiyuan.accounts.services import MAX_PASSWORD_LENGTH
-from zhiyuan.core.audit_actions import audit_action_groups, audit_object_type_choices
-from zhiyuan.core.models import AuditEntry
+from zhiyuan.core.audit_actions import audit_action_groups
 from zhiyuan.core.picker import ObjectPickerField
 from zhiyuan.regions.forms import RegionCascadeField
 from zhiyuan.regions.models import Level
@@ -228,15 +227,6 @@ class RoleGrantForm(forms.Form):
         return data
 
 
-ROLE_STATUS = [("active", _("有效")), ("revoked", _("已撤销")), ("all", _("全部"))]
-
-
-class RoleFilterForm(forms.Form):
-    q = forms.CharField(label=_("手机号或姓名"), required=False, max_length=50)
-    role = forms.ChoiceField(label=_("角色"), required=False, choices=[("", _("全部角色")), *Role.choices])
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=ROLE_STATUS)
-
-
 class RevokeForm(forms.Form):
     confirm = forms.BooleanField(label=_("我确认撤销此角色"), error_messages={"required": _("请勾选确认后再撤销。")})
 
@@ -255,38 +245,3 @@ def audit_action_choices(current: str = "") -> list:
     if current and current not in values:
         choices.append((current, _("以“%(prefix)s”开头") % {"prefix": current}))
     return choices
-
-
-class AuditFilterForm(forms.Form):
-    # A registered code filters that one action; any other value is a code prefix (as in the API).
-    action = forms.CharField(label=_("操作"), required=False, max_length=80, widget=forms.Select)
-    actor_mobile = forms.CharField(label=_("操作人手机号"), required=False, max_length=11)
-    object_type = forms.ChoiceField(
-        label=_("对象类型"), required=False, error_messages={"invalid_choice": _("请选择有效的对象类型。")}
-    )
-    result = forms.ChoiceField(label=_("结果"), required=False, choices=[("", _("全部")), *AuditEntry.Result.choices])
-    date_from = forms.DateField(
-        label=_("开始日期"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("请输入有效的日期。")},
-    )
-    date_to = forms.DateField(
-        label=_("结束日期"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("请输入有效的日期。")},
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        current = str(self.data.get("action") or "").strip()[:80] if self.is_bound else ""
-        self.fields["action"].widget.choices = audit_action_choices(current)
-        self.fields["action"].widget.attrs.pop("maxlength", None)  # a select, not a text box
-        self.fields["object_type"].choices = [("", _("全部")), *audit_object_type_choices()]
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", _("结束日期不能早于开始日期。"))
-        return data

@@ -99,7 +99,12 @@ class RoleAssignment(models.Model):
                 name="object_role_has_object",
             ),
         ]
-        indexes = [models.Index(fields=["user", "active"]), models.Index(fields=["region_code"])]
+        indexes = [
+            models.Index(fields=["user", "active"]),
+            models.Index(fields=["region_code"]),
+            # the list's sort (lists.ROLES): newest grant first, id breaks ties (keyset)
+            models.Index(fields=["granted_at", "id"], name="roleassignment_granted"),
+        ]
 
     def __str__(self):
         return f"{self.get_role_display()} {self.region_code or self.object_id or ''}"
@@ -124,6 +129,8 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = _("API令牌")
         ordering = ["-created_at"]
+        # the owner's list (lists.TOKENS): newest first, id breaks ties (keyset)
+        indexes = [models.Index(fields=["user", "created_at", "id"], name="apitoken_user_created")]
 
     def __str__(self):
         return f"{self.name} ({self.key_prefix}…)"

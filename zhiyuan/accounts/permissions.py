@@ -20,7 +20,7 @@ def require_role_manager(actor) -> None:
 
 def can_read_audit(actor) -> bool:
     """ACC-3: platform admins read the whole audit log, region managers the entries of their
-    region (``selectors.audit_entry_list``)."""
+    region (``lists.audit_scope``)."""
     return actor_is_platform_admin(actor) or bool(actor_region_prefixes(actor))
 
 

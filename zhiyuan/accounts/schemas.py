@@ -2,7 +2,7 @@ import datetime
 
 from ninja import Schema
 
-from zhiyuan.core.api import InSchema, IsoDate, IsoDateTime
+from zhiyuan.core.api import InSchema, IsoDateTime
 
 
 class RoleOut(Schema):
@@ -70,27 +70,11 @@ class RoleAssignmentOut(Schema):
     revoked_at: datetime.datetime | None = None
 
 
-class RoleAssignmentPage(Schema):
-    items: list[RoleAssignmentOut]
-    count: int
-    page: int
-    page_size: int
-
-
 class RoleGrantIn(InSchema):
     mobile: str
     role: str
     region_code: str = ""
     object_id: int | None = None
-
-
-class RoleAssignmentFiltersIn(Schema):
-    q: str = ""
-    role: str = ""
-    region: str = ""
-    status: str = "active"
-    page: int = 1
-    page_size: int = 20
 
 
 class AuditEntryOut(Schema):
@@ -106,22 +90,3 @@ class AuditEntryOut(Schema):
     detail: dict
     region_code: str = ""  # the region of the object acted on ("" when none): scopes who may read it
     hash: str
-
-
-class AuditEntryPage(Schema):
-    items: list[AuditEntryOut]
-    count: int
-    page: int
-    page_size: int
-
-
-class AuditFiltersIn(Schema):
-    action: str = ""
-    actor_mobile: str = ""
-    object_type: str = ""
-    object_id: str = ""
-    result: str = ""
-    date_from: IsoDate | None = None
-    date_to: IsoDate | None = None
-    page: int = 1
-    page_size: int = 50

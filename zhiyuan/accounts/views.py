@@ -13,9 +13,9 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -28,17 +28,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from zhiyuan.accounts import selectors, services
 from zhiyuan.accounts.forms import (
     ApiTokenForm,
-    AuditFilterForm,
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
     RevokeForm,
-    RoleFilterForm,
     RoleGrantForm,
     TotpCodeForm,
     TotpDisableForm,
     apply_domain_error,
 )
+from zhiyuan.accounts.lists import AUDIT, ROLES, TOKENS
 from zhiyuan.accounts.models import User
 from zhiyuan.accounts.permissions import can_manage_roles, can_read_audit
 from zhiyuan.accounts.roles import API_TOKEN_ROLES, REGION_SCOPED_ROLES, TWO_FACTOR_ROLES, Role
@@ -51,22 +50,14 @@ from zhiyuan.accounts.scopes import (
     role_object_picker,
 )
 from zhiyuan.core.audit import audit_record, audit_verify
-from zhiyuan.core.audit_actions import (
-    audit_action_is_registered,
-    audit_action_label,
-    audit_detail_items,
-    audit_detail_text,
-    audit_object_type_label,
-)
 from zhiyuan.core.errors import DomainError
-from zhiyuan.core.lists import excel_safe
+from zhiyuan.core.lists import excel_safe, list_export_response, list_page
 from zhiyuan.core.models import AuditEntry
 from zhiyuan.core.picker import picker_results
 from zhiyuan.regions.models import Region
 
 PENDING_KEY = "zy_login_pending"
 PENDING_SECONDS = 5 * 60  # the half-authenticated state (password ok, code not yet) expires
-PAGE_SIZE = 50
 MAX_EXPORT_ROWS = 50_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -113,10 +104,6 @@ def xlsx_response(filename: str, title: str, header: list, rows) -> HttpResponse
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
-
-
-def _local(dt) -> str:
-    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
 
 
 # --- login / logout -----------------------------------------------------------------------------
@@ -387,18 +374,15 @@ def api_tokens(request):
                 form = _token_form(request)
         else:
             status = 400
-    tokens = list(selectors.api_token_list(actor=request.user)[:200])
-    now = timezone.now()
-    for t in tokens:
-        t.is_active = t.revoked_at is None and (t.expires_at is None or t.expires_at > now)
-    context = {
+    extra = {
         "form": form,
-        "tokens": tokens,
         "created": created,
         "can_create": actor_has_role(request.user, *API_TOKEN_ROLES),
         "region_scoped": actor_has_role(request.user, *REGION_SCOPED_ROLES),
+        "row_attr": "data-token",
+        "list_id": "tokens",
     }
-    return render(request, "accounts/api_tokens.html", context, status=status)
+    return list_page(request, TOKENS, "accounts/api_tokens.html", extra=extra, status=status)
 
 
 @login_required
@@ -424,15 +408,6 @@ def _require_role_manager(request):
         raise DjangoPermissionDenied
 
 
-def _role_filters(request) -> tuple[RoleFilterForm, selectors.RoleAssignmentFilters]:
-    form = RoleFilterForm(request.GET or None)
-    filters = selectors.RoleAssignmentFilters()
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        filters = selectors.RoleAssignmentFilters(q=data["q"], role=data["role"], status=data["status"] or "active")
-    return form, filters
-
-
 def _region_names(codes) -> dict[str, str]:
     codes = {c for c in codes if c}
     if not codes:
@@ -440,77 +415,37 @@ def _region_names(codes) -> dict[str, str]:
     return dict(Region.objects.filter(code__in=codes).values_list("code", "full_name"))
 
 
+def _export(request, spec, page: str):
+    """``list_export_response``; invalid filters go back to the list page, which names them."""
+    try:
+        return list_export_response(request, spec)
+    except DomainError as exc:
+        if exc.status != 422:
+            raise
+        messages.error(request, exc.message)
+        query = request.GET.urlencode()
+        return redirect(reverse(page) + (f"?{query}" if query else ""))
+
+
 @login_required
 @require_GET
 @domain_http
 def role_list(request):
-    """Role assignments inside the actor's scope: search, filter, pages, Excel export."""
+    """Role assignments inside the actor's scope (``lists.ROLES``): search, filters, keyset pages,
+    cards on a phone, Excel export."""
     _require_role_manager(request)
-    form, filters = _role_filters(request)
-    qs = selectors.role_assignment_list(actor=request.user, filters=filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    names = _region_names(a.region_code for a in page.object_list)
-    for a in page.object_list:
-        a.region_name = names.get(a.region_code, a.region_code)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "accounts/role_list.html",
-        {
-            "form": form,
-            "page": page,
-            "query": query.urlencode(),
-            "can_grant": bool(services.grantable_roles(request.user)),
-        },
-    )
+    extra = {"can_grant": bool(services.grantable_roles(request.user)), "row_attr": "data-assignment", "list_id": "roles"}
+    return list_page(request, ROLES, "accounts/role_list.html", extra=extra)
 
 
 @login_required
 @require_GET
 @domain_http
 def role_export(request):
+    """The filtered list as .xlsx, streamed (masked, formula-safe, capped, audited once as
+    ``accounts.role.export``)."""
     _require_role_manager(request)
-    _form, filters = _role_filters(request)
-    qs = selectors.role_assignment_list(actor=request.user, filters=filters)
-    names = _region_names(qs.values_list("region_code", flat=True).distinct())
-    audit_record(
-        actor=request.user,
-        action="accounts.role.export",
-        object_type="accounts.roleassignment",
-        request=request,
-        detail={"q": filters.q, "role": filters.role, "status": filters.status},
-    )
-    header = [
-        _("编号"),
-        _("姓名"),
-        _("手机号"),
-        _("角色"),
-        _("管辖区划代码"),
-        _("管辖区划"),
-        _("管辖对象"),
-        _("状态"),
-        _("授权时间"),
-        _("授权人"),
-        _("撤销时间"),
-    ]
-    rows = (
-        [
-            a.pk,
-            a.user.display_name,
-            a.user.masked_mobile,
-            str(a.get_role_display()),
-            a.region_code,
-            names.get(a.region_code, ""),
-            a.object_id or "",
-            _("有效") if a.active else _("已撤销"),
-            _local(a.granted_at),
-            a.granted_by.audit_label if a.granted_by else "",
-            _local(a.revoked_at),
-        ]
-        for a in qs.iterator(chunk_size=2000)
-    )
-    return xlsx_response("role-assignments.xlsx", _("角色授权"), header, rows)
+    return _export(request, ROLES, "accounts:roles")
 
 
 def _grant_form(request, data=None) -> RoleGrantForm:
@@ -652,107 +587,27 @@ def _require_audit_reader(request):
         raise DjangoPermissionDenied
 
 
-def _label_actions(entries) -> None:
-    """Readable labels for the page: action, object type (``用户 #205``) and detail pairs."""
-    for e in entries:
-        e.action_label = audit_action_label(e.action)
-        e.object_label = audit_object_type_label(e.object_type)
-        e.detail_items = audit_detail_items(e.detail)
-
-
-def _audit_filters(request) -> tuple[AuditFilterForm, selectors.AuditFilters]:
-    form = AuditFilterForm(request.GET or None)
-    filters = selectors.AuditFilters()
-    if form.is_bound and form.is_valid():
-        d = form.cleaned_data
-        exact = audit_action_is_registered(d["action"])
-        filters = selectors.AuditFilters(
-            action="" if exact else d["action"],
-            action_code=d["action"] if exact else "",
-            actor_mobile=d["actor_mobile"],
-            object_type=d["object_type"],
-            result=d["result"],
-            date_from=d["date_from"],
-            date_to=d["date_to"],
-        )
-    return form, filters
+def _audit_extra(request) -> dict:
+    return {"can_verify": actor_is_platform_admin(request.user), "row_attr": "data-entry", "list_id": "audit"}
 
 
 @login_required
 @require_GET
 @domain_http
 def audit_list(request):
-    """The audit log: platform admins all of it, region managers their region's entries (ACC-3);
-    filters, pages, Excel export; chain verification for platform admins."""
+    """The audit log (``lists.AUDIT``): platform admins all of it, region managers their region's
+    entries (ACC-3); filters, keyset pages, Excel export; chain verification for platform admins."""
     _require_audit_reader(request)
-    form, filters = _audit_filters(request)
-    qs = selectors.audit_entry_list(actor=request.user, filters=filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    _label_actions(page.object_list)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "accounts/audit_list.html",
-        {
-            "form": form,
-            "page": page,
-            "query": query.urlencode(),
-            "results": AuditEntry.Result,
-            "can_verify": actor_is_platform_admin(request.user),
-        },
-    )
+    return list_page(request, AUDIT, "accounts/audit_list.html", extra=_audit_extra(request))
 
 
 @login_required
 @require_GET
 @domain_http
 def audit_export(request):
+    """The filtered log as .xlsx, streamed (audited once as ``accounts.audit.export``)."""
     _require_audit_reader(request)
-    _form, filters = _audit_filters(request)
-    qs = selectors.audit_entry_list(actor=request.user, filters=filters)
-    audit_record(
-        actor=request.user,
-        action="accounts.audit.export",
-        object_type="core.auditentry",
-        request=request,
-        detail={
-            "action": filters.action,
-            "action_code": filters.action_code,
-            "object_type": filters.object_type,
-            "result": filters.result,
-        },
-    )
-    header = [
-        _("编号"),
-        _("时间"),
-        _("操作人"),
-        _("操作"),
-        _("操作代码"),
-        _("对象类型"),
-        _("对象"),
-        _("结果"),
-        _("来源IP"),
-        _("详情"),
-        _("哈希"),
-    ]
-    rows = (
-        [
-            e.id,
-            _local(e.at),
-            e.actor_label,
-            audit_action_label(e.action),
-            e.action,
-            audit_object_type_label(e.object_type),
-            e.object_id,
-            str(e.get_result_display()),
-            e.ip or "",
-            audit_detail_text(e.detail)[:30000],
-            e.hash,
-        ]
-        for e in qs.iterator(chunk_size=2000)
-    )
-    return xlsx_response("audit-log.xlsx", _("审计日志"), header, rows)
+    return _export(request, AUDIT, "accounts:audit")
 
 
 @login_required
@@ -773,7 +628,4 @@ def audit_verify_view(request):
     context = {"checked": checked, "broken": broken, "why": why, "verified": True}
     if getattr(request, "htmx", False):
         return render(request, "accounts/partials/_audit_verify.html", context)
-    form, filters = _audit_filters(request)
-    page = Paginator(selectors.audit_entry_list(actor=request.user, filters=filters), PAGE_SIZE).get_page(1)
-    _label_actions(page.object_list)
-    return render(request, "accounts/audit_list.html", {**context, "form": form, "page": page, "query": "", "can_verify": True})
+    return list_page(request, AUDIT, "accounts/audit_list.html", extra={**_audit_extra(request), **context})

@@ -171,7 +171,9 @@ def test_create_list_revoke_token(client, county_manager):
     assert r.status_code == 201, r.content
     created = r.json()
     assert created["secret"].startswith("zyt_") and created["region_prefix"] == "441302001" and created["active"]
-    listed = c.get(f"{BASE}/tokens").json()
+    body = c.get(f"{BASE}/tokens").json()
+    assert set(body) == {"items", "next_cursor"} and body["next_cursor"] is None
+    listed = body["items"]
     assert [t["id"] for t in listed] == [created["id"]]
     assert "secret" not in listed[0] and created["secret"] not in str(listed)
     r = c.post(f"{BASE}/tokens/{created['id']}/revoke")
@@ -245,15 +247,25 @@ def test_list_filters_and_pagination(client, platform_admin, county_manager, oth
     c = as_user(client, platform_admin)
     for i in range(3):
         town_manager(HUICHENG_TOWN, name=f"桥东{i}")
-    r = c.get(f"{BASE}/role-assignments", {"page_size": 2, "page": 2, "role": "region_manager"})
-    body = r.json()
-    assert body["count"] == 5 and len(body["items"]) == 2 and body["page"] == 2
-    assert {a["role"] for a in body["items"]} == {"region_manager"}
+    seen, cursor, pages = [], None, 0
+    while True:  # keyset pages of 2: 2 + 2 + 1, each after the last one's cursor
+        params = {"page_size": 2, "role": "region_manager", **({"cursor": cursor} if cursor else {})}
+        body = c.get(f"{BASE}/role-assignments", params).json()
+        assert set(body) == {"items", "next_cursor"} and len(body["items"]) <= 2
+        assert {a["role"] for a in body["items"]} == {"region_manager"}
+        seen += [a["id"] for a in body["items"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert pages == 3 and len(seen) == len(set(seen)) == 5
+    granted = {a.pk: a.granted_at for a in RoleAssignment.objects.filter(pk__in=seen)}
+    assert seen == sorted(seen, key=lambda pk: (granted[pk], pk), reverse=True)  # newest first, id breaks ties
     assert listed_ids(c, q="惠阳区文明办") == {assignment_of(other_county_manager).pk}
     assert listed_ids(c, q=county_manager.mobile[-4:]) == {assignment_of(county_manager).pk}
     assert len(listed_ids(c, region="441302", page_size=100)) == 4
     assert listed_ids(c, q="<script>alert(1)</script>") == set()
-    assert listed_ids(c, q="名" * 10_000) == set()
+    assert_error(c.get(f"{BASE}/role-assignments", {"q": "名" * 10_000}), 422, "invalid")  # at most 50 characters
     item = c.get(f"{BASE}/role-assignments", {"q": "惠阳区文明办"}).json()["items"][0]
     assert item["user_mobile_masked"] == "139****0004" and other_county_manager.mobile not in str(item)
 
@@ -273,8 +285,12 @@ def test_role_list_errors(client, plain_user, county_manager):
     assert_error(as_user(client, plain_user).get(f"{BASE}/role-assignments"), 403, "forbidden")
     c = as_user(client, county_manager)
     assert_error(c.get(f"{BASE}/role-assignments", {"page_size": 1000}), 422, "invalid")
-    assert_error(c.get(f"{BASE}/role-assignments", {"page": 0}), 422, "invalid")
-    assert_error(c.get(f"{BASE}/role-assignments", {"page": "x"}), 422, "invalid")
+    assert_error(c.get(f"{BASE}/role-assignments", {"page_size": 0}), 422, "invalid")
+    assert_error(c.get(f"{BASE}/role-assignments", {"page_size": "x"}), 422, "invalid")
+    assert_error(c.get(f"{BASE}/role-assignments", {"cursor": "not-a-cursor"}), 422, "invalid")
+    assert_error(c.get(f"{BASE}/role-assignments", {"role": "emperor"}), 422, "invalid")
+    assert_error(c.get(f"{BASE}/role-assignments", {"status": "maybe"}), 422, "invalid")
+    assert_error(c.get(f"{BASE}/role-assignments", {"region": "12345"}), 422, "invalid")
     assert_error(c.get(f"{BASE}/role-assignments/999999"), 404, "not_found")
 
 
@@ -333,16 +349,16 @@ def test_list_audit_entries_for_platform_admin(client, platform_admin, county_ma
     assert r.status_code == 200
     body = r.json()
     assert [e["action"] for e in body["items"]] == ["test.beta", "test.alpha"]
-    assert body["items"][0]["hash"] and body["count"] == 2
+    assert body["items"][0]["hash"] and body["next_cursor"] is None
     by_actor = c.get(f"{BASE}/audit-entries", {"actor_mobile": county_manager.mobile}).json()["items"]
     assert [e["action"] for e in by_actor] == ["test.alpha", "accounts.totp.enable"]
     assert [e["action"] for e in c.get(f"{BASE}/audit-entries", {"action": "test.", "result": "denied"}).json()["items"]] == [
         "test.beta"
     ]
     today = timezone.localdate().isoformat()
-    assert c.get(f"{BASE}/audit-entries", {"action": "test.", "date_from": today, "date_to": today}).json()["count"] == 2
+    assert len(c.get(f"{BASE}/audit-entries", {"action": "test.", "date_from": today, "date_to": today}).json()["items"]) == 2
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
-    assert c.get(f"{BASE}/audit-entries", {"action": "test.", "date_from": tomorrow}).json()["count"] == 0
+    assert c.get(f"{BASE}/audit-entries", {"action": "test.", "date_from": tomorrow}).json()["items"] == []
 
 
 def test_audit_entries_errors(client, county_manager, platform_admin):
@@ -351,6 +367,8 @@ def test_audit_entries_errors(client, county_manager, platform_admin):
     c = as_user(Client(), platform_admin)
     assert_error(c.get(f"{BASE}/audit-entries", {"date_from": "not-a-date"}), 422, "invalid")
     assert_error(c.get(f"{BASE}/audit-entries", {"page_size": 0}), 422, "invalid")
+    assert_error(c.get(f"{BASE}/audit-entries", {"result": "maybe"}), 422, "invalid")
+    assert_error(c.get(f"{BASE}/audit-entries", {"date_from": "2026-02-02", "date_to": "2026-02-01"}), 422, "invalid")
 
 
 def test_narrowed_platform_admin_token_reads_only_its_regions_audit_entries(client, platform_admin):

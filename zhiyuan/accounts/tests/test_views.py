@@ -3,6 +3,7 @@
 import datetime
 import importlib
 import io
+import re
 import time
 
 import pyotp
@@ -15,6 +16,7 @@ from openpyxl import load_workbook
 
 from zhiyuan.accounts import services
 from zhiyuan.accounts import views as account_views
+from zhiyuan.accounts.lists import ROLES
 from zhiyuan.accounts.models import ApiToken, RoleAssignment, User
 from zhiyuan.accounts.roles import Role
 from zhiyuan.accounts.tests.factories import HUICHENG_TOWN, HUIYANG_TOWN, assignment_of, next_code, town_manager, user
@@ -435,7 +437,7 @@ def test_roles_page_refused_to_plain_users(client, plain_user):
 
 
 def test_roles_search_filter_and_pages(client, platform_admin, city_manager, county_manager, other_county_manager, monkeypatch):
-    monkeypatch.setattr(account_views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(ROLES, "page_size", 2)
     client.force_login(platform_admin)
     page = html(client.get("/accounts/roles/", {"q": "惠阳区"}))
     assert f'data-assignment="{assignment_of(other_county_manager).pk}"' in page
@@ -447,7 +449,11 @@ def test_roles_search_filter_and_pages(client, platform_admin, city_manager, cou
     assert f'data-assignment="{assignment_of(platform_admin).pk}"' in page
     assert f'data-assignment="{assignment_of(county_manager).pk}"' not in page
     first = html(client.get("/accounts/roles/", {"role": "region_manager"}))
-    assert "第 1 / 2 页" in first and "role=region_manager&amp;page=2" in first
+    assert first.count('data-assignment="') == 2 and "role=region_manager&amp;cursor=" in first
+    cursor = first.split("cursor=")[1].split('"')[0]
+    second = html(client.get("/accounts/roles/", {"role": "region_manager", "cursor": cursor}))
+    assert second.count('data-assignment="') == 1 and "data-next" not in second and "回到第一页" in second
+    assert not set(re.findall(r'data-assignment="(\d+)"', first)) & set(re.findall(r'data-assignment="(\d+)"', second))
     page = html(client.get("/accounts/roles/", {"q": "<script>alert(1)</script>"}))
     assert "<script>alert(1)</script>" not in page
 
@@ -466,7 +472,7 @@ def test_roles_export_is_scoped_and_neutralised(client, county_manager, huiyang_
     client.force_login(county_manager)
     r = client.get("/accounts/roles/export/")
     assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
-    ws = load_workbook(io.BytesIO(r.content)).active
+    ws = load_workbook(io.BytesIO(b"".join(r.streaming_content))).active
     rows = list(ws.iter_rows(values_only=True))
     ids = {row[0] for row in rows[1:]}
     assert assignment_of(town).pk in ids and assignment_of(huiyang_town_manager).pk not in ids
@@ -572,7 +578,7 @@ def test_audit_export(client, platform_admin):
     client.force_login(platform_admin)
     r = client.get("/accounts/audit/export/", {"action": "="})
     assert r.status_code == 200
-    rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
+    rows = list(load_workbook(io.BytesIO(b"".join(r.streaming_content))).active.iter_rows(values_only=True))
     assert rows[1][3] == "'=cmd|' /C calc'!A0"
     assert len(rows) == 2
 
