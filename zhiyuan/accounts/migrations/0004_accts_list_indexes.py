@@ -4,18 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_account_recovery'),
+        ("accounts", "0003_account_recovery"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='apitoken',
-            index=models.Index(fields=['user', 'created_at', 'id'], name='apitoken_user_created'),
+            model_name="apitoken",
+            index=models.Index(fields=["user", "created_at", "id"], name="apitoken_user_created"),
         ),
         migrations.AddIndex(
-            model_name='roleassignment',
-            index=models.Index(fields=['granted_at', 'id'], name='roleassignment_granted'),
+            model_name="roleassignment",
+            index=models.Index(fields=["granted_at", "id"], name="roleassignment_granted"),
         ),
     ]
