@@ -6,12 +6,14 @@ from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
 from zhiyuan.accounts.ratelimit import rate_limit_hit
-from zhiyuan.core.api import ERRORS, XLSX, ErrorOut, binary_download, page_bounds, page_of
+from zhiyuan.accounts.scopes import EXPORT
+from zhiyuan.core.api import ERRORS, XLSX, ErrorOut, binary_download, page_bounds
 from zhiyuan.core.audit import client_ip
 from zhiyuan.core.errors import DomainError, PermissionDenied
 from zhiyuan.core.lists import list_operation
 from zhiyuan.volunteers import availability, code_tables, imports, minors
 from zhiyuan.volunteers import services as svc
+from zhiyuan.volunteers.import_lists import IMPORT_JOBS
 from zhiyuan.volunteers.lists import VOLUNTEERS, can_list_volunteers, volunteer_row, volunteers_decorate
 from zhiyuan.volunteers.models import ProfileCorrectionRequest, Volunteer
 from zhiyuan.volunteers.permissions import require_importer
@@ -39,7 +41,7 @@ from zhiyuan.volunteers.schemas import (
 from zhiyuan.volunteers.schemas_manage import (
     DocumentSearchIn,
     ImportJobOut,
-    ImportJobPageOut,
+    ImportJobSummaryOut,
     VolunteerListItemOut,
     VolunteerSearchOut,
 )
@@ -347,11 +349,10 @@ def import_volunteers(
     return (200 if job.finished else 202), _job_out(job, repeated=not created)
 
 
-@router.get("/import/jobs", response={200: ImportJobPageOut, **ERRORS, 422: ErrorOut}, operation_id="list_import_jobs")
-def list_import_jobs(request, page: int = 1, page_size: int = 20):
-    """My import jobs, newest first (counts and progress, no report rows)."""
-    require_importer(request.user)
-    return page_of(import_jobs.import_job_list(actor=request.user), page=page, page_size=page_size, item=_job_summary)
+# GET /import/jobs: my import jobs (import_lists.IMPORT_JOBS), newest first, counts and progress
+# without report rows; keyset-paged.
+list_operation(router, "/import/jobs", IMPORT_JOBS, row=ImportJobSummaryOut, operation_id="list_import_jobs",
+               to_row=_job_summary, errors=ERRORS)  # fmt: skip
 
 
 @router.get("/import/jobs/{job_id}", response={200: ImportJobOut, **ERRORS, 422: ErrorOut}, operation_id="get_import_job")
@@ -367,7 +368,7 @@ def get_import_job(request, job_id: int, errors_page: int = 1, errors_page_size:
 )
 def get_import_job_report(request, job_id: int):
     """The job's report as .xlsx: row, field, message, and a summary sheet."""
-    job = import_jobs.import_job_get(actor=request.user, job_id=job_id)
+    job = import_jobs.import_job_get(actor=request.user, job_id=job_id, action=EXPORT)
     response = HttpResponse(import_jobs.import_job_report_xlsx(job=job), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="volunteer-import-{job.pk}-report.xlsx"'
     response["Cache-Control"] = "no-store"

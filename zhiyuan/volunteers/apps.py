@@ -33,16 +33,20 @@ class VolunteersConfig(AppConfig):
 
         from zhiyuan.accounts.recovery import register_person_region_provider
         from zhiyuan.accounts.roles import Role
-        from zhiyuan.accounts.scopes import register_role_provider
+        from zhiyuan.accounts.scopes import EXPORT, VIEW, register_role_provider, register_scope_provider
         from zhiyuan.core.audit_actions import register_audit_actions
         from zhiyuan.core.nav import NavItem, register_nav
         from zhiyuan.core.sealed import register_blind_index, register_sealed_column
         from zhiyuan.core.workers import register_task_lost
         from zhiyuan.volunteers.documents import ID_PURPOSE, document_unseal
+        from zhiyuan.volunteers.models import import_job_uploader_q, import_job_uploader_test
         from zhiyuan.volunteers.services.import_jobs import FILE_PURPOSE, import_job_worker_lost
         from zhiyuan.volunteers.services.profile import CORRECTION_PURPOSE
 
         register_role_provider(volunteer_role_provider)
+        # An import job is its uploader's (models.ImportJobQuerySet): the page, the API, the report.
+        register_scope_provider("volunteers.ImportJob", import_job_uploader_q, actions=(VIEW, EXPORT),
+                                test=import_job_uploader_test)  # fmt: skip
         register_person_region_provider(volunteer_person_regions)
         register_task_lost("zhiyuan.volunteers.tasks.import_job_task", import_job_worker_lost)
         register_audit_actions(

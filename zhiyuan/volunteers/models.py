@@ -291,33 +291,45 @@ class ProfileCorrectionRequest(models.Model):
         ]
 
 
-class ImportJobQuerySet(models.QuerySet):
-    def visible_to(self, actor):
-        """An import job is its uploader's business: the uploader sees their own jobs, a
-        platform admin every job; nobody else (not even a manager of the same region).
+def _scope_inside(scope: str, current: list[str]) -> bool:
+    """Does a job's recorded ``scope`` ("p1,p2"; "*" for a platform admin) lie inside the region
+    prefixes ``current``?"""
+    parts = [p for p in scope.split(",") if p]
+    return bool(parts) and "*" not in parts and all(any(p.startswith(c) for c in current) for p in parts)
 
-        The uploader only while still a region manager whose current regions contain the
-        job's recorded ``scope`` (the uploader's region prefixes at submit time, "*" for a
-        platform admin): a revoked or narrowed role also closes the old jobs, their reports and
-        previews."""
-        from zhiyuan.accounts.scopes import actor_is_platform_admin, actor_region_prefixes
 
-        if actor is None or not getattr(actor, "is_authenticated", False):
-            return self.none()
-        if actor_is_platform_admin(actor):
-            return self.all()
-        current = actor_region_prefixes(actor)
-        if not current:
-            return self.none()
-        mine = self.filter(created_by=actor)
+def import_job_uploader_q(actor):
+    """Scope provider of ``ImportJob`` (registered in ``apps.ready``): an import job is its
+    uploader's business. The uploader sees their own jobs while still a region manager whose
+    current regions contain the job's recorded ``scope`` (the uploader's region prefixes at
+    submit time): a revoked or narrowed role also closes the old jobs, their reports and previews.
+    One small query (the uploader's few distinct scopes, on the ``created_by`` index)."""
+    from zhiyuan.accounts.scopes import actor_region_prefixes
 
-        def inside(scope: str) -> bool:
-            parts = [p for p in scope.split(",") if p]
-            return bool(parts) and "*" not in parts and all(any(p.startswith(c) for c in current) for p in parts)
+    current = actor_region_prefixes(actor)
+    if not current:
+        return None
+    mine = ImportJob.objects.filter(created_by=actor).order_by()
+    scopes = {s for s in mine.values_list("scope", flat=True).distinct() if _scope_inside(s, current)}
+    return Q(created_by=actor, scope__in=sorted(scopes)) if scopes else None
 
-        # Few distinct scopes per uploader: decide them here, filter on the ones inside.
-        scopes = {s for s in mine.order_by().values_list("scope", flat=True).distinct() if inside(s)}
-        return mine.filter(scope__in=scopes)
+
+def import_job_uploader_test(actor, job) -> bool:
+    """``import_job_uploader_q`` for one fetched job (``scopes.can`` needs no query)."""
+    from zhiyuan.accounts.scopes import actor_region_prefixes
+
+    return job.created_by_id == actor.pk and _scope_inside(job.scope, actor_region_prefixes(actor))
+
+
+class ImportJobQuerySet(ScopedQuerySet):
+    """``visible_to(actor, action)`` like every scoped model (ARCHITECTURE rule 1): a job has no
+    region of its own, so region managers hold nothing over it by region (``region_actions`` is
+    empty); platform admins see every job; the uploader sees their own through the scope provider
+    ``import_job_uploader_q`` (view and export: the job page, the API and the report). Nobody
+    else — not even a manager of the same region."""
+
+    region_field = None
+    region_actions = frozenset()
 
 
 class ImportJob(models.Model):
@@ -376,7 +388,8 @@ class ImportJob(models.Model):
         verbose_name = _("导入任务")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["created_by", "-created_at"], name="importjob_by_user"),
+            # one's own jobs newest first (import_lists.IMPORT_JOBS; id breaks ties for the keyset cursor)
+            models.Index(fields=["created_by", "created_at", "id"], name="importjob_by_user_created"),
             models.Index(fields=["status", "updated_at"], name="importjob_status"),
         ]
         constraints = [

@@ -85,10 +85,3 @@ class ImportJobOut(ImportJobSummaryOut):
     errors_page_size: int
     preview: list[dict]
     repeated: bool  # this submit repeated an earlier one and got its job back
-
-
-class ImportJobPageOut(Schema):
-    items: list[ImportJobSummaryOut]
-    count: int
-    page: int
-    page_size: int

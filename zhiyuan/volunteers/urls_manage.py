@@ -10,6 +10,7 @@ urlpatterns = [
     path("export.xlsx", views.volunteer_manage_export, name="export"),
     path("import/", views.volunteer_import, name="import"),
     path("import/template.xlsx", views.volunteer_import_template, name="import_template"),
+    path("import/jobs/", views.volunteer_import_jobs, name="import_jobs"),
     path("import/jobs/<int:job_id>/", views.volunteer_import_job, name="import_job"),
     path("import/jobs/<int:job_id>/report.xlsx", views.volunteer_import_job_report, name="import_job_report"),
     path("<int:volunteer_id>/", views.volunteer_manage_detail, name="detail"),

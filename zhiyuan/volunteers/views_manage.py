@@ -20,18 +20,19 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhiyuan.accounts.forms import apply_domain_error
+from zhiyuan.accounts.scopes import EXPORT
 from zhiyuan.accounts.views import domain_http
 from zhiyuan.core.errors import DomainError
-from zhiyuan.core.lists import list_cells, list_export_response, list_page
+from zhiyuan.core.lists import keyset_page, list_cells, list_export_response, list_page, list_query
 from zhiyuan.volunteers import code_tables, imports, minors
 from zhiyuan.volunteers import services as svc
 from zhiyuan.volunteers.forms_manage import DocumentSearchForm, ImportForm, StatusChangeForm
+from zhiyuan.volunteers.import_lists import IMPORT_JOBS
 from zhiyuan.volunteers.lists import VOLUNTEERS, can_list_volunteers, volunteers_decorate
 from zhiyuan.volunteers.permissions import can_manage_volunteer, is_volunteer_manager
 from zhiyuan.volunteers.selectors import volunteer_find_by_document, volunteer_manage_get
 from zhiyuan.volunteers.services.import_jobs import (
     import_job_get,
-    import_job_list,
     import_job_report_xlsx,
     import_job_submit,
 )
@@ -192,13 +193,28 @@ def volunteer_import(request):
                 apply_domain_error(form, exc)
             else:
                 return redirect("volunteers:volunteers_manage:import_job", job_id=job.pk)
+    recent, _next = keyset_page(list_query(actor=request.user, spec=IMPORT_JOBS, data=None).queryset, cursor=None, size=10)
     context = {
         "form": form,
-        "jobs": import_job_list(actor=request.user)[:10],
+        "spec": IMPORT_JOBS,
+        "cells": list_cells(IMPORT_JOBS, recent),  # my latest jobs; the rest on the jobs page
+        "row_attr": "data-job",
+        "list_id": "recent-import-jobs",
         "max_rows": imports.max_rows(),
         "max_mb": settings.ZHIYUAN_IMPORT_MAX_UPLOAD_MB,
     }
     return render(request, "volunteers/manage/volunteer_import.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_GET
+@domain_http
+def volunteer_import_jobs(request):
+    """My import jobs (``import_lists.IMPORT_JOBS``): filters, keyset pages, cards on a phone."""
+    _require_import(request)
+    extra = {"row_attr": "data-job", "list_id": "import-jobs"}
+    return list_page(request, IMPORT_JOBS, "volunteers/manage/import_job_list.html", extra=extra)
 
 
 IMPORT_ERRORS_PER_PAGE = 50
@@ -232,7 +248,7 @@ def volunteer_import_job(request, job_id: int):
 @domain_http
 def volunteer_import_job_report(request, job_id: int):
     """The job's report as .xlsx (row, field, message; summary sheet)."""
-    job = import_job_get(actor=request.user, job_id=job_id)
+    job = import_job_get(actor=request.user, job_id=job_id, action=EXPORT)
     response = HttpResponse(import_job_report_xlsx(job=job), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="volunteer-import-{job.pk}-report.xlsx"'
     response["Cache-Control"] = "no-store"

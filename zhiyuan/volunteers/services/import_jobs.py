@@ -48,9 +48,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from zhiyuan.accounts.models import User
-from zhiyuan.accounts.scopes import actor_is_platform_admin, actor_region_prefixes, actor_token_prefix
+from zhiyuan.accounts.scopes import VIEW, actor_is_platform_admin, actor_region_prefixes, actor_token_prefix, get_for
 from zhiyuan.core.audit import audit_record, client_ip
-from zhiyuan.core.errors import DomainError, NotFound, PermissionDenied
+from zhiyuan.core.errors import DomainError, PermissionDenied
 from zhiyuan.core.filecrypt import decrypt_file, encrypt_file, private_temp_dir
 from zhiyuan.core.models import AuditEntry
 from zhiyuan.core.workers import tasks_recover
@@ -436,22 +436,17 @@ def _delete_file(job: ImportJob) -> None:
 # --- read --------------------------------------------------------------------------------------------
 
 
-def import_job_get(*, actor, job_id: int) -> ImportJob:
-    """The job, for its uploader or a platform admin; 404 for anyone else. A running job whose
-    worker died is failed here at once (the sweep's rule), not left "running" until the sweep."""
-    job = ImportJob.objects.visible_to(actor).select_related("created_by").filter(pk=job_id).first()
-    if job is None:
-        raise NotFound()
+def import_job_get(*, actor, job_id: int, action: str = VIEW) -> ImportJob:
+    """The job for ``action`` (``scopes.get_for``: 404 when it does not exist or the actor may not
+    see it — only its uploader and platform admins do — 403 when visible but not allowed). A
+    running job whose worker died is failed here at once (the sweep's rule), not left "running"
+    until the sweep."""
+    job = get_for(actor, ImportJob.objects.select_related("created_by"), job_id, action)
     if job.status == ImportJob.Status.RUNNING and tasks_recover():
         job.refresh_from_db()
     if _is_stale(job, timezone.now()):
         _fail_unfinished(job, ImportJob.Status.RUNNING, _stale_message(job))
     return job
-
-
-def import_job_list(*, actor):
-    """The actor's own import jobs, newest first (those the actor may still see)."""
-    return ImportJob.objects.visible_to(actor).filter(created_by=actor).order_by("-created_at", "-id")
 
 
 def import_job_report_xlsx(*, job: ImportJob) -> bytes:

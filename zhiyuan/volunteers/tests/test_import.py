@@ -239,7 +239,7 @@ def test_page_check_then_import_and_download_report(client, county_manager):
     r = client.post(PAGE, {"file": xlsx(rows[:1]), "action": "import"})
     assert "已导入 1 名志愿者" in client.get(r.url).content.decode() and Volunteer.objects.get().name == "页面甲"
     listing = client.get(PAGE).content.decode()
-    assert listing.count("data-job=") == 3 and "data-import-jobs" in listing
+    assert listing.count("data-job=") == 3 and 'data-list="volunteer.import_job"' in listing
 
 
 def test_page_refuses_other_formats(client, county_manager):

@@ -343,11 +343,11 @@ def test_only_the_uploader_and_platform_admins_see_a_job(client, county_manager,
         client.force_login(outsider)
         assert [client.get(u).status_code for u in urls] == [404, 404, 404, 404], outsider
     client.force_login(city_manager)  # a manager above the uploader's region: still not theirs
-    assert client.get(f"{API}/jobs").json()["count"] == 0
+    assert client.get(f"{API}/jobs").json()["items"] == []
     for insider in (county_manager, platform_admin):
         client.force_login(insider)
         assert [client.get(u).status_code for u in urls] == [200, 200, 200, 200], insider
-    assert client.get(f"{API}/jobs").json()["count"] == 0  # the list is one's own jobs
+    assert client.get(f"{API}/jobs").json()["items"] == []  # the list is one's own jobs
     client.force_login(county_manager)
     assert [j["id"] for j in client.get(f"{API}/jobs").json()["items"]] == [job.pk]
     client.force_login(plain_user)
@@ -370,7 +370,7 @@ def test_a_revoked_or_narrowed_role_closes_the_uploaders_old_jobs(client, county
     role_revoke(actor=platform_admin, assignment=city_role)
     client.force_login(city_manager)
     assert client.get(f"{API}/jobs/{city_job.pk}").status_code == 404
-    assert client.get(f"{API}/jobs").json()["count"] == 0
+    assert client.get(f"{API}/jobs").json()["items"] == []
     # Revoked: the page, the job and the report are gone for the former manager, not for an admin.
     role_revoke(actor=platform_admin, assignment=RoleAssignment.objects.get(user=county_manager, active=True))
     client.force_login(county_manager)
@@ -440,7 +440,7 @@ def test_page_lists_my_jobs_and_works_on_a_phone(client, county_manager, other_c
     client.force_login(county_manager)
     page = client.get(PAGE).content.decode()
     assert page.count("data-job=") == 1 and f'data-job="{job.pk}"' in page and 'name="client_id"' in page
-    assert 'name="viewport"' in page and 'class="table-wrap"' in page  # scrolls sideways inside its box on 390 px
+    assert 'name="viewport"' in page and 'class="table-wrap list-cards"' in page  # cards on a 390 px phone
     detail = client.get(f"{PAGE}jobs/{job.pk}/").content.decode()
     assert "data-report-link" in detail and 'data-row="3"' in detail and "已完成（有问题）" in detail
 
