@@ -14,7 +14,7 @@ def test_audit_log_fits_a_phone_and_shows_labels(browser, live_server, demo):
     page.select_option("#id_object_type", label="用户")
     page.click("form.filters button[type=submit]")
     page.wait_for_url("**object_type=accounts.user**")
-    table = page.locator("table[data-audit]").inner_text()
+    table = page.locator("[data-list='accounts.audit'] table").inner_text()
     assert "用户 #" in table and "accounts.user" not in table and "second_factor" not in table
     assert no_horizontal_overflow(page)
     context.close()

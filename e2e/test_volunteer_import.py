@@ -60,7 +60,7 @@ def test_manager_follows_a_background_import_on_a_phone(browser, live_server, de
             report = openpyxl.load_workbook(io.BytesIO(fh.read()), read_only=True)
         assert [r[0] for r in report.worksheets[0].iter_rows(min_row=2, values_only=True)] == [6]
         page.goto("/volunteers/manage/import/")
-        assert page.locator("table[data-import-jobs] tbody tr").count() == 1
+        assert page.locator("[data-list='volunteer.import_job'] tbody tr").count() == 1
         assert no_horizontal_overflow(page)
         assert errors == []
     finally:
