@@ -99,13 +99,13 @@ class RoleAssignmentFilter(django_filters.FilterSet):
         return qs
 
     def filter_q(self, qs, name, value):
-        """Digits: part of the mobile; anything else: part of the name. Resolved to user ids first
-        (no OR across the user join)."""
+        """Digits: part of the mobile; anything else: part of the name — one column each, never an
+        OR. Matched through the join from the (few, scoped) assignments to their users, so the
+        database reads the assignments in scope, not every user's mobile."""
         q = value.strip()[:50]
         if not q:
             return qs
-        users = User.objects.filter(mobile__contains=q) if set(q) <= DIGITS else User.objects.filter(display_name__icontains=q)
-        return qs.filter(user_id__in=users.values("pk"))
+        return qs.filter(user__mobile__contains=q) if set(q) <= DIGITS else qs.filter(user__display_name__icontains=q)
 
     def filter_region(self, qs, name, value):
         return qs.filter(prefix_q("region_code", region_prefix(value)))
