@@ -70,7 +70,13 @@ def organization_export(request):
     """The filtered list as .xlsx, streamed (``core.lists.list_export``: scoped, formula-safe,
     capped, audited once as ``organizations.org.export``)."""
     _require_manager(request)
-    return list_export_response(request, ORGANIZATIONS)
+    try:
+        return list_export_response(request, ORGANIZATIONS)
+    except DomainError as exc:
+        if exc.status != 422:
+            raise
+        # invalid filters: back to the list, which shows them next to the form
+        return redirect(f"{reverse('organizations:manage')}?{request.GET.urlencode()}")
 
 
 @login_required
