@@ -42,6 +42,10 @@ def walk(client, url, **params) -> list[list[int]]:
             return pages
 
 
+def flat(pages: list[list[int]]) -> list[int]:
+    return [i for p in pages for i in p]
+
+
 def counted(client, url, params=None) -> tuple[int, list[str]]:
     with CaptureQueriesContext(connection) as ctx:
         r = client.get(url, params or {})
@@ -104,7 +108,7 @@ def test_directory_never_counts_and_filters_region_as_a_range(client, county_man
     a = active_org(county_manager, name="桥东长者服务中心")
     b = active_team(city_manager, name="淡水青年突击队", region_code=HUIYANG_TOWN)
     for url in ("/organizations/directory/", f"{API}/public"):
-        n, sqls = counted(client, url, {"region": "441303"})
+        _n, sqls = counted(client, url, {"region": "441303"})
         assert not any("COUNT(" in s.upper() for s in sqls), url
         org_sql = [s for s in sqls if "organizations_organization" in s and '"region_code" >=' in s]
         assert org_sql and not any("LIKE" in s.upper() for s in org_sql), sqls
@@ -133,10 +137,10 @@ def test_api_lists_page_by_cursor_in_order(client, county_manager, city_manager)
     orgs = [active_team(county_manager, name=f"批量队{i:02d}") for i in range(7)]
     pages = walk(client, f"{API}/public", page_size=3)
     assert [len(p) for p in pages] == [3, 3, 1]
-    assert sum(pages, []) == [o.pk for o in sorted(orgs, key=lambda o: (o.region_code, o.name, o.pk))]
+    assert flat(pages) == [o.pk for o in sorted(orgs, key=lambda o: (o.region_code, o.name, o.pk))]
     client.force_login(city_manager)
-    assert sorted(sum(walk(client, API, page_size=2), [])) == sorted(o.pk for o in orgs)
-    assert sum(walk(client, API, page_size=2, sort="-created_at"), []) == [o.pk for o in reversed(orgs)]
+    assert sorted(flat(walk(client, API, page_size=2))) == sorted(o.pk for o in orgs)
+    assert flat(walk(client, API, page_size=2, sort="-created_at")) == [o.pk for o in reversed(orgs)]
     assert client.get(API, {"sort": "nonsense"}).status_code == 422
     r = client.get(f"{API}/public", {"cursor": "eyJ4Ijox"})
     assert r.status_code == 422 and "cursor" in r.json()["fields"]
@@ -146,7 +150,7 @@ def test_review_queue_pages_oldest_first_and_stays_in_scope(client, county_manag
     pending = [apply(name=f"待审核{i}") for i in range(5)]
     apply(name="惠阳待审核", region_code=HUIYANG_TOWN)
     client.force_login(county_manager)
-    assert sum(walk(client, f"{API}/review-queue", page_size=2), []) == [o.pk for o in pending]
+    assert flat(walk(client, f"{API}/review-queue", page_size=2)) == [o.pk for o in pending]
     r = client.get(f"{MANAGE}review/")
     assert page_ids(r) == [o.pk for o in pending] and "惠阳待审核" not in r.content.decode()
     assert 'name="decision" value="approve"' in r.content.decode()
@@ -163,7 +167,7 @@ def test_members_api_fetches_the_organization_first(client, county_manager, othe
     url = f"{API}/{org.pk}/members"
     client.force_login(org.created_by)
     pages = walk(client, url, page_size=2)
-    assert [len(p) for p in pages] == [2, 2, 1] and set(sum(pages, [])) == {m.pk for m in joined}
+    assert [len(p) for p in pages] == [2, 2, 1] and set(flat(pages)) == {m.pk for m in joined}
     body = client.get(url, {"status": "nonsense"})
     assert body.status_code == 422 and "status" in body.json()["fields"]
     assert client.get(url, {"status": "active"}).json() == {"items": [], "next_cursor": None}
