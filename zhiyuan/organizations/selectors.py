@@ -1,6 +1,7 @@
 """Reads of the organizations app. Every manager query starts from
 ``Organization.objects.visible_to`` (ARCHITECTURE rule 1); the public directory shows active
-organizations only, without personal data (no contact person, no member names)."""
+organizations only, without personal data (no contact person, no member names). The lists
+(managers' list, review queue, directory, members) are declared in ``lists.py``."""
 
 from dataclasses import dataclass
 

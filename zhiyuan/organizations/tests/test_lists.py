@@ -144,6 +144,11 @@ def test_api_lists_page_by_cursor_in_order(client, county_manager, city_manager)
     assert client.get(API, {"sort": "nonsense"}).status_code == 422
     r = client.get(f"{API}/public", {"cursor": "eyJ4Ijox"})
     assert r.status_code == 422 and "cursor" in r.json()["fields"]
+    for size in ("0", "101", "99999999999999999999999", "x"):  # out of range: a 422, never a 500
+        r = client.get(f"{API}/public", {"page_size": size})
+        assert r.status_code == 422 and r.json()["code"] == "invalid", size
+    # ``page`` is no longer read: it neither fails nor skips (follow ``next_cursor``)
+    assert flat(walk(client, f"{API}/public", page=99, page_size=3)) == flat(pages)
 
 
 def test_review_queue_pages_oldest_first_and_stays_in_scope(client, county_manager, other_county_manager):
