@@ -274,8 +274,10 @@ REVIEW_QUEUE = ListSpec(
         Col("kind", _("类型"), template="organizations/partials/_org_kind_cell.html"),
         Col("region_name", _("所在区划"), value=_region),
         Col("uscc", _("统一社会信用代码 / 主管单位"), template="organizations/partials/_org_uscc_cell.html"),
+        Col("address", _("地址")),
         Col("contact", _("联系人"), value=lambda o: f"{o.contact_name} {o.contact_phone}"),
         Col("created_at", _("申请人"), value=_applicant),
+        Col("intro", _("简介"), template="organizations/partials/_org_intro_cell.html"),
         Col("actions", _("审核"), role="action", template="organizations/partials/_review_actions.html"),
     ],
 )
