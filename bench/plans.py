@@ -40,8 +40,9 @@ def cases(actor, sample: dict):
     from django.db.models import Count, Q
     from zhiyuan.volunteers.selectors_manage import VolunteerFilters, volunteer_find_by_document, volunteer_list
 
+    from zhiyuan.core.lists import keyset_page, list_query
+    from zhiyuan.organizations.lists import DIRECTORY, ORGANIZATIONS
     from zhiyuan.organizations.models import Membership, Organization
-    from zhiyuan.organizations.selectors import OrganizationFilters, organization_list, public_organization_list
     from zhiyuan.stations.selectors import ServicePointFilters, service_point_list
 
     def vl(**kw):
@@ -76,14 +77,17 @@ def cases(actor, sample: dict):
         ("volunteers: exact mobile, page", lambda: list(vl(q=sample["mobile"])[:20])),
         ("volunteers: exact volunteer number, page", lambda: list(vl(q=sample["volunteer_no"])[:20])),
         ("volunteers: exact ID number", lambda: list(volunteer_find_by_document(actor=actor, number=sample["id_number"]))),
-        ("organizations (manager list): page", lambda: list(organization_list(actor=actor, filters=OrganizationFilters())[:20])),
+        (
+            "organizations (manager list): page",
+            lambda: keyset_page(list_query(actor=actor, spec=ORGANIZATIONS, data=None).queryset, cursor=None, size=20),
+        ),
         (
             "service points (manager list): page",
             lambda: list(service_point_list(actor=actor, filters=ServicePointFilters())[:20]),
         ),
         (
-            "public directory: page and count (this code)",
-            lambda: (list(public_organization_list()[:20]), public_organization_list().count()),
+            "public directory: keyset page (this code, no count)",
+            lambda: keyset_page(list_query(actor=None, spec=DIRECTORY, data=None).queryset, cursor=None, size=20),
         ),
         ("public directory: page and count (before: aggregate per request)", lambda: (list(before[:20]), before.count())),
     ]

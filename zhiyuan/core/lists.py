@@ -450,9 +450,28 @@ def filter_schema(spec: ListSpec, name: str):
     return create_model(name, __base__=Schema, **fields)
 
 
-def list_operation(router, path: str, spec: ListSpec, *, row, operation_id: str, to_row: Callable, errors: dict):
+def list_operation(
+    router,
+    path: str,
+    spec: ListSpec,
+    *,
+    row,
+    operation_id: str,
+    to_row: Callable,
+    errors: dict,
+    path_params: dict[str, type] | None = None,
+    context: Callable[..., dict] | None = None,
+    auth: Any = ...,
+):
     """Register ``GET path`` on ``router``: the spec's filters as typed query parameters, the
-    answer ``{items: [row], next_cursor}`` (keyset; pass ``next_cursor`` back as ``cursor``)."""
+    answer ``{items: [row], next_cursor}`` (keyset; pass ``next_cursor`` back as ``cursor``).
+
+    A list inside a parent names the path's parameters and how they become the spec's context:
+    ``path_params={"org_id": int}`` and ``context=lambda request, org_id: {"org": fetch(...)}``,
+    where ``fetch`` is the fetch-and-authorize helper (404 outside the scope, 403 when visible but
+    not allowed) — it runs before the filters are read. ``auth=None`` opens the list to anyone."""
+    import inspect
+
     from ninja import Query, Schema
     from pydantic import create_model
 
@@ -460,16 +479,30 @@ def list_operation(router, path: str, spec: ListSpec, *, row, operation_id: str,
     page_schema = create_model(
         f"{operation_id.title().replace('_', '')}Page", __base__=Schema, items=(list[row], ...), next_cursor=(str | None, None)
     )
+    path_params = dict(path_params or {})
+    if context is None and path_params:
+        raise ValueError("path parameters need a context(request, **path_params) to become the list's context")
 
-    def operation(request, params: Query[params_schema]):  # type: ignore[valid-type]
+    def operation(request, params, **path_values):
+        ctx = context(request, **path_values) if context is not None else None
         data = params.model_dump(exclude={"page_size", "cursor"}, exclude_none=True)
-        lq = list_query(actor=request.user, spec=spec, data={k: _encode(v) for k, v in data.items()}, strict=True)
+        lq = list_query(actor=request.user, spec=spec, data={k: _encode(v) for k, v in data.items()}, strict=True, context=ctx)
         rows, next_cursor = keyset_page(lq.queryset, cursor=params.cursor, size=params.page_size)
         if spec.decorate and rows:
             rows = spec.decorate(rows)
         return {"items": [to_row(r) for r in rows], "next_cursor": next_cursor}
 
+    # ninja reads the operation's parameters from its signature: the path's, then the query's
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    operation.__signature__ = inspect.Signature(
+        [
+            inspect.Parameter("request", kind),
+            *(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=typ) for name, typ in path_params.items()),
+            inspect.Parameter("params", inspect.Parameter.KEYWORD_ONLY, annotation=Query[params_schema]),  # type: ignore[valid-type]
+        ]
+    )
     operation.__name__ = operation_id
     operation.__doc__ = f"{spec.name}: filtered, keyset-paged (``cursor`` = the previous page's ``next_cursor``)."
-    router.get(path, response={200: page_schema, **errors}, operation_id=operation_id)(operation)
+    options = {} if auth is ... else {"auth": auth}  # ``...``: the router's authentication
+    router.get(path, response={200: page_schema, **errors}, operation_id=operation_id, **options)(operation)
     return operation

@@ -1,28 +1,25 @@
 """/api/v1/organizations — organizations and teams (ORG-1…ORG-4, ORG-6 directory).
 Thin: parse → one service/selector → schema (STYLE.md). Out-of-scope objects answer 404."""
 
-from ninja import Query, Router
+from ninja import Router
 
-from zhiyuan.core.api import ERRORS, page_bounds
+from zhiyuan.core.api import ERRORS
+from zhiyuan.core.lists import list_operation
 from zhiyuan.organizations import selectors, services
+from zhiyuan.organizations.lists import DIRECTORY, MEMBERS, ORGANIZATIONS, REVIEW_QUEUE
 from zhiyuan.organizations.models import Membership, Organization
 from zhiyuan.organizations.schemas import (
     ApproveIn,
     InviteIn,
-    MemberFiltersIn,
     MembershipOut,
-    MembershipPage,
     MyMembershipOut,
     OrganizationApplyIn,
     OrganizationDetailOut,
-    OrganizationFiltersIn,
     OrganizationOut,
-    OrganizationPage,
     OrganizationPatchIn,
     OrganizationStatusIn,
     PublicOrganizationDetailOut,
-    PublicOrganizationFiltersIn,
-    PublicOrganizationPage,
+    PublicOrganizationOut,
     ReasonIn,
     RespondIn,
     ReviewIn,
@@ -56,6 +53,11 @@ def public_out(o: Organization, names: dict) -> dict:
         "parent_name": o.parent.name if o.parent_id else "",
         "member_count": o.member_count,
     }
+
+
+def _names(o: Organization) -> dict:
+    """The region name a list's ``decorate`` put on the row, as ``org_out``/``public_out`` read it."""
+    return {o.region_code: o.region_name}
 
 
 def org_out(o: Organization, names: dict | None = None) -> dict:
@@ -136,21 +138,10 @@ def _my_volunteer(request):
 # --- public directory (ORG-6) -----------------------------------------------------------------------
 
 
-@router.get("/public", response={200: PublicOrganizationPage, **ERRORS}, auth=None, operation_id="list_public_organizations")
-def list_public_organizations(request, filters: Query[PublicOrganizationFiltersIn]):
-    """Active organizations for anyone: public fields and the member count only."""
-    start, end = page_bounds(filters.page, filters.page_size)
-    f = selectors.OrganizationFilters(q=filters.q, kind=filters.kind, region=filters.region, category=filters.category)
-    selectors.filters_check(f)
-    qs = selectors.public_organization_list(filters=f).select_related("parent")
-    items = list(qs[start:end])
-    names = selectors.region_names(o.region_code for o in items)
-    return {
-        "items": [public_out(o, names) for o in items],
-        "count": qs.count(),
-        "page": filters.page,
-        "page_size": filters.page_size,
-    }
+# GET /public: active organizations for anyone (lists.DIRECTORY): public fields and the stored
+# member count only; keyset pages over the (status, region_code, name, id) index, no count.
+list_operation(router, "/public", DIRECTORY, row=PublicOrganizationOut, operation_id="list_public_organizations",
+               to_row=lambda o: public_out(o, _names(o)), errors=ERRORS, auth=None)  # fmt: skip
 
 
 @router.get(
@@ -192,41 +183,14 @@ def respond_invitation(request, membership_id: int, payload: RespondIn):
 # --- organizations -------------------------------------------------------------------------------------
 
 
-@router.get("/review-queue", response={200: OrganizationPage, **ERRORS}, operation_id="list_pending_organizations")
-def list_pending_organizations(request, filters: Query[OrganizationFiltersIn]):
-    """Applications waiting for the caller's review (ORG-3), oldest first."""
-    start, end = page_bounds(filters.page, filters.page_size)
-    f = selectors.OrganizationFilters(q=filters.q, kind=filters.kind, region=filters.region, category=filters.category)
-    selectors.filters_check(f)
-    qs = selectors.review_queue(actor=request.user, filters=f)
-    items = list(qs[start:end])
-    names = selectors.region_names(o.region_code for o in items)
-    return {
-        "items": [org_out(o, names) for o in items],
-        "count": qs.count(),
-        "page": filters.page,
-        "page_size": filters.page_size,
-    }
+# GET /review-queue: applications waiting for the caller's review (ORG-3), oldest first.
+list_operation(router, "/review-queue", REVIEW_QUEUE, row=OrganizationOut, operation_id="list_pending_organizations",
+               to_row=lambda o: org_out(o, _names(o)), errors=ERRORS)  # fmt: skip
 
-
-@router.get("", response={200: OrganizationPage, **ERRORS}, operation_id="list_organizations")
-def list_organizations(request, filters: Query[OrganizationFiltersIn]):
-    """Organizations visible to the caller: region managers their region, platform admins all,
-    organization admins their own and their sub-teams."""
-    start, end = page_bounds(filters.page, filters.page_size)
-    f = selectors.OrganizationFilters(
-        q=filters.q, kind=filters.kind, status=filters.status, region=filters.region, category=filters.category
-    )
-    selectors.filters_check(f)
-    qs = selectors.organization_list(actor=request.user, filters=f)
-    items = list(qs[start:end])
-    names = selectors.region_names(o.region_code for o in items)
-    return {
-        "items": [org_out(o, names) for o in items],
-        "count": qs.count(),
-        "page": filters.page,
-        "page_size": filters.page_size,
-    }
+# GET "": organizations visible to the caller: region managers their region, platform admins all,
+# organization admins their own and their sub-teams (lists.ORGANIZATIONS).
+list_operation(router, "", ORGANIZATIONS, row=OrganizationOut, operation_id="list_organizations",
+               to_row=lambda o: org_out(o, _names(o)), errors=ERRORS)  # fmt: skip
 
 
 @router.post("", response={201: OrganizationOut, **ERRORS}, operation_id="apply_organization")
@@ -278,17 +242,15 @@ def join_organization(request, org_id: int):
 # --- members (ORG-4) ---------------------------------------------------------------------------------
 
 
-@router.get("/{org_id}/members", response={200: MembershipPage, **ERRORS}, operation_id="list_members")
-def list_members(request, org_id: int, filters: Query[MemberFiltersIn]):
-    org = selectors.organization_get_for_members(actor=request.user, id=org_id)
-    start, end = page_bounds(filters.page, filters.page_size)
-    qs = selectors.member_list(org=org, filters=selectors.MemberFilters(q=filters.q, role=filters.role, status=filters.status))
-    return {
-        "items": [member_out(m) for m in qs[start:end]],
-        "count": qs.count(),
-        "page": filters.page,
-        "page_size": filters.page_size,
-    }
+def _members_context(request, org_id: int) -> dict:
+    """Fetch-and-authorize the organization (404 outside the caller's scope, 403 when visible but
+    not theirs to manage) before its members are read."""
+    return {"org": selectors.organization_get_for_members(actor=request.user, id=org_id)}
+
+
+# GET /{org_id}/members: the organization's members (lists.MEMBERS), keyset pages.
+list_operation(router, "/{org_id}/members", MEMBERS, row=MembershipOut, operation_id="list_members", to_row=member_out,
+               errors=ERRORS, path_params={"org_id": int}, context=_members_context)  # fmt: skip
 
 
 @router.post("/{org_id}/members/invite", response={201: MembershipOut, **ERRORS}, operation_id="invite_member")

@@ -5,35 +5,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from zhiyuan.accounts.scopes import actor_is_platform_admin, actor_region_prefixes
-from zhiyuan.organizations.models import Kind, Membership, SponsorType, Status, TeamCategory
+from zhiyuan.organizations.models import Kind, Membership, SponsorType, TeamCategory
 from zhiyuan.regions.forms import RegionCascadeField
 from zhiyuan.regions.models import Level
 from zhiyuan.volunteers.codes import ServiceCategory
-
-CATEGORY_FILTER_CHOICES = [("", _("全部服务类别")), *ServiceCategory.choices]
-
-
-class OrganizationFilterForm(forms.Form):
-    q = forms.CharField(label=_("名称或统一社会信用代码"), required=False, max_length=50)
-    kind = forms.ChoiceField(label=_("类型"), required=False, choices=[("", _("全部类型")), *Kind.choices])
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部状态")), *Status.choices])
-    category = forms.ChoiceField(label=_("服务类别"), required=False, choices=CATEGORY_FILTER_CHOICES)
-    region = RegionCascadeField(label=_("区划"), required=False, min_level=Level.PROVINCE, max_level=Level.TOWN)
-
-    def __init__(self, *args, actor=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if actor is not None and not actor_is_platform_admin(actor):
-            prefixes = actor_region_prefixes(actor)
-            if len(prefixes) == 1:
-                self.fields["region"].set_root(prefixes[0].ljust(12, "0"))
-
-
-class PublicFilterForm(forms.Form):
-    q = forms.CharField(label=_("组织名称"), required=False, max_length=50)
-    kind = forms.ChoiceField(label=_("类型"), required=False, choices=[("", _("全部类型")), *Kind.choices])
-    category = forms.ChoiceField(label=_("服务类别"), required=False, choices=CATEGORY_FILTER_CHOICES)
-    region = RegionCascadeField(label=_("区划"), required=False, min_level=Level.PROVINCE, max_level=Level.TOWN)
 
 
 def _text(label, max_length, required=False, **kwargs):

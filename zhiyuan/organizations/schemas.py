@@ -5,33 +5,6 @@ from ninja import Schema
 from zhiyuan.core.api import InSchema
 
 
-class OrganizationFiltersIn(Schema):
-    q: str = ""
-    kind: str = ""
-    status: str = ""
-    region: str = ""
-    category: str = ""  # a service category code (volunteers.codes.ServiceCategory)
-    page: int = 1
-    page_size: int = 20
-
-
-class PublicOrganizationFiltersIn(Schema):
-    q: str = ""
-    kind: str = ""
-    region: str = ""
-    category: str = ""
-    page: int = 1
-    page_size: int = 20
-
-
-class MemberFiltersIn(Schema):
-    q: str = ""
-    role: str = ""
-    status: str = ""
-    page: int = 1
-    page_size: int = 20
-
-
 class OrganizationApplyIn(InSchema):
     name: str
     kind: str
@@ -157,20 +130,6 @@ class OrganizationDetailOut(OrganizationOut):
     history: list[OrganizationStatusChangeOut]
 
 
-class OrganizationPage(Schema):
-    items: list[OrganizationOut]
-    count: int
-    page: int
-    page_size: int
-
-
-class PublicOrganizationPage(Schema):
-    items: list[PublicOrganizationOut]
-    count: int
-    page: int
-    page_size: int
-
-
 class MembershipOut(Schema):
     id: int
     organization_id: int
@@ -185,13 +144,6 @@ class MembershipOut(Schema):
     created_at: datetime.datetime
     joined_at: datetime.datetime | None
     ended_at: datetime.datetime | None
-
-
-class MembershipPage(Schema):
-    items: list[MembershipOut]
-    count: int
-    page: int
-    page_size: int
 
 
 class MyMembershipOut(Schema):

@@ -1,6 +1,7 @@
 """Reads of the organizations app. Every manager query starts from
 ``Organization.objects.visible_to`` (ARCHITECTURE rule 1); the public directory shows active
-organizations only, without personal data (no contact person, no member names)."""
+organizations only, without personal data (no contact person, no member names). The lists
+(managers' list, review queue, directory, members) are declared in ``lists.py``."""
 
 from dataclasses import dataclass
 
@@ -11,36 +12,21 @@ from zhiyuan.accounts.scopes import (
     MANAGE,
     REVIEW,
     VIEW,
-    actor_is_platform_admin,
     actor_object_ids,
-    actor_region_prefixes,
     get_for,
     pk_or_404,
-    region_q,
 )
-from zhiyuan.core.errors import DomainError, NotFound
+from zhiyuan.core.errors import NotFound
 from zhiyuan.organizations.models import (
-    Kind,
     Membership,
     Organization,
-    OrganizationCategory,
     OrganizationStatusChange,
     Status,
 )
-from zhiyuan.regions.codes import normalize_code, region_prefix
 from zhiyuan.regions.models import Region
 from zhiyuan.volunteers.codes import ServiceCategory
 from zhiyuan.volunteers.models import processable_q
 from zhiyuan.volunteers.numbers import normalize_volunteer_no
-
-
-@dataclass
-class OrganizationFilters:
-    q: str = ""  # part of the name, or the USCC
-    kind: str = ""
-    status: str = ""
-    region: str = ""  # a 2/4/6/9/12-digit code: organizations inside it
-    category: str = ""  # a service category code (volunteers.codes.ServiceCategory)
 
 
 @dataclass
@@ -53,56 +39,10 @@ class MemberFilters:
 _pk = pk_or_404
 
 
-def _apply_filters(qs: QuerySet, f: OrganizationFilters) -> QuerySet:
-    q = (f.q or "").strip()[:50]
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(uscc=q.upper()) | Q(sponsor_name__icontains=q))
-    if f.kind in Kind.values:
-        qs = qs.filter(kind=f.kind)
-    if f.status in Status.values:
-        qs = qs.filter(status=f.status)
-    if f.region:
-        try:
-            qs = qs.filter(region_code__startswith=region_prefix(normalize_code(str(f.region))))
-        except ValueError:
-            qs = qs.none()
-    if f.category:  # an unknown code finds nothing (the API refuses it first: filters_check)
-        qs = qs.filter(pk__in=OrganizationCategory.objects.filter(code=f.category).values("organization_id"))
-    return qs
-
-
-def filters_check(f: OrganizationFilters) -> None:
-    """The API's strict reading of a category filter: an unknown code is a 422, not an empty list."""
-    from django.utils.translation import gettext as _
-
-    if f.category and f.category not in ServiceCategory.values:
-        msg = _("请从列表中选择服务类别（%(value)s 不是有效的服务类别代码）。") % {"value": f.category[:32]}
-        raise DomainError("invalid", _("筛选条件有误，请检查后重试。"), fields={"category": [msg]}, status=422)
-
-
 def category_labels(org: Organization) -> list[str]:
     """The organization's service categories as labels (uses the prefetched ``categories``)."""
     labels = dict(ServiceCategory.choices)
     return [str(labels.get(c.code, c.code)) for c in org.categories.all()]
-
-
-def organization_list(*, actor, filters: OrganizationFilters | None = None) -> QuerySet[Organization]:
-    """Organizations the actor may see (region managers: their region; platform admins: all;
-    organization admins: their own and their sub-teams), filtered, in region then name order."""
-    qs = Organization.objects.visible_to(actor).select_related("parent").prefetch_related("categories")
-    return _apply_filters(qs, filters or OrganizationFilters()).order_by("region_code", "name", "id")
-
-
-def review_queue(*, actor, filters: OrganizationFilters | None = None) -> QuerySet[Organization]:
-    """ORG-3: pending applications the actor may review (inside their region), oldest first."""
-    f = filters or OrganizationFilters()
-    qs = _apply_filters(
-        Organization.objects.visible_to(actor), OrganizationFilters(q=f.q, kind=f.kind, region=f.region, category=f.category)
-    )
-    qs = qs.filter(status=Status.PENDING).select_related("parent", "created_by").prefetch_related("categories")
-    if not actor_is_platform_admin(actor):
-        qs = qs.filter(region_q("region_code", actor_region_prefixes(actor)))  # not an org admin's own application
-    return qs.order_by("created_at", "id")
 
 
 def organization_get(*, actor, id, action: str = VIEW) -> Organization:
@@ -168,14 +108,6 @@ def member_filter(qs: QuerySet[Membership], f: MemberFilters) -> QuerySet[Member
     return qs
 
 
-def member_list(*, org: Organization, filters: MemberFilters | None = None) -> QuerySet[Membership]:
-    """Memberships of ``org``, filtered (the API's page-numbered list; the page and the export
-    use ``lists.MEMBERS``)."""
-    return member_filter(member_scope(org=org), filters or MemberFilters()).order_by(
-        "status", "-joined_at", "-created_at", "-id"
-    )
-
-
 def membership_get(*, org: Organization, id) -> Membership:
     """One membership of ``org`` for its admins; a restricted person's is NotFound (VOL-6)."""
     m = (
@@ -226,15 +158,6 @@ def membership_export_rows(*, volunteer) -> list[dict]:
 
 
 # --- public directory (ORG-6) ------------------------------------------------------------------------
-
-
-def public_organization_list(*, filters: OrganizationFilters | None = None) -> QuerySet[Organization]:
-    """Active organizations for anyone; callers show only public fields."""
-    f = filters or OrganizationFilters()
-    f = OrganizationFilters(q=f.q, kind=f.kind, status=Status.ACTIVE, region=f.region, category=f.category)
-    # ``member_count`` is stored (organizations/counts.py): no aggregate over memberships here.
-    qs = Organization.objects.filter(status=Status.ACTIVE).prefetch_related("categories")
-    return _apply_filters(qs, f).order_by("region_code", "name", "id")
 
 
 def public_organization_get(*, id) -> Organization:

@@ -6,10 +6,8 @@ Thin: every rule is in ``services``/``selectors``."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,37 +15,28 @@ from zhiyuan.accounts.forms import apply_domain_error
 from zhiyuan.accounts.views import domain_http, xlsx_response
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import DomainError
-from zhiyuan.core.lists import list_page, list_query
+from zhiyuan.core.lists import list_export_response, list_page, list_query
 from zhiyuan.organizations import selectors, services
 from zhiyuan.organizations.forms import (
     ApplyForm,
     InviteForm,
     ManagerEditForm,
-    OrganizationFilterForm,
     ProfileForm,
-    PublicFilterForm,
     ReasonForm,
     ReviewForm,
     RoleForm,
     StatusForm,
 )
-from zhiyuan.organizations.lists import MEMBERS
+from zhiyuan.organizations.lists import DIRECTORY, MEMBERS, ORGANIZATIONS, REVIEW_QUEUE
 from zhiyuan.organizations.models import Membership, Organization
 from zhiyuan.organizations.permissions import can_edit_profile, can_manage_members, can_manage_organizations, can_review
 
-PAGE_SIZE = 30
 DETAIL = "organizations/organization_detail.html"
 
 
 def _require_manager(request):
     if not can_manage_organizations(request.user):
         raise DjangoPermissionDenied
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _with_region_names(orgs) -> list:
@@ -58,21 +47,6 @@ def _with_region_names(orgs) -> list:
     return orgs
 
 
-def _filters(request) -> tuple[OrganizationFilterForm, selectors.OrganizationFilters]:
-    form = OrganizationFilterForm(request.GET or None, actor=request.user)
-    filters = selectors.OrganizationFilters()
-    if form.is_bound and form.is_valid():
-        d = form.cleaned_data
-        filters = selectors.OrganizationFilters(
-            q=d["q"], kind=d["kind"], status=d["status"], region=d["region"], category=d["category"]
-        )
-    return form, filters
-
-
-def _local(dt) -> str:
-    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M") if dt else ""
-
-
 # --- managers -------------------------------------------------------------------------------------------
 
 
@@ -80,83 +54,40 @@ def _local(dt) -> str:
 @require_GET
 @domain_http
 def organization_list(request):
-    """Organizations in the actor's scope: search by name/USCC, filters, pages, Excel export."""
+    """Organizations in the actor's scope (``lists.ORGANIZATIONS``): search by name/USCC, filters,
+    keyset pages, cards on phones; the pending count links to the review queue."""
     _require_manager(request)
-    form, filters = _filters(request)
-    qs = selectors.organization_list(actor=request.user, filters=filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = _with_region_names(page.object_list)
-    pending = selectors.review_queue(actor=request.user).count()
-    return render(
-        request,
-        "organizations/organization_list.html",
-        {"form": form, "page": page, "query": _query_without_page(request), "pending": pending},
-    )
+    # pending applications only (the (status, region_code, …) index), not a count of the scope
+    pending = REVIEW_QUEUE.source(request.user).order_by().count()
+    extra = {"pending": pending, "list_id": "org-list", "row_attr": "data-org"}
+    return list_page(request, ORGANIZATIONS, "organizations/organization_list.html", extra=extra)
 
 
 @login_required
 @require_GET
 @domain_http
 def organization_export(request):
+    """The filtered list as .xlsx, streamed (``core.lists.list_export``: scoped, formula-safe,
+    capped, audited once as ``organizations.org.export``)."""
     _require_manager(request)
-    _form, filters = _filters(request)
-    qs = selectors.organization_list(actor=request.user, filters=filters)
-    names = selectors.region_names(qs.values_list("region_code", flat=True).distinct())
-    audit_record(
-        actor=request.user,
-        action="organizations.org.export",
-        object_type="organizations.organization",
-        request=request,
-        detail={
-            "q": filters.q,
-            "kind": filters.kind,
-            "status": filters.status,
-            "region": filters.region,
-            "category": filters.category,
-        },
-    )
-    header = [
-        _("编号"), _("名称"), _("类型"), _("统一社会信用代码"), _("主管单位类型"), _("主管单位"), _("队伍类别"),
-        _("上级组织"), _("区划代码"), _("所在区划"), _("地址"), _("联系人"), _("联系电话"), _("在队成员数"),
-        _("状态"), _("状态说明"), _("申请时间"), _("审核时间"), _("服务类别"),
-    ]  # fmt: skip
-    rows = (
-        [
-            o.pk,
-            o.name,
-            str(o.get_kind_display()),
-            o.uscc,
-            str(o.get_sponsor_type_display()) if o.sponsor_type else "",
-            o.sponsor_name,
-            str(o.get_team_category_display()) if o.team_category else "",
-            o.parent.name if o.parent_id else "",
-            o.region_code,
-            names.get(o.region_code, ""),
-            o.address,
-            o.contact_name,
-            o.contact_phone,
-            o.member_count,
-            str(o.get_status_display()),
-            o.status_reason,
-            _local(o.created_at),
-            _local(o.reviewed_at),
-            _("、").join(selectors.category_labels(o)),
-        ]
-        for o in qs.iterator(chunk_size=2000)
-    )
-    return xlsx_response("organizations.xlsx", _("志愿服务组织"), header, rows)
+    try:
+        return list_export_response(request, ORGANIZATIONS)
+    except DomainError as exc:
+        if exc.status != 422:
+            raise
+        # invalid filters: back to the list, which shows them next to the form
+        return redirect(f"{reverse('organizations:manage')}?{request.GET.urlencode()}")
 
 
 @login_required
 @require_GET
 @domain_http
 def review_queue(request):
-    """ORG-3: applications waiting for the actor's review, oldest first."""
+    """ORG-3: applications waiting for the actor's review, oldest first (``lists.REVIEW_QUEUE``);
+    each row carries its approve / reject form."""
     _require_manager(request)
-    qs = selectors.review_queue(actor=request.user)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = _with_region_names(page.object_list)
-    return render(request, "organizations/review_queue.html", {"page": page, "query": "", "review_form": ReviewForm()})
+    extra = {"list_id": "review-list", "row_attr": "data-org"}
+    return list_page(request, REVIEW_QUEUE, "organizations/review_queue.html", extra=extra)
 
 
 def _detail_context(request, org: Organization, **extra) -> dict:
@@ -503,19 +434,10 @@ def organization_join(request, org_id: int):
 
 @require_GET
 def directory(request):
-    """Active organizations for everyone: name, kind, region, intro and member count — never the
-    contact person, their phone or member names."""
-    form = PublicFilterForm(request.GET or None)
-    filters = selectors.OrganizationFilters()
-    if form.is_bound and form.is_valid():
-        d = form.cleaned_data
-        filters = selectors.OrganizationFilters(q=d["q"], kind=d["kind"], region=d["region"], category=d["category"])
-    qs = selectors.public_organization_list(filters=filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = _with_region_names(page.object_list)
-    for o in page.object_list:
-        o.category_labels = selectors.category_labels(o)
-    return render(request, "organizations/directory.html", {"form": form, "page": page, "query": _query_without_page(request)})
+    """Active organizations for everyone (``lists.DIRECTORY``): name, kind, region, intro and the
+    stored member count — never the contact person, their phone or member names. Keyset pages,
+    no count of the table."""
+    return list_page(request, DIRECTORY, "organizations/directory.html", extra={"list_id": "directory", "row_attr": "data-org"})
 
 
 @require_GET

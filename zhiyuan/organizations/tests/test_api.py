@@ -51,7 +51,7 @@ def test_review_scope_404_and_city_manager_reviews(client, county_manager, city_
     c = as_user(client, county_manager)
     assert_error(c.get(f"{BASE}/{org.pk}"), 404, "not_found")
     assert_error(c.post(f"{BASE}/{org.pk}/review", {"decision": "approve"}, content_type=JSON), 404)
-    assert c.get(f"{BASE}/review-queue").json()["count"] == 0
+    assert c.get(f"{BASE}/review-queue").json() == {"items": [], "next_cursor": None}
     c = as_user(client, city_manager)
     assert [o["id"] for o in c.get(f"{BASE}/review-queue").json()["items"]] == [org.pk]
     assert_error(c.post(f"{BASE}/{org.pk}/review", {"decision": "reject"}, content_type=JSON), 400, field="reason")
@@ -90,10 +90,16 @@ def test_list_filters_and_pagination(client, city_manager, county_manager):
     a = active_org(county_manager, name="桥东长者服务中心")
     b = active_team(city_manager, name="淡水青年突击队", region_code=HUIYANG_TOWN)
     c = as_user(client, city_manager)
-    assert c.get(BASE).json()["count"] == 2
+    body = c.get(BASE).json()
+    assert len(body["items"]) == 2 and body["next_cursor"] is None
     assert [o["id"] for o in c.get(BASE, {"kind": "team"}).json()["items"]] == [b.pk]
     assert [o["id"] for o in c.get(BASE, {"q": a.uscc}).json()["items"]] == [a.pk]
-    assert c.get(BASE, {"page_size": 1, "page": 2}).json()["items"][0]["id"] in (a.pk, b.pk)
+    first = c.get(BASE, {"page_size": 1}).json()
+    assert len(first["items"]) == 1 and first["next_cursor"]
+    second = c.get(BASE, {"page_size": 1, "cursor": first["next_cursor"]}).json()
+    assert {first["items"][0]["id"], second["items"][0]["id"]} == {a.pk, b.pk} and second["next_cursor"] is None
+    assert_error(c.get(BASE, {"page_size": 1, "cursor": "not-a-cursor"}), 422, field="cursor")
+    assert_error(c.get(BASE, {"page_size": 0}), 422)
     assert_error(c.get(BASE, {"page_size": 101}), 422)
     assert [o["id"] for o in as_user(client, county_manager).get(BASE).json()["items"]] == [a.pk]
 
@@ -120,7 +126,7 @@ def test_members_flow(client, county_manager, volunteer, huiyang_volunteer):
     assert [m["id"] for m in body["items"]] == [mid] and body["items"][0]["volunteer_name"] == "陈志愿"
     r = c.post(f"{BASE}/{org.pk}/members/{mid}/approve", {"role": "backbone"}, content_type=JSON)
     assert r.json()["status"] == "active" and r.json()["role"] == "backbone"
-    assert c.get(f"{BASE}/{org.pk}/members", {"role": "backbone"}).json()["count"] == 1
+    assert len(c.get(f"{BASE}/{org.pk}/members", {"role": "backbone"}).json()["items"]) == 1
     # invite
     assert_error(
         c.post(f"{BASE}/{org.pk}/members/invite", {"volunteer_no": "NOPE"}, content_type=JSON), 400, field="volunteer_no"
@@ -181,7 +187,7 @@ def test_public_directory_without_personal_data(client, county_manager, voluntee
     detail = client.get(f"{BASE}/public/{org.pk}").json()
     assert detail["member_count"] == 1 and [s["id"] for s in detail["sub_teams"]] == [sub.pk]
     assert_error(client.get(f"{BASE}/public/{pending.pk}"), 404)
-    assert client.get(f"{BASE}/public", {"kind": "team"}).json()["count"] == 1
+    assert len(client.get(f"{BASE}/public", {"kind": "team"}).json()["items"]) == 1
 
 
 def test_join_pending_org_is_404(client, volunteer):

@@ -6,8 +6,10 @@ from zhiyuan.accounts.models import RoleAssignment
 from zhiyuan.accounts.roles import Role
 from zhiyuan.accounts.scopes import actor_role_cache_clear
 from zhiyuan.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from zhiyuan.core.lists import list_query
 from zhiyuan.core.models import AuditEntry
 from zhiyuan.organizations import selectors, services
+from zhiyuan.organizations.lists import ORGANIZATIONS, REVIEW_QUEUE
 from zhiyuan.organizations.models import Membership, Organization, OrganizationStatusChange, Status
 from zhiyuan.organizations.tests.factories import (
     HUIYANG_TOWN,
@@ -22,6 +24,12 @@ from zhiyuan.organizations.tests.factories import (
 )
 from zhiyuan.volunteers.models import Volunteer
 from zhiyuan.volunteers.tests.factories import register
+
+
+def listed(spec, actor, **data) -> list:
+    """The spec's scoped, filtered rows (strict: an invalid filter is a 422)."""
+    return list(list_query(actor=actor, spec=spec, data=data or None).queryset)
+
 
 pytestmark = pytest.mark.django_db
 
@@ -164,13 +172,13 @@ def test_county_manager_cannot_see_or_review_other_county(county_manager, other_
     org = apply(region_code=HUIYANG_TOWN)
     with pytest.raises(NotFound):
         selectors.organization_get(actor=county_manager, id=org.pk)
-    assert org not in selectors.review_queue(actor=county_manager)
+    assert org not in listed(REVIEW_QUEUE, county_manager)
     with pytest.raises(PermissionDenied):
         services.organization_review(actor=county_manager, org=org, decision="approve")
     denied = AuditEntry.objects.get(action="organizations.org.approve", object_id=str(org.pk))
     assert denied.result == AuditEntry.Result.DENIED
-    assert org in selectors.review_queue(actor=other_county_manager)
-    assert org in selectors.review_queue(actor=city_manager)
+    assert org in listed(REVIEW_QUEUE, other_county_manager)
+    assert org in listed(REVIEW_QUEUE, city_manager)
     services.organization_review(
         actor=city_manager, org=selectors.organization_get(actor=city_manager, id=org.pk), decision="approve"
     )
@@ -182,11 +190,11 @@ def test_org_admin_cannot_review_and_queue_excludes_own(county_manager, platform
     org = active_org(county_manager)
     admin = fresh(org.created_by)
     sub = services.organization_apply(actor=admin, data=team_data(parent_id=org.pk))
-    assert sub in selectors.organization_list(actor=admin)  # visible as a sub-team …
-    assert list(selectors.review_queue(actor=admin)) == []  # … but not theirs to review
+    assert sub in listed(ORGANIZATIONS, admin)  # visible as a sub-team …
+    assert list(listed(REVIEW_QUEUE, admin)) == []  # … but not theirs to review
     with pytest.raises(PermissionDenied):
         services.organization_review(actor=admin, org=sub, decision="approve")
-    assert sub in selectors.review_queue(actor=platform_admin)
+    assert sub in listed(REVIEW_QUEUE, platform_admin)
 
 
 def test_suspend_reinstate_deregister(county_manager, volunteer):
@@ -426,7 +434,7 @@ def test_org_admin_sees_only_own_members_as_volunteers(county_manager, volunteer
     services.membership_invite(actor=admin, org=org, volunteer_no=invited.volunteer_no)
     visible = set(Volunteer.objects.visible_to(fresh(admin)).values_list("pk", flat=True))
     assert visible == {volunteer.pk}
-    assert list(selectors.organization_list(actor=admin)) == [org]
+    assert list(listed(ORGANIZATIONS, admin)) == [org]
     with pytest.raises(NotFound):
         selectors.organization_get(actor=admin, id=other.pk)
 
@@ -434,10 +442,9 @@ def test_org_admin_sees_only_own_members_as_volunteers(county_manager, volunteer
 def test_org_list_filters(city_manager, county_manager):
     a = active_org(county_manager, name="桥东长者服务中心")
     b = active_team(city_manager, name="淡水青年突击队", region_code=HUIYANG_TOWN)
-    f = selectors.OrganizationFilters
-    assert list(selectors.organization_list(actor=city_manager, filters=f(q="长者"))) == [a]
-    assert list(selectors.organization_list(actor=city_manager, filters=f(q=a.uscc))) == [a]
-    assert list(selectors.organization_list(actor=city_manager, filters=f(kind="team"))) == [b]
-    assert list(selectors.organization_list(actor=city_manager, filters=f(region="441303"))) == [b]
-    assert list(selectors.organization_list(actor=city_manager, filters=f(status="pending"))) == []
-    assert set(selectors.organization_list(actor=county_manager)) == {a}
+    assert list(listed(ORGANIZATIONS, city_manager, q="长者")) == [a]
+    assert list(listed(ORGANIZATIONS, city_manager, q=a.uscc)) == [a]
+    assert list(listed(ORGANIZATIONS, city_manager, kind="team")) == [b]
+    assert list(listed(ORGANIZATIONS, city_manager, region="441303")) == [b]
+    assert list(listed(ORGANIZATIONS, city_manager, status="pending")) == []
+    assert set(listed(ORGANIZATIONS, county_manager)) == {a}

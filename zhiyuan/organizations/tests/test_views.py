@@ -2,6 +2,7 @@
 the org admin's members page, the volunteer's page, the public directory, navigation."""
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -33,7 +34,7 @@ def as_user(client, u):
 
 
 def sheet(r) -> list[list]:
-    wb = load_workbook(io.BytesIO(r.content))
+    wb = load_workbook(io.BytesIO(b"".join(r.streaming_content) if r.streaming else r.content))
     return [list(row) for row in wb.active.iter_rows(values_only=True)]
 
 
@@ -76,8 +77,14 @@ def test_list_paginates(client, county_manager):
             sponsor_type="community", sponsor_name="x", team_category="other", status="active",
         )  # fmt: skip
     c = as_user(client, county_manager)
-    assert html(c.get(MANAGE)).count("data-org=") == 30
-    assert html(c.get(MANAGE, {"page": 2})).count("data-org=") == 2
+    page = html(c.get(MANAGE))
+    assert page.count("data-org=") == 20 and "共 32" not in page  # no count of the scope
+    cursor = re.search(r'data-next href="\?cursor=([^"]+)"', page).group(1)
+    last = html(c.get(MANAGE, {"cursor": cursor}))
+    assert last.count("data-org=") == 12 and "data-next" not in last
+    names = re.findall(r">(批量队\d\d)<", page + last)
+    assert names == sorted(names) and len(set(names)) == 32
+    assert html(c.get(MANAGE, {"page_size": 50})).count("data-org=") == 32
 
 
 def test_non_manager_gets_403_on_manager_pages(client, plain_user, huicheng_org):

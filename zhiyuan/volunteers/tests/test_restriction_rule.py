@@ -28,6 +28,6 @@ def test_member_lists_leave_restricted_people_out(county_manager, volunteer):
 
     org = active_org(county_manager)
     member(org, volunteer, admin=county_manager)
-    assert selectors.member_list(org=org).filter(volunteer=volunteer).exists()
+    assert selectors.member_scope(org=org).filter(volunteer=volunteer).exists()
     consent_withdraw(actor=volunteer.user)
-    assert not selectors.member_list(org=org).filter(volunteer=volunteer).exists()
+    assert not selectors.member_scope(org=org).filter(volunteer=volunteer).exists()
