@@ -43,6 +43,7 @@ def cases(actor, sample: dict):
     from zhiyuan.organizations.models import Membership, Organization
     from zhiyuan.organizations.selectors import OrganizationFilters, organization_list, public_organization_list
     from zhiyuan.stations.selectors import ServicePointFilters, service_point_list
+    from zhiyuan.volunteers.models import processable_q
 
     def vl(**kw):
         return volunteer_list(actor=actor, filters=VolunteerFilters(**kw))
@@ -57,7 +58,7 @@ def cases(actor, sample: dict):
         .annotate(
             n=Count(
                 "memberships",
-                filter=Q(memberships__status=Membership.Status.ACTIVE, memberships__volunteer__restricted_at__isnull=True),
+                filter=Q(processable_q("memberships__volunteer__"), memberships__status=Membership.Status.ACTIVE),
             )
         )
         .order_by("region_code", "name", "id")
