@@ -232,7 +232,9 @@ def list_organizations(request, filters: Query[OrganizationFiltersIn]):
 @router.post("", response={201: OrganizationOut, **ERRORS}, operation_id="apply_organization")
 def apply_organization(request, payload: OrganizationApplyIn):
     """Apply to create an organization (or a sub-team); it waits for review."""
-    return 201, org_out(services.organization_apply(actor=request.user, data=payload.dict(), request=request))
+    return 201, org_out(
+        services.organization_apply(actor=request.user, application=services.OrganizationInput(**payload.dict()), request=request)
+    )
 
 
 @router.get("/{org_id}", response={200: OrganizationDetailOut, **ERRORS}, operation_id="get_organization")
@@ -243,8 +245,8 @@ def get_organization(request, org_id: int):
 @router.patch("/{org_id}", response={200: OrganizationOut, **ERRORS}, operation_id="update_organization")
 def update_organization(request, org_id: int, payload: OrganizationPatchIn):
     org = selectors.organization_get_for_edit(actor=request.user, id=org_id)
-    data = payload.dict(exclude_unset=True)
-    return org_out(services.organization_update(actor=request.user, org=org, data=data, request=request))
+    change = services.OrganizationInput(**payload.dict(exclude_unset=True))
+    return org_out(services.organization_update(actor=request.user, org=org, change=change, request=request))
 
 
 @router.post("/{org_id}/review", response={200: OrganizationOut, **ERRORS}, operation_id="review_organization")

@@ -171,9 +171,7 @@ def member_filter(qs: QuerySet[Membership], f: MemberFilters) -> QuerySet[Member
 def member_list(*, org: Organization, filters: MemberFilters | None = None) -> QuerySet[Membership]:
     """Memberships of ``org``, filtered (the API's page-numbered list; the page and the export
     use ``lists.MEMBERS``)."""
-    return member_filter(member_scope(org=org), filters or MemberFilters()).order_by(
-        "status", "-joined_at", "-created_at", "-id"
-    )
+    return member_filter(member_scope(org=org), filters or MemberFilters()).order_by("status", "-joined_at", "-created_at", "-id")
 
 
 def membership_get(*, org: Organization, id) -> Membership:
