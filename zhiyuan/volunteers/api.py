@@ -141,7 +141,7 @@ def register_volunteer(request, payload: RegisterIn):
     together. Rate limited per client address."""
     if rate_limit_hit(f"vol-register:{client_ip(request)}", REGISTER_RATE, 3600):
         raise DomainError("rate_limited", _("注册请求过于频繁，请稍后再试。"), status=429)
-    volunteer = svc.volunteer_register(actor=None, data=payload.model_dump(), request=request)
+    volunteer = svc.volunteer_register(actor=None, registration=svc.RegistrationInput(**payload.model_dump()), request=request)
     return 201, my_volunteer_out(volunteer)
 
 

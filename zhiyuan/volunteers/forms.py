@@ -10,6 +10,7 @@ from zhiyuan.regions.forms import RegionCascadeField
 from zhiyuan.regions.models import Level
 from zhiyuan.volunteers import availability, code_tables
 from zhiyuan.volunteers.models import GuardianConsent, ProfileCorrectionRequest
+from zhiyuan.volunteers.services.registration import RegistrationInput
 
 GENDER_CHOICES = [("", _("（证件号码含性别时无需选择）")), ("1", _("男")), ("2", _("女")), ("9", _("未说明"))]
 
@@ -72,9 +73,7 @@ class RegistrationForm(forms.Form):
         # render_value: a page that comes back with an error elsewhere keeps what was typed
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True),
     )
-    password2 = _text(
-        _("确认密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True)
-    )
+    password2 = _text(_("确认密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True))
     email = _text(_("电子邮箱（可选）"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     guardian_name = _text(_("监护人姓名"))
     guardian_relation = forms.ChoiceField(
@@ -102,9 +101,8 @@ class RegistrationForm(forms.Form):
             self.add_error("password2", _("两次输入的密码不一致。"))
         return data
 
-    def service_data(self) -> dict:
-        data = {k: v for k, v in self.cleaned_data.items() if k != "password2"}
-        return data
+    def service_input(self) -> RegistrationInput:
+        return RegistrationInput(**{k: v for k, v in self.cleaned_data.items() if k != "password2"})
 
 
 class ProfileForm(forms.Form):

@@ -131,7 +131,7 @@ def test_users_without_a_profile_get_not_registered(plain_user):
 
 
 def test_imported_volunteer_consent_source_recorded(city_manager):
-    [r] = svc.volunteer_register_many(actor=city_manager, rows=[f.registration_data(password="")])
+    [r] = svc.volunteer_register_many(actor=city_manager, rows=[f.registration_input(password="")])
     assert set(r.volunteer.consents.values_list("source", flat=True)) == {"import"}
 
 

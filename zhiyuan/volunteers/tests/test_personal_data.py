@@ -16,6 +16,7 @@ from zhiyuan.core.errors import DomainError
 from zhiyuan.volunteers import documents
 from zhiyuan.volunteers import services as svc
 from zhiyuan.volunteers.models import ProfileCorrectionRequest, Volunteer
+from zhiyuan.volunteers.services import RegistrationInput
 from zhiyuan.volunteers.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -70,14 +71,14 @@ def test_database_contains_no_plaintext_document_number(city_manager):
     for i, name in enumerate(["赵一", "钱二", "孙三", "李四"]):
         data = f.registration_data(name=name, male=bool(i % 2))
         numbers.add(data["id_number"])
-        vols.append(svc.volunteer_register(actor=None, data=data))
+        vols.append(svc.volunteer_register(actor=None, registration=RegistrationInput(**data)))
     minor = {**f.registration_data(name="周小五", birth=f.years_ago(13)), **f.guardian_data()}
     numbers.add(minor["id_number"])
-    vols.append(svc.volunteer_register(actor=None, data=minor))
+    vols.append(svc.volunteer_register(actor=None, registration=RegistrationInput(**minor)))
     # Paths that touch the number: a refused duplicate, a correction to a new number, a
     # manager's reveal, the person's data download, an e-card token.
     with pytest.raises(DomainError):
-        svc.volunteer_register(actor=None, data=f.registration_data(id_number=next(iter(numbers))))
+        svc.volunteer_register(actor=None, registration=f.registration_input(id_number=next(iter(numbers))))
     corrected = f.resident_id(address="441303")
     numbers.add(corrected)
     svc.correction_request_create(
@@ -149,7 +150,7 @@ def test_rotate_keys_reseals_rows_under_the_new_key(settings):
         assert documents.document_unseal(v.id_number_sealed) == plain[v.pk]
     # The blind index is unchanged, so duplicates are still found after rotation.
     with pytest.raises(DomainError) as e:
-        svc.volunteer_register(actor=None, data=f.registration_data(id_number=plain[vols[1].pk]))
+        svc.volunteer_register(actor=None, registration=f.registration_input(id_number=plain[vols[1].pk]))
     assert "id_number" in e.value.fields
 
 
