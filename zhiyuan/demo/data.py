@@ -287,7 +287,7 @@ def _enrich_profiles(volunteers) -> int:
     profile. Seeded by volunteer number, so a re-run changes nothing."""
     from zhiyuan.volunteers import codes
     from zhiyuan.volunteers.availability import ALL_KEYS
-    from zhiyuan.volunteers.services.profile import volunteer_update_profile
+    from zhiyuan.volunteers.services.profile import ProfileChange, volunteer_update_profile
 
     skills = [c for c, _l in codes.Skill.choices]
     categories = [c for c, _l in codes.ServiceCategory.choices][:18]  # the 18 of seed 001
@@ -300,14 +300,14 @@ def _enrich_profiles(volunteers) -> int:
         age = today.year - v.birth_date.year if v.birth_date else 30
         data = {
             "political_status": _weighted(rng, _POLITICAL_YOUNG if age <= 28 else _POLITICAL_ADULT),
-            "education": _weighted(rng, _EDUCATION) if age >= 18 else "60",
+            "education": _weighted(rng, _EDUCATION) if age >= 18 else codes.Education.HIGH_SCHOOL.value,
             "availability": rng.sample(ALL_KEYS, rng.randint(2, 6)),
         }
         if age >= 18 and rng.random() < _SKILL_SHARE:
             data["skills"] = rng.sample(skills, rng.randint(1, 3))
         if rng.random() < _CATEGORY_SHARE:
             data["service_categories"] = rng.sample(categories, rng.randint(1, 3))
-        volunteer_update_profile(actor=v.user, data=data)
+        volunteer_update_profile(actor=v.user, change=ProfileChange(**data))
         done += 1
     return done
 

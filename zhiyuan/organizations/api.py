@@ -28,14 +28,13 @@ from zhiyuan.organizations.schemas import (
     ReviewIn,
     RoleIn,
 )
-from zhiyuan.volunteers.codes import ServiceCategory
+from zhiyuan.volunteers import code_tables
 
 router = Router(tags=["organizations"])
 
 
 def categories_out(o: Organization) -> list[dict]:
-    labels = dict(ServiceCategory.choices)
-    return [{"code": c.code, "label": str(labels.get(c.code, c.code))} for c in o.categories.all()]
+    return [{"code": c.code, "label": code_tables.label("service_category", c.code)} for c in o.categories.all()]
 
 
 def public_out(o: Organization, names: dict) -> dict:

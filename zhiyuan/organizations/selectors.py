@@ -29,6 +29,7 @@ from zhiyuan.organizations.models import (
 )
 from zhiyuan.regions.codes import normalize_code, region_prefix
 from zhiyuan.regions.models import Region
+from zhiyuan.volunteers import code_tables
 from zhiyuan.volunteers.codes import ServiceCategory
 from zhiyuan.volunteers.models import processable_q
 from zhiyuan.volunteers.numbers import normalize_volunteer_no
@@ -82,8 +83,7 @@ def filters_check(f: OrganizationFilters) -> None:
 
 def category_labels(org: Organization) -> list[str]:
     """The organization's service categories as labels (uses the prefetched ``categories``)."""
-    labels = dict(ServiceCategory.choices)
-    return [str(labels.get(c.code, c.code)) for c in org.categories.all()]
+    return [code_tables.label("service_category", c.code) for c in org.categories.all()]
 
 
 def organization_list(*, actor, filters: OrganizationFilters | None = None) -> QuerySet[Organization]:

@@ -152,7 +152,7 @@ def get_my_volunteer_profile(request):
 
 @router.patch("/me", response={200: MyVolunteerOut, **ERRORS, 422: ErrorOut}, operation_id="update_my_profile")
 def update_my_profile(request, payload: ProfileIn):
-    volunteer = svc.volunteer_update_profile(actor=request.user, data=payload.as_data(), request=request)
+    volunteer = svc.volunteer_update_profile(actor=request.user, change=svc.ProfileChange(**payload.as_data()), request=request)
     return my_volunteer_out(volunteer)
 
 

@@ -186,7 +186,7 @@ def volunteer_profile_edit(request):
         form = ProfileForm(request.POST)
         if form.is_valid():
             try:
-                svc.volunteer_update_profile(actor=request.user, data=form.service_data(request.POST), request=request)
+                svc.volunteer_update_profile(actor=request.user, change=form.service_input(request.POST), request=request)
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:

@@ -49,6 +49,7 @@ from zhiyuan.volunteers.services.consent import (
 from zhiyuan.volunteers.services.export import excel_safe, my_data, my_data_xlsx
 from zhiyuan.volunteers.services.manage import volunteer_change_status, volunteer_exit, volunteer_reveal_id_number
 from zhiyuan.volunteers.services.profile import (
+    ProfileChange,
     correction_request_cancel,
     correction_request_create,
     correction_request_resolve,
@@ -67,6 +68,7 @@ from zhiyuan.volunteers.services.registration import (
 
 __all__ = [
     "MSG_DUPLICATE_DOCUMENT",
+    "ProfileChange",
     "RegistrationInput",
     "RegistrationResult",
     "card_public_info",

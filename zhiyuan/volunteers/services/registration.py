@@ -41,6 +41,7 @@ from zhiyuan.core.errors import DomainError, PermissionDenied
 from zhiyuan.regions.models import Level, Region
 from zhiyuan.regions.selectors import address_codes_cached
 from zhiyuan.volunteers import documents, minors
+from zhiyuan.volunteers.codes import SELECTABLE_GENDERS
 from zhiyuan.volunteers.models import (
     ConsentRecord,
     GuardianConsent,
@@ -54,7 +55,6 @@ from zhiyuan.volunteers.texts import GUARDIAN_CONSENT_VERSION, OATH_VERSION
 from zhiyuan.volunteers.validation import as_bool, clean_date, clean_email, clean_mobile, clean_person_name
 
 MODES = ("self", "assisted", "import")
-GENDERS_SELECTABLE = ("1", "2", "9")  # GB/T 2261.1: male, female, unstated
 MAX_BATCH = 5000
 
 MSG_DUPLICATE_DOCUMENT = _("该证件号码已注册志愿者。如是本人注册，请直接登录；如有疑问请联系所在地志愿服务管理部门。")
@@ -146,7 +146,7 @@ def _validate_fields(data: RegistrationInput, *, mode: str, today: dt.date, noti
     gender = getattr(doc, "gender_code", None) if doc else None
     if not gender or gender == "0":
         gender = str(data.gender or "").strip()
-        if doc and gender not in GENDERS_SELECTABLE:
+        if doc and gender not in SELECTABLE_GENDERS:
             _add(errors, "gender", _("该证件号码不含性别信息，请选择性别。"))
     out["gender"] = gender
 

@@ -111,9 +111,11 @@ def test_excel_cells_are_neutralised_against_formula_injection(volunteer, county
 
 def test_location_needs_separate_consent_and_withdrawal_erases_it(volunteer):
     with pytest.raises(DomainError) as e:
-        svc.volunteer_update_profile(actor=volunteer.user, data={"home_lat": "23.1", "home_lng": "114.4"})
+        svc.volunteer_update_profile(actor=volunteer.user, change=svc.ProfileChange(home_lat="23.1", home_lng="114.4"))
     assert "home_location" in e.value.fields
-    svc.volunteer_update_profile(actor=volunteer.user, data={"home_lat": "23.1", "home_lng": "114.4", "accept_location": True})
+    svc.volunteer_update_profile(
+        actor=volunteer.user, change=svc.ProfileChange(home_lat="23.1", home_lng="114.4", accept_location=True)
+    )
     volunteer.refresh_from_db()
     assert volunteer.home_lat is not None
     assert ConsentRecord.objects.filter(volunteer=volunteer, kind="location", withdrawn_at__isnull=True).exists()
