@@ -209,8 +209,7 @@ def _correction_out(r: ProfileCorrectionRequest) -> dict:
 @router.post("/me/corrections", response={201: CorrectionOut, **ERRORS}, operation_id="create_correction_request")
 def create_correction_request(request, payload: CorrectionIn):
     """Ask for a correction of name, document, gender or birth date (VOL-6, PIPL 46)."""
-    data = payload.model_dump()
-    r = svc.correction_request_create(actor=request.user, field=payload.field, data=data, reason=payload.reason)
+    r = svc.correction_request_create(actor=request.user, **payload.model_dump())
     return 201, _correction_out(r)
 
 

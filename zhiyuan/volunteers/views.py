@@ -433,12 +433,7 @@ def correction_create(request):
         form = CorrectionForm(request.POST)
         if form.is_valid():
             try:
-                svc.correction_request_create(
-                    actor=request.user,
-                    field=form.cleaned_data["field"],
-                    data=form.cleaned_data,
-                    reason=form.cleaned_data["reason"],
-                )
+                svc.correction_request_create(actor=request.user, **form.cleaned_data)
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:

@@ -1,6 +1,7 @@
 """The person's own profile (SPEC VOL-4), photo (VOL-8) and correction requests (VOL-6,
 PIPL 46)."""
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -341,7 +342,7 @@ def volunteer_set_photo(*, actor, upload) -> Volunteer:
 # --- correction requests (VOL-6, PIPL 46) -------------------------------------------------
 
 
-def _validate_correction(field: str, data: dict) -> tuple[str, str]:
+def _validate_correction(field: str, data: dict[str, object]) -> tuple[str, str]:
     """(plaintext value to seal, masked display) or DomainError."""
     F = ProfileCorrectionRequest.Field
     if field == F.NAME:
@@ -373,11 +374,24 @@ def _validate_correction(field: str, data: dict) -> tuple[str, str]:
 
 
 @transaction.atomic
-def correction_request_create(*, actor, field: str, data: dict, reason: str) -> ProfileCorrectionRequest:
-    """The person asks for a correction of a field they cannot edit. The requested value is
-    sealed (a document number never lands in plaintext); one pending request per field."""
+def correction_request_create(
+    *,
+    actor,
+    field: str,
+    reason: str,
+    name: str | None = None,
+    id_type: str | None = None,
+    id_number: str | None = None,
+    gender: str | None = None,
+    birth_date: dt.date | str | None = None,
+) -> ProfileCorrectionRequest:
+    """The person asks for a correction of ``field`` (``ProfileCorrectionRequest.Field``), a field
+    they cannot edit, giving the corrected value in the argument(s) of that name (a document: its
+    type and number). The requested value is sealed (a document number never lands in plaintext);
+    one pending request per field."""
     volunteer = volunteer_for(actor, for_update=True)
-    value, masked = _validate_correction(field, data)
+    requested = {"name": name, "id_type": id_type, "id_number": id_number, "gender": gender, "birth_date": birth_date}
+    value, masked = _validate_correction(field, requested)
     reason, err = clean_text(reason, label=_("更正说明"), max_length=500, required=True, allow_newlines=True)
     if err:
         raise DomainError("invalid", err, fields={"reason": [err]})

@@ -68,7 +68,7 @@ def test_new_notice_version_asks_for_consent_again(volunteer, platform_admin, co
 
 
 def test_data_download_contains_own_data_only(volunteer, huiyang_volunteer, county_manager):
-    svc.correction_request_create(actor=volunteer.user, field="name", data={"name": "陈志原"}, reason="错别字")
+    svc.correction_request_create(actor=volunteer.user, field="name", name="陈志原", reason="错别字")
     svc.volunteer_change_status(actor=county_manager, volunteer_id=volunteer.pk, to_status="suspended", reason="核查")
     data = svc.my_data(actor=volunteer.user)
     own = documents.document_unseal(volunteer.id_number_sealed)

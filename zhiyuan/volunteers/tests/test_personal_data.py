@@ -81,9 +81,7 @@ def test_database_contains_no_plaintext_document_number(city_manager):
         svc.volunteer_register(actor=None, registration=f.registration_input(id_number=next(iter(numbers))))
     corrected = f.resident_id(address="441303")
     numbers.add(corrected)
-    svc.correction_request_create(
-        actor=vols[0].user, field="document", data={"id_type": "111", "id_number": corrected}, reason="号码录入错误"
-    )
+    svc.correction_request_create(actor=vols[0].user, field="document", id_type="111", id_number=corrected, reason="号码录入错误")
     assert svc.volunteer_reveal_id_number(actor=city_manager, volunteer_id=vols[1].pk, reason="核实身份") in numbers
     svc.my_data(actor=vols[2].user)
     svc.card_token_issue(actor=vols[3].user)
@@ -123,9 +121,7 @@ def test_rotate_keys_reseals_rows_under_the_new_key(settings):
     vols = [f.register(name=n) for n in ("赵一", "钱二", "孙三")]
     plain = {v.pk: documents.document_unseal(v.id_number_sealed) for v in vols}
     new_number = f.resident_id()
-    svc.correction_request_create(
-        actor=vols[0].user, field="document", data={"id_type": "111", "id_number": new_number}, reason="录入错误"
-    )
+    svc.correction_request_create(actor=vols[0].user, field="document", id_type="111", id_number=new_number, reason="录入错误")
     old, _new = _ring_with_new_key(settings)
     old_kid = old.id_key_current
     assert all(v.id_number_sealed.startswith(f"{old_kid}:") for v in Volunteer.objects.all())
