@@ -136,7 +136,7 @@ def samples(code: str) -> dict:
     from zhiyuan.volunteers.models import Volunteer
 
     # A volunteer near the middle of the id range: not the first row any index returns.
-    in_scope = Volunteer.objects.filter(region_code__startswith=code, status="active", restricted_at__isnull=True)
+    in_scope = Volunteer.objects.processable().filter(region_code__startswith=code, status="active")
     last = in_scope.order_by("-id").values_list("id", flat=True).first() or 0
     v = in_scope.filter(id__lte=last // 2 or last).select_related("user").order_by("-id").first()
     if v is None:

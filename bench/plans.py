@@ -44,6 +44,7 @@ def cases(actor, sample: dict):
     from zhiyuan.organizations.lists import DIRECTORY, ORGANIZATIONS
     from zhiyuan.organizations.models import Membership, Organization
     from zhiyuan.stations.selectors import ServicePointFilters, service_point_list
+    from zhiyuan.volunteers.models import processable_q
 
     def vl(**kw):
         return volunteer_list(actor=actor, filters=VolunteerFilters(**kw))
@@ -58,7 +59,7 @@ def cases(actor, sample: dict):
         .annotate(
             n=Count(
                 "memberships",
-                filter=Q(memberships__status=Membership.Status.ACTIVE, memberships__volunteer__restricted_at__isnull=True),
+                filter=Q(processable_q("memberships__volunteer__"), memberships__status=Membership.Status.ACTIVE),
             )
         )
         .order_by("region_code", "name", "id")

@@ -26,6 +26,8 @@ from zhiyuan.core import crypto
 
 @dataclass(frozen=True)
 class SealedColumn:
+    """A column of ``crypto.seal`` tokens; also the base of ``BlindIndexColumn``."""
+
     model_label: str  # "app_label.ModelName"
     column: str
     purpose: str
@@ -52,24 +54,13 @@ def sealed_columns() -> list[SealedColumn]:
 
 
 @dataclass(frozen=True)
-class BlindIndexColumn:
+class BlindIndexColumn(SealedColumn):
     """A column of ``crypto.blind_index`` values: ``value_of(row)`` rebuilds the indexed value from
     the row's ``fields`` (typically by unsealing one), so the index can be recomputed under a new
     blind-index key (``manage.py reindex_blind``)."""
 
-    model_label: str
-    column: str
-    purpose: str
     fields: tuple[str, ...]
     value_of: Callable
-
-    @property
-    def label(self) -> str:
-        return f"{self.model_label}.{self.column}"
-
-    @property
-    def model(self):
-        return apps.get_model(self.model_label)
 
 
 _BLIND: dict[tuple[str, str], BlindIndexColumn] = {}

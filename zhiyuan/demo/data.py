@@ -197,7 +197,7 @@ def _register_named(key: str, *, region_code: str, address: str, birth: dt.date,
     from zhiyuan.accounts.models import User
     from zhiyuan.volunteers.idcards import generate_resident_id
     from zhiyuan.volunteers.models import Volunteer
-    from zhiyuan.volunteers.services import volunteer_register
+    from zhiyuan.volunteers.services import RegistrationInput, volunteer_register
 
     info = DEMO_LOGINS[key]
     existing = Volunteer.objects.filter(user__mobile=info["mobile"]).first()
@@ -217,8 +217,8 @@ def _register_named(key: str, *, region_code: str, address: str, birth: dt.date,
     if user is not None:  # the login exists already (e.g. created before it registered)
         data.pop("mobile")
         data.pop("password")
-        return volunteer_register(actor=user, user=user, data=data)
-    return volunteer_register(actor=None, data=data)
+        return volunteer_register(actor=user, user=user, registration=RegistrationInput(**data))
+    return volunteer_register(actor=None, registration=RegistrationInput(**data))
 
 
 def _bulk_volunteers(*, actor, towns: list[str], count: int) -> int:
@@ -227,7 +227,7 @@ def _bulk_volunteers(*, actor, towns: list[str], count: int) -> int:
     The generator is seeded, so a second run produces the same people, whom the registration
     rejects as duplicates (blind index): the seed stays idempotent."""
     from zhiyuan.volunteers.idcards import generate_resident_id
-    from zhiyuan.volunteers.services import volunteer_register_many
+    from zhiyuan.volunteers.services import RegistrationInput, volunteer_register_many
 
     rng = random.Random(SEED)
     rows = []
@@ -236,13 +236,13 @@ def _bulk_volunteers(*, actor, towns: list[str], count: int) -> int:
         town = towns[i % len(towns)] if rng.random() < 0.5 else rng.choice(towns)
         sequence = (i * 2 + (1 if male else 0)) % 1000
         rows.append(
-            {
-                "name": name,
-                "id_type": "111",
-                "id_number": generate_resident_id(town[:6], birth, sequence),
-                "region_code": town,
-                "mobile": f"136{13000000 + i:08d}",
-            }
+            RegistrationInput(
+                name=name,
+                id_type="111",
+                id_number=generate_resident_id(town[:6], birth, sequence),
+                region_code=town,
+                mobile=f"136{13000000 + i:08d}",
+            )
         )
     results = volunteer_register_many(actor=actor, rows=rows)
     return sum(1 for r in results if r.ok)
@@ -251,7 +251,7 @@ def _bulk_volunteers(*, actor, towns: list[str], count: int) -> int:
 def _bulk_minors(*, actor, towns: list[str], count: int) -> int:
     """``count`` 15-17-year-olds, each with a parent's recorded consent (VOL-5)."""
     from zhiyuan.volunteers.idcards import generate_resident_id
-    from zhiyuan.volunteers.services import volunteer_register_many
+    from zhiyuan.volunteers.services import RegistrationInput, volunteer_register_many
 
     rng = random.Random(SEED + 1)  # its own stream: the adults stay the same people
     today = dt.date.today()
@@ -261,17 +261,17 @@ def _bulk_minors(*, actor, towns: list[str], count: int) -> int:
         birth = today - dt.timedelta(days=rng.randint(15 * 366, 17 * 365 + 300))  # 15-17 years old
         town = rng.choice(towns)
         rows.append(
-            {
-                "name": name,
-                "id_type": "111",
-                "id_number": generate_resident_id(town[:6], birth, (700 + i * 2 + (1 if male else 0)) % 1000),
-                "region_code": town,
-                "mobile": f"136{14000000 + i:08d}",
-                "guardian_name": name[0] + rng.choice(_GIVEN) + rng.choice(_GIVEN),
-                "guardian_relation": rng.choice(["father", "mother"]),
-                "guardian_mobile": f"137{14000000 + i:08d}",
-                "guardian_consent": True,
-            }
+            RegistrationInput(
+                name=name,
+                id_type="111",
+                id_number=generate_resident_id(town[:6], birth, (700 + i * 2 + (1 if male else 0)) % 1000),
+                region_code=town,
+                mobile=f"136{14000000 + i:08d}",
+                guardian_name=name[0] + rng.choice(_GIVEN) + rng.choice(_GIVEN),
+                guardian_relation=rng.choice(["father", "mother"]),
+                guardian_mobile=f"137{14000000 + i:08d}",
+                guardian_consent=True,
+            )
         )
     results = volunteer_register_many(actor=actor, rows=rows)
     return sum(1 for r in results if r.ok)
@@ -287,7 +287,7 @@ def _enrich_profiles(volunteers) -> int:
     profile. Seeded by volunteer number, so a re-run changes nothing."""
     from zhiyuan.volunteers import codes
     from zhiyuan.volunteers.availability import ALL_KEYS
-    from zhiyuan.volunteers.services.profile import volunteer_update_profile
+    from zhiyuan.volunteers.services.profile import ProfileChange, volunteer_update_profile
 
     skills = [c for c, _l in codes.Skill.choices]
     categories = [c for c, _l in codes.ServiceCategory.choices][:18]  # the 18 of seed 001
@@ -300,14 +300,14 @@ def _enrich_profiles(volunteers) -> int:
         age = today.year - v.birth_date.year if v.birth_date else 30
         data = {
             "political_status": _weighted(rng, _POLITICAL_YOUNG if age <= 28 else _POLITICAL_ADULT),
-            "education": _weighted(rng, _EDUCATION) if age >= 18 else "60",
+            "education": _weighted(rng, _EDUCATION) if age >= 18 else codes.Education.HIGH_SCHOOL.value,
             "availability": rng.sample(ALL_KEYS, rng.randint(2, 6)),
         }
         if age >= 18 and rng.random() < _SKILL_SHARE:
             data["skills"] = rng.sample(skills, rng.randint(1, 3))
         if rng.random() < _CATEGORY_SHARE:
             data["service_categories"] = rng.sample(categories, rng.randint(1, 3))
-        volunteer_update_profile(actor=v.user, data=data)
+        volunteer_update_profile(actor=v.user, change=ProfileChange(**data))
         done += 1
     return done
 

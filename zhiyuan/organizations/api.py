@@ -25,14 +25,13 @@ from zhiyuan.organizations.schemas import (
     ReviewIn,
     RoleIn,
 )
-from zhiyuan.volunteers.codes import ServiceCategory
+from zhiyuan.volunteers import code_tables
 
 router = Router(tags=["organizations"])
 
 
 def categories_out(o: Organization) -> list[dict]:
-    labels = dict(ServiceCategory.choices)
-    return [{"code": c.code, "label": str(labels.get(c.code, c.code))} for c in o.categories.all()]
+    return [{"code": c.code, "label": code_tables.label("service_category", c.code)} for c in o.categories.all()]
 
 
 def public_out(o: Organization, names: dict) -> dict:
@@ -196,7 +195,9 @@ list_operation(router, "", ORGANIZATIONS, row=OrganizationOut, operation_id="lis
 @router.post("", response={201: OrganizationOut, **ERRORS}, operation_id="apply_organization")
 def apply_organization(request, payload: OrganizationApplyIn):
     """Apply to create an organization (or a sub-team); it waits for review."""
-    return 201, org_out(services.organization_apply(actor=request.user, data=payload.dict(), request=request))
+    return 201, org_out(
+        services.organization_apply(actor=request.user, application=services.OrganizationInput(**payload.dict()), request=request)
+    )
 
 
 @router.get("/{org_id}", response={200: OrganizationDetailOut, **ERRORS}, operation_id="get_organization")
@@ -207,8 +208,8 @@ def get_organization(request, org_id: int):
 @router.patch("/{org_id}", response={200: OrganizationOut, **ERRORS}, operation_id="update_organization")
 def update_organization(request, org_id: int, payload: OrganizationPatchIn):
     org = selectors.organization_get_for_edit(actor=request.user, id=org_id)
-    data = payload.dict(exclude_unset=True)
-    return org_out(services.organization_update(actor=request.user, org=org, data=data, request=request))
+    change = services.OrganizationInput(**payload.dict(exclude_unset=True))
+    return org_out(services.organization_update(actor=request.user, org=org, change=change, request=request))
 
 
 @router.post("/{org_id}/review", response={200: OrganizationOut, **ERRORS}, operation_id="review_organization")

@@ -19,10 +19,11 @@ from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Valu
 from django.db.models.functions import Coalesce, Greatest
 
 from zhiyuan.organizations.models import Membership, Organization
+from zhiyuan.volunteers.models import processable_q
 
 
 def counted(status: str, volunteer) -> bool:
-    return status == Membership.Status.ACTIVE and volunteer.restricted_at is None
+    return status == Membership.Status.ACTIVE and not volunteer.is_restricted
 
 
 def member_count_add(org_id: int, delta: int) -> None:
@@ -49,9 +50,7 @@ def _plus(delta: int):
 
 def _actual_counts():
     return (
-        Membership.objects.filter(
-            organization_id=OuterRef("pk"), status=Membership.Status.ACTIVE, volunteer__restricted_at__isnull=True
-        )
+        Membership.objects.filter(processable_q("volunteer__"), organization_id=OuterRef("pk"), status=Membership.Status.ACTIVE)
         .order_by()
         .values("organization_id")
         .annotate(n=Count("id"))

@@ -18,6 +18,7 @@ from stdnum.cn import uscc as stdnum_uscc
 from zhiyuan.accounts.scopes import actor_role_cache_clear
 from zhiyuan.organizations import services
 from zhiyuan.organizations.models import Kind, Membership, Organization, Status
+from zhiyuan.organizations.services import OrganizationInput
 
 CITY = "441300000000"  # 惠州市
 HUICHENG = "441302000000"  # 惠城区
@@ -199,10 +200,10 @@ def _ensure(*, applicant, reviewer, values: dict, parent: Organization | None, a
     if org is None:
         data = {**CONTACT, **values, "parent_id": parent.pk if parent else None}
         actor_role_cache_clear(applicant)
-        org = services.organization_apply(actor=applicant, data=data)
+        org = services.organization_apply(actor=applicant, application=OrganizationInput(**data))
     elif values.get("categories") and not services.category_codes(org):
         # seeded before organizations had service categories: fill them in, as a manager would
-        org = services.organization_update(actor=reviewer, org=org, data={"categories": values["categories"]})
+        org = services.organization_update(actor=reviewer, org=org, change=OrganizationInput(categories=values["categories"]))
     if approve and org.status == Status.PENDING:
         org = services.organization_review(actor=reviewer, org=org, decision="approve", reason="材料齐全，同意成立。")
     return org

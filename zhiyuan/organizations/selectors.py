@@ -24,7 +24,7 @@ from zhiyuan.organizations.models import (
     Status,
 )
 from zhiyuan.regions.models import Region
-from zhiyuan.volunteers.codes import ServiceCategory
+from zhiyuan.volunteers import code_tables
 from zhiyuan.volunteers.models import processable_q
 from zhiyuan.volunteers.numbers import normalize_volunteer_no
 
@@ -41,8 +41,7 @@ _pk = pk_or_404
 
 def category_labels(org: Organization) -> list[str]:
     """The organization's service categories as labels (uses the prefetched ``categories``)."""
-    labels = dict(ServiceCategory.choices)
-    return [str(labels.get(c.code, c.code)) for c in org.categories.all()]
+    return [code_tables.label("service_category", c.code) for c in org.categories.all()]
 
 
 def organization_get(*, actor, id, action: str = VIEW) -> Organization:

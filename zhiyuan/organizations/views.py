@@ -199,7 +199,8 @@ def organization_edit(request, org_id: int):
         status = 400
         if form.is_valid():
             try:
-                services.organization_update(actor=request.user, org=org, data=form.cleaned_data, request=request)
+                change = services.OrganizationInput(**form.cleaned_data)
+                services.organization_update(actor=request.user, org=org, change=change, request=request)
             except DomainError as exc:
                 if exc.status == 403 and not exc.fields:
                     raise
@@ -332,7 +333,8 @@ def organization_apply(request):
         status = 400
         if form.is_valid():
             try:
-                org = services.organization_apply(actor=request.user, data=form.cleaned_data, request=request)
+                application = services.OrganizationInput(**form.cleaned_data)
+                org = services.organization_apply(actor=request.user, application=application, request=request)
             except DomainError as exc:
                 if exc.status == 403:
                     raise

@@ -114,7 +114,8 @@ def list_service_points(request, filters: Query[ServicePointFiltersIn]):
 
 @router.post("/points", response={201: ServicePointOut, **ERRORS}, operation_id="create_service_point")
 def create_service_point(request, payload: ServicePointCreateIn):
-    return 201, point_out(services.service_point_create(actor=request.user, data=payload.dict(), request=request))
+    values = services.ServicePointInput(**payload.dict())
+    return 201, point_out(services.service_point_create(actor=request.user, values=values, request=request))
 
 
 @router.get("/points/{point_id}", response={200: ServicePointOut, **ERRORS}, operation_id="get_service_point")
@@ -127,8 +128,8 @@ def update_service_point(request, point_id: int, payload: ServicePointPatchIn):
     """Change the fields sent (managers of the point). A station admin uses
     ``PATCH /points/{id}/operations`` instead."""
     point = selectors.service_point_get_for_manage(actor=request.user, id=point_id)
-    data = payload.dict(exclude_unset=True)
-    return point_out(services.service_point_update(actor=request.user, point=point, data=data, request=request))
+    change = services.ServicePointInput(**payload.dict(exclude_unset=True))
+    return point_out(services.service_point_update(actor=request.user, point=point, change=change, request=request))
 
 
 @router.patch(
@@ -138,8 +139,8 @@ def update_service_point_operations(request, point_id: int, payload: OperationsI
     """Opening hours, contact, functions and the six-haves checklist (the point's station admins
     and managers)."""
     point = selectors.service_point_get_for_operations(actor=request.user, id=point_id)
-    data = payload.dict(exclude_unset=True)
-    return point_out(services.service_point_operations_update(actor=request.user, point=point, data=data, request=request))
+    change = services.ServicePointInput(**payload.dict(exclude_unset=True))
+    return point_out(services.service_point_operations_update(actor=request.user, point=point, change=change, request=request))
 
 
 @router.post("/points/{point_id}/close", response={200: ServicePointOut, **ERRORS}, operation_id="close_service_point")

@@ -13,6 +13,7 @@ from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.models import Status as OrganizationStatus
 from zhiyuan.stations import services
 from zhiyuan.stations.models import ServicePoint
+from zhiyuan.stations.services import ServicePointInput
 
 QIAODONG = "441302001000"  # 桥东街道
 CHECKLIST_ALL = {f: True for f in services.CHECKLIST_FIELDS}
@@ -168,9 +169,11 @@ def seed(*, station_admin_user) -> list[ServicePoint]:
                 "parent_id": points[parent_key].pk if parent_key else None,
                 "operator_organization_id": operator.pk if operator else None,
             }
-            point = services.service_point_create(actor=actor, data=data)
+            point = services.service_point_create(actor=actor, values=ServicePointInput(**data))
         elif operator is not None and point.operator_organization_id is None:
-            point = services.service_point_update(actor=actor, point=point, data={"operator_organization_id": operator.pk})
+            point = services.service_point_update(
+                actor=actor, point=point, change=ServicePointInput(operator_organization_id=operator.pk)
+            )
         points[key] = point
     station = points["station"]
     if (

@@ -7,6 +7,7 @@ messages per field; nothing is half-saved.
 
 import functools
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -18,6 +19,7 @@ from zhiyuan.accounts.roles import Role
 from zhiyuan.accounts.services import role_assignment_add, role_assignment_end, role_object_moved
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from zhiyuan.core.inputs import UNSET, Unset, given
 from zhiyuan.core.models import AuditEntry
 from zhiyuan.core.text import text_error
 from zhiyuan.organizations.models import Organization
@@ -56,6 +58,37 @@ MANAGER_FIELDS = (
     "operator_organization_id",
     *OPERATIONS_FIELDS,
 )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServicePointInput:
+    """A point's fields as submitted (manager form, API body, demo data), checked by the service.
+    An update leaves out (``UNSET``) what it does not change."""
+
+    name: str | Unset = UNSET
+    network_level: str | Unset = UNSET
+    kind: str | Unset = UNSET
+    parent_id: int | str | Unset | None = UNSET
+    region_code: str | Unset = UNSET
+    address: str | Unset = UNSET
+    latitude: Decimal | str | float | Unset | None = UNSET
+    longitude: Decimal | str | float | Unset | None = UNSET
+    operator_organization_id: int | str | Unset | None = UNSET
+    # operations (what a station admin may change too)
+    opening_hours: str | Unset = UNSET
+    service_phone: str | Unset = UNSET
+    contact_name: str | Unset = UNSET
+    contact_phone: str | Unset = UNSET
+    functions: list[str] | Unset | None = UNSET
+    # the six-haves checklist (models.SIX_HAVES)
+    has_place: bool | Unset | None = UNSET
+    has_team: bool | Unset | None = UNSET
+    has_projects: bool | Unset | None = UNSET
+    has_facilities: bool | Unset | None = UNSET
+    has_rules: bool | Unset | None = UNSET
+    has_signage: bool | Unset | None = UNSET
+
+
 TEXT_LIMITS = {
     "name": 100,
     "address": 200,
@@ -289,7 +322,7 @@ def audit_denials(action: str):
 
 
 @audit_denials("stations.point.create")
-def service_point_create(*, actor: User, data: dict, request=None) -> ServicePoint:
+def service_point_create(*, actor: User, values: ServicePointInput, request=None) -> ServicePoint:
     """Create a point (STA-1, REG-4): region managers inside their region, platform admins
     anywhere. The structure centre → institute → station is enforced (levels, parents, regions)."""
     if not can_manage_points(actor):
@@ -297,9 +330,8 @@ def service_point_create(*, actor: User, data: dict, request=None) -> ServicePoi
             point=None,
             message=_("只有区域管理员和平台管理员可以新建站点。"),
         )
-    values = {f: data.get(f) for f in MANAGER_FIELDS}
     with transaction.atomic():
-        cleaned = _clean(actor=actor, values=values, instance=None)
+        cleaned = _clean(actor=actor, values={f: None for f in MANAGER_FIELDS} | given(values), instance=None)
         if not region_in_scope(actor, cleaned["region_code"]):
             _out_of_scope(point=None, region_code=cleaned["region_code"])
         try:
@@ -343,16 +375,16 @@ def _save_changes(*, actor, point: ServicePoint, cleaned: dict, allowed: tuple, 
 
 
 @audit_denials("stations.point.update")
-def service_point_update(*, actor: User, point: ServicePoint, data: dict, request=None) -> ServicePoint:
-    """Change any field of a point the actor manages. ``data`` may hold a subset of the fields;
-    the others keep their values. A point with sub-points keeps its level and stays where they
+def service_point_update(*, actor: User, point: ServicePoint, change: ServicePointInput, request=None) -> ServicePoint:
+    """Change any field of a point the actor manages. The fields ``change`` leaves ``UNSET`` keep
+    their values. A point with sub-points keeps its level and stays where they
     can follow (their regions must remain inside it)."""
     with transaction.atomic():
         point = ServicePoint.objects.select_for_update().get(pk=point.pk)
         if not can_manage_point(actor, point):
             _refuse(point=point, message=_("您不能修改此站点。"))
         values = _current_values(point)
-        values.update({k: v for k, v in data.items() if k in MANAGER_FIELDS})
+        values.update({k: v for k, v in given(change).items() if k in MANAGER_FIELDS})
         cleaned = _clean(actor=actor, values=values, instance=point)
         if cleaned["region_code"] != point.region_code and not region_in_scope(actor, cleaned["region_code"]):
             _out_of_scope(point=point, region_code=cleaned["region_code"])
@@ -384,9 +416,9 @@ def service_point_update(*, actor: User, point: ServicePoint, data: dict, reques
 
 
 @audit_denials("stations.point.operations")
-def service_point_operations_update(*, actor: User, point: ServicePoint, data: dict, request=None) -> ServicePoint:
+def service_point_operations_update(*, actor: User, point: ServicePoint, change: ServicePointInput, request=None) -> ServicePoint:
     """「我的站点」: a station admin (or a manager) updates opening hours, contact, functions and
-    the six-haves checklist. Other fields in ``data`` are ignored."""
+    the six-haves checklist. Other fields of ``change`` are ignored."""
     with transaction.atomic():
         point = ServicePoint.objects.select_for_update().get(pk=point.pk)
         if not can_edit_operations(actor, point):
@@ -395,7 +427,7 @@ def service_point_operations_update(*, actor: User, point: ServicePoint, data: d
             raise Conflict("closed", _("站点已关闭，不能修改。"))
         values = _current_values(point)
         values["parent_id"] = point.parent_id
-        values.update({k: v for k, v in data.items() if k in OPERATIONS_FIELDS})
+        values.update({k: v for k, v in given(change).items() if k in OPERATIONS_FIELDS})
         cleaned = _clean(actor=actor, values=values, instance=point)
         return _save_changes(
             actor=actor,

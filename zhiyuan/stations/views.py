@@ -153,8 +153,8 @@ def operator_options(request):
     return picker_results(request, functools.partial(organization_options, actor=request.user))
 
 
-def _form_data(form) -> dict:
-    return {k: v for k, v in form.cleaned_data.items()}
+def _form_input(form) -> services.ServicePointInput:
+    return services.ServicePointInput(**form.cleaned_data)
 
 
 @login_required
@@ -168,7 +168,7 @@ def service_point_create(request):
         status = 400
         if form.is_valid():
             try:
-                point = services.service_point_create(actor=request.user, data=_form_data(form), request=request)
+                point = services.service_point_create(actor=request.user, values=_form_input(form), request=request)
             except DomainError as exc:
                 apply_domain_error(form, exc)
                 status = exc.status
@@ -198,7 +198,7 @@ def service_point_edit(request, point_id: int):
         status = 400
         if form.is_valid():
             try:
-                services.service_point_update(actor=request.user, point=point, data=_form_data(form), request=request)
+                services.service_point_update(actor=request.user, point=point, change=_form_input(form), request=request)
             except DomainError as exc:
                 apply_domain_error(form, exc)
                 status = exc.status
@@ -328,7 +328,9 @@ def my_station_edit(request, point_id: int):
         status = 400
         if form.is_valid():
             try:
-                services.service_point_operations_update(actor=request.user, point=point, data=form.cleaned_data, request=request)
+                services.service_point_operations_update(
+                    actor=request.user, point=point, change=_form_input(form), request=request
+                )
             except DomainError as exc:
                 if exc.status == 403:
                     raise

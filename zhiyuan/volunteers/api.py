@@ -143,7 +143,7 @@ def register_volunteer(request, payload: RegisterIn):
     together. Rate limited per client address."""
     if rate_limit_hit(f"vol-register:{client_ip(request)}", REGISTER_RATE, 3600):
         raise DomainError("rate_limited", _("注册请求过于频繁，请稍后再试。"), status=429)
-    volunteer = svc.volunteer_register(actor=None, data=payload.model_dump(), request=request)
+    volunteer = svc.volunteer_register(actor=None, registration=svc.RegistrationInput(**payload.model_dump()), request=request)
     return 201, my_volunteer_out(volunteer)
 
 
@@ -154,7 +154,7 @@ def get_my_volunteer_profile(request):
 
 @router.patch("/me", response={200: MyVolunteerOut, **ERRORS, 422: ErrorOut}, operation_id="update_my_profile")
 def update_my_profile(request, payload: ProfileIn):
-    volunteer = svc.volunteer_update_profile(actor=request.user, data=payload.as_data(), request=request)
+    volunteer = svc.volunteer_update_profile(actor=request.user, change=svc.ProfileChange(**payload.as_data()), request=request)
     return my_volunteer_out(volunteer)
 
 
@@ -211,8 +211,7 @@ def _correction_out(r: ProfileCorrectionRequest) -> dict:
 @router.post("/me/corrections", response={201: CorrectionOut, **ERRORS}, operation_id="create_correction_request")
 def create_correction_request(request, payload: CorrectionIn):
     """Ask for a correction of name, document, gender or birth date (VOL-6, PIPL 46)."""
-    data = payload.model_dump()
-    r = svc.correction_request_create(actor=request.user, field=payload.field, data=data, reason=payload.reason)
+    r = svc.correction_request_create(actor=request.user, **payload.model_dump())
     return 201, _correction_out(r)
 
 

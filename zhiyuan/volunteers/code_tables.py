@@ -1,6 +1,6 @@
-"""The code tables the profile uses, read from ``codes.py`` (GB/T 2261.1 gender, GB/T 4762
-political status, GB/T 4658 education, GB/T 3304 ethnicity, skills, service categories) as
-``[(code, label)]``.
+"""The code tables the profile uses, read from ``codes.py`` (GB/T 2261.1 gender, identity
+document types, GB/T 4762 political status, GB/T 4658 education, GB/T 3304 ethnicity, skills,
+service categories) as ``[(code, label)]``.
 
 One place maps the profile fields to the tables so forms, services and exports agree; ``label``
 looks a code up in a dict built once per table and language (labels are translated)."""
@@ -27,6 +27,15 @@ def _pairs(table) -> list[tuple[str, str]]:
 
 def gender_choices():
     return _pairs(_codes().Gender)
+
+
+def gender_selectable_choices():
+    """The genders a person chooses when the document does not encode it (not "unknown")."""
+    return [(c, label) for c, label in gender_choices() if c in _codes().SELECTABLE_GENDERS]
+
+
+def id_type_choices():
+    return _pairs(_codes().IdType)
 
 
 def political_status_choices():

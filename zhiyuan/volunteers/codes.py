@@ -3,6 +3,7 @@
 Stored as codes (``"01"``, ``"teaching"``); labels are translated at display time. ``code_tables``
 exposes them to forms, services and exports as ``[(code, label)]``.
 
+* gender GB/T 2261.1; identity document types (the checks of each are in ``idcards``);
 * political status GB/T 4762, education GB/T 4658 (the summary codes), ethnicity GB/T 3304;
 * skills and professional qualifications (SPEC VOL-4 names medical, psychological, legal,
   rescue, teaching, IT, languages, sign language …);
@@ -19,6 +20,20 @@ class Gender(models.TextChoices):  # GB/T 2261.1
     MALE = "1", _("男")
     FEMALE = "2", _("女")
     UNSTATED = "9", _("未说明")
+
+
+# What a person may choose when the document does not encode it ("unknown" is never chosen).
+SELECTABLE_GENDERS = (Gender.MALE.value, Gender.FEMALE.value, Gender.UNSTATED.value)
+
+
+class IdType(models.TextChoices):
+    RESIDENT_ID = "111", _("居民身份证")
+    HKMO_RESIDENCE_PERMIT = "991", _("港澳居民居住证")
+    TW_RESIDENCE_PERMIT = "992", _("台湾居民居住证")
+    HKMO_TRAVEL_PERMIT = "516", _("港澳居民来往内地通行证")
+    TW_TRAVEL_PERMIT = "511", _("台湾居民来往大陆通行证")
+    PASSPORT = "414", _("护照")
+    FOREIGN_PERMANENT_RESIDENCE = "553", _("外国人永久居留身份证")
 
 
 class PoliticalStatus(models.TextChoices):  # GB/T 4762

@@ -9,6 +9,7 @@ the result.
 """
 
 from zhiyuan.core import crypto
+from zhiyuan.volunteers import code_tables
 
 ID_PURPOSE = "volunteers.id_number"
 RESIDENT_ID = "111"  # GA/T 2000.156
@@ -55,9 +56,5 @@ def document_protect(id_type: str, normalized: str) -> tuple[str, str, str]:
 
 
 def id_type_label(id_type: str) -> str:
-    try:
-        from zhiyuan.volunteers.idcards import IdType
-
-        return str(IdType(id_type).label)
-    except (ImportError, ValueError):
-        return id_type
+    """The document type's name in the active language (cached per language; unknown: the code)."""
+    return code_tables.label("id_type", id_type)

@@ -10,14 +10,16 @@ from zhiyuan.regions.forms import RegionCascadeField
 from zhiyuan.regions.models import Level
 from zhiyuan.volunteers import availability, code_tables
 from zhiyuan.volunteers.models import GuardianConsent, ProfileCorrectionRequest
+from zhiyuan.volunteers.services.profile import ProfileChange
+from zhiyuan.volunteers.services.registration import RegistrationInput
 
-GENDER_CHOICES = [("", _("（证件号码含性别时无需选择）")), ("1", _("男")), ("2", _("女")), ("9", _("未说明"))]
+
+def gender_choices():
+    return [("", _("（证件号码含性别时无需选择）")), *code_tables.gender_selectable_choices()]
 
 
 def id_type_choices():
-    from zhiyuan.volunteers.idcards import IdType
-
-    return list(IdType.choices)
+    return code_tables.id_type_choices()
 
 
 def apply_domain_error(form: forms.Form, exc) -> None:
@@ -52,7 +54,7 @@ class RegistrationForm(forms.Form):
         _("证件号码"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
     )
-    gender = forms.ChoiceField(label=_("性别"), choices=GENDER_CHOICES, required=False)
+    gender = forms.ChoiceField(label=_("性别"), choices=gender_choices, required=False)
     birth_date = _text(
         _("出生日期"),
         help_text=_("证件号码不含出生日期时填写（护照、港澳台通行证等）"),
@@ -72,9 +74,7 @@ class RegistrationForm(forms.Form):
         # render_value: a page that comes back with an error elsewhere keeps what was typed
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True),
     )
-    password2 = _text(
-        _("确认密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True)
-    )
+    password2 = _text(_("确认密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True))
     email = _text(_("电子邮箱（可选）"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     guardian_name = _text(_("监护人姓名"))
     guardian_relation = forms.ChoiceField(
@@ -102,9 +102,8 @@ class RegistrationForm(forms.Form):
             self.add_error("password2", _("两次输入的密码不一致。"))
         return data
 
-    def service_data(self) -> dict:
-        data = {k: v for k, v in self.cleaned_data.items() if k != "password2"}
-        return data
+    def service_input(self) -> RegistrationInput:
+        return RegistrationInput(**{k: v for k, v in self.cleaned_data.items() if k != "password2"})
 
 
 class ProfileForm(forms.Form):
@@ -143,12 +142,12 @@ class ProfileForm(forms.Form):
         self.fields["skills"].choices = code_tables.skill_choices()
         self.fields["service_categories"].choices = code_tables.service_category_choices()
 
-    def service_data(self, post) -> dict:
+    def service_input(self, post) -> ProfileChange:
         d = dict(self.cleaned_data)
         d["skills"] = [{"code": c, "detail": (post.get(f"skill_detail_{c}") or "")} for c in d["skills"]]
         if not d["home_lat"] and not d["home_lng"]:
             d["home_lat"] = d["home_lng"] = None
-        return d
+        return ProfileChange(**d)
 
 
 class PhotoForm(forms.Form):
@@ -165,7 +164,7 @@ class CorrectionForm(forms.Form):
     name = _text(_("正确的姓名"))
     id_type = forms.ChoiceField(label=_("正确的证件类型"), choices=(), required=False)
     id_number = _text(_("正确的证件号码"), widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    gender = forms.ChoiceField(label=_("正确的性别"), choices=GENDER_CHOICES[1:], required=False)
+    gender = forms.ChoiceField(label=_("正确的性别"), choices=code_tables.gender_selectable_choices, required=False)
     birth_date = _text(_("正确的出生日期"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = _text(
         pgettext_lazy("correction request", "说明"),

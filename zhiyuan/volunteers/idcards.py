@@ -48,24 +48,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from stdnum.cn import ric
 
 from zhiyuan.core import crypto
 from zhiyuan.core.errors import DomainError
-
-
-class IdType(models.TextChoices):
-    RESIDENT_ID = "111", gettext_lazy("居民身份证")
-    HKMO_RESIDENCE_PERMIT = "991", gettext_lazy("港澳居民居住证")
-    TW_RESIDENCE_PERMIT = "992", gettext_lazy("台湾居民居住证")
-    HKMO_TRAVEL_PERMIT = "516", gettext_lazy("港澳居民来往内地通行证")
-    TW_TRAVEL_PERMIT = "511", gettext_lazy("台湾居民来往大陆通行证")
-    PASSPORT = "414", gettext_lazy("护照")
-    FOREIGN_PERMANENT_RESIDENCE = "553", gettext_lazy("外国人永久居留身份证")
-
+from zhiyuan.volunteers.codes import Gender, IdType
 
 # Documents laid out like the resident ID (18 characters, MOD 11-2 check, YYYYMMDD at 7–14).
 RESIDENT_LIKE = {IdType.RESIDENT_ID, IdType.HKMO_RESIDENCE_PERMIT, IdType.TW_RESIDENCE_PERMIT}
@@ -73,7 +61,7 @@ PERMIT_ADDRESS_CODES = {
     IdType.HKMO_RESIDENCE_PERMIT: ("810000", "820000"),
     IdType.TW_RESIDENCE_PERMIT: ("830000",),
 }
-GENDER_MALE, GENDER_FEMALE = "1", "2"  # GB/T 2261.1
+GENDER_MALE, GENDER_FEMALE = Gender.MALE.value, Gender.FEMALE.value
 PERMIT_ADDRESS_PREFIXES = ("810000", "820000", "830000")
 
 # Whitespace, hyphens and dashes of every width, parentheses (NFKC has made full-width ones ASCII).

@@ -66,7 +66,7 @@ def _add_service_errors(form, *, existing_user) -> None:
     for name in ("guardian_consent", "accept_privacy", "accept_oath"):
         data[name] = form.cleaned_data.get(name, False)
     try:
-        svc.registration_validate(data=data, existing_user=existing_user)
+        svc.registration_validate(registration=svc.RegistrationInput(**data), existing_user=existing_user)
     except DomainError as exc:
         exc.fields = {k: v for k, v in exc.fields.items() if not form.errors.get(k)}
         if exc.fields:
@@ -90,11 +90,11 @@ def volunteer_register_view(request):
         elif form.is_valid():
             try:
                 if with_account:
-                    volunteer = svc.volunteer_register(actor=None, data=form.service_data(), request=request)
+                    volunteer = svc.volunteer_register(actor=None, registration=form.service_input(), request=request)
                     login(request, volunteer.user, backend=settings.AUTHENTICATION_BACKENDS[0])
                 else:
                     volunteer = svc.volunteer_register(
-                        actor=request.user, user=request.user, data=form.service_data(), request=request
+                        actor=request.user, user=request.user, registration=form.service_input(), request=request
                     )
             except DomainError as exc:
                 apply_domain_error(form, exc)
@@ -186,7 +186,7 @@ def volunteer_profile_edit(request):
         form = ProfileForm(request.POST)
         if form.is_valid():
             try:
-                svc.volunteer_update_profile(actor=request.user, data=form.service_data(request.POST), request=request)
+                svc.volunteer_update_profile(actor=request.user, change=form.service_input(request.POST), request=request)
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:
@@ -433,12 +433,7 @@ def correction_create(request):
         form = CorrectionForm(request.POST)
         if form.is_valid():
             try:
-                svc.correction_request_create(
-                    actor=request.user,
-                    field=form.cleaned_data["field"],
-                    data=form.cleaned_data,
-                    reason=form.cleaned_data["reason"],
-                )
+                svc.correction_request_create(actor=request.user, **form.cleaned_data)
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:

@@ -13,6 +13,7 @@ from zhiyuan.organizations.services.memberships import (
 from zhiyuan.organizations.services.organizations import (
     MANAGER_FIELDS,
     PROFILE_FIELDS,
+    OrganizationInput,
     categories_clean,
     category_codes,
     organization_apply,
@@ -28,6 +29,7 @@ from zhiyuan.organizations.services.organizations import (
 __all__ = [
     "MANAGER_FIELDS",
     "PROFILE_FIELDS",
+    "OrganizationInput",
     "categories_clean",
     "category_codes",
     "membership_apply",

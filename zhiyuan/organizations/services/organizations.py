@@ -6,6 +6,8 @@ transaction and appends an audit entry in it. Validation errors are ``DomainErro
 messages per field; nothing is half-saved. A refused write (403) is audited as ``denied``.
 """
 
+from dataclasses import dataclass
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +17,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 from zhiyuan.accounts.models import User
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import Conflict, DomainError, fields_allowed_check
+from zhiyuan.core.inputs import UNSET, Unset, given
 from zhiyuan.core.text import text_error
 from zhiyuan.organizations.models import (
     LEGAL_ENTITY_KINDS,
@@ -62,6 +65,27 @@ APPLY_FIELDS = ("name", "kind", "region_code", "parent_id", "uscc", *PROFILE_FIE
 
 REASON_MAX = 200
 MAX_CATEGORIES = 8
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrganizationInput:
+    """An organization's fields as submitted (application page, API body, demo data), checked by
+    ``organization_apply`` / ``organization_update``. An update leaves out (``UNSET``) what it
+    does not change; fields the caller's role may not change are refused, not ignored."""
+
+    name: str | Unset = UNSET
+    kind: str | Unset = UNSET  # fixed once applied for
+    region_code: str | Unset = UNSET
+    parent_id: int | str | Unset | None = UNSET  # fixed once applied for
+    uscc: str | Unset = UNSET
+    intro: str | Unset = UNSET
+    address: str | Unset = UNSET
+    contact_name: str | Unset = UNSET
+    contact_phone: str | Unset = UNSET
+    sponsor_type: str | Unset = UNSET
+    sponsor_name: str | Unset = UNSET
+    team_category: str | Unset = UNSET
+    categories: list[str] | str | Unset | None = UNSET  # service category codes (or "a,b"); [] clears
 
 
 def categories_clean(value) -> tuple[list[str], str | None]:
@@ -236,13 +260,13 @@ def _history(*, org: Organization, old: str, actor, reason: str = "") -> None:
     )
 
 
-def organization_apply(*, actor: User, data: dict, request=None) -> Organization:
+def organization_apply(*, actor: User, application: OrganizationInput, request=None) -> Organization:
     """ORG-3: any signed-in user applies to create an organization (or, as admin of an active
     organization, a sub-team under it). It waits as ``pending`` for the region manager of its
     region; the applicant becomes its first admin when it is approved."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         refuse(actor=None, action="organizations.org.apply", object_type="organizations.organization", request=request)
-    values = {f: data.get(f) for f in APPLY_FIELDS}
+    values = {f: None for f in APPLY_FIELDS} | given(application)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=actor.pk).first()  # serialize one person's applications
         cleaned = _clean(actor=actor, values=values, instance=None)
@@ -390,14 +414,15 @@ def _end_memberships(*, org: Organization, actor) -> int:
     return n
 
 
-def organization_update(*, actor: User, org: Organization, data: dict, request=None) -> Organization:
+def organization_update(*, actor: User, org: Organization, change: OrganizationInput, request=None) -> Organization:
     """Change an organization's profile. Its admins change the profile fields (intro, address,
     contact, sponsor); its region managers also the name, region and USCC (a new region must be
-    inside their scope). ``data`` may hold a subset; the other fields keep their values."""
+    inside their scope). The fields ``change`` leaves ``UNSET`` keep their values."""
     if not can_edit_profile(actor, org):
         refuse(actor=actor, action="organizations.org.update", obj=org, request=request, message=_("您不能修改此组织。"))
     manager = can_review(actor, org)
     allowed = MANAGER_FIELDS if manager else PROFILE_FIELDS
+    data = given(change)
     fields_allowed_check(data, allowed)
     with transaction.atomic():
         org = Organization.objects.select_for_update().get(pk=org.pk)

@@ -5,6 +5,7 @@ import itertools
 from stdnum.cn import uscc as stdnum_uscc
 
 from zhiyuan.organizations import services
+from zhiyuan.organizations.services import OrganizationInput
 from zhiyuan.testing import make_user
 
 HUICHENG_TOWN = "441302001000"  # 桥东街道, 惠城区
@@ -58,7 +59,7 @@ def applicant(name="申请人"):
 
 
 def apply(actor=None, **values):
-    return services.organization_apply(actor=actor or applicant(), data=org_data(**values))
+    return services.organization_apply(actor=actor or applicant(), application=OrganizationInput(**org_data(**values)))
 
 
 def active_org(reviewer, actor=None, **values):
@@ -68,7 +69,7 @@ def active_org(reviewer, actor=None, **values):
 
 
 def active_team(reviewer, actor=None, **values):
-    org = services.organization_apply(actor=actor or applicant(), data=team_data(**values))
+    org = services.organization_apply(actor=actor or applicant(), application=OrganizationInput(**team_data(**values)))
     return services.organization_review(actor=reviewer, org=org, decision="approve")
 
 

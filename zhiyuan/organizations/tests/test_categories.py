@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from zhiyuan.organizations import demo, services
 from zhiyuan.organizations.models import Organization, OrganizationCategory
+from zhiyuan.organizations.services import OrganizationInput
 from zhiyuan.organizations.tests.factories import active_org, active_team, applicant, org_data, team_data
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ def test_application_keeps_categories_in_order_without_duplicates(county_manager
 
 
 def test_categories_are_optional():
-    org = services.organization_apply(actor=applicant(), data=org_data())
+    org = services.organization_apply(actor=applicant(), application=OrganizationInput(**org_data()))
     assert codes(org) == []
 
 
@@ -47,7 +48,7 @@ def test_invalid_categories_are_a_chinese_field_error(value, message):
     from zhiyuan.core.errors import DomainError
 
     with pytest.raises(DomainError) as e:
-        services.organization_apply(actor=applicant(), data=org_data(categories=value))
+        services.organization_apply(actor=applicant(), application=OrganizationInput(**org_data(categories=value)))
     assert set(e.value.fields) == {"categories"} and message in str(e.value.fields["categories"][0])
     assert not Organization.objects.exists()
 
@@ -55,11 +56,11 @@ def test_invalid_categories_are_a_chinese_field_error(value, message):
 def test_update_replaces_or_keeps_categories(county_manager):
     org = active_org(county_manager, categories=["health"])
     admin = org.created_by
-    services.organization_update(actor=admin, org=org, data={"intro": "新的简介"})
+    services.organization_update(actor=admin, org=org, change=OrganizationInput(intro="新的简介"))
     assert codes(org) == ["health"]  # not given: unchanged
-    services.organization_update(actor=admin, org=org, data={"categories": ["environment", "water"]})
+    services.organization_update(actor=admin, org=org, change=OrganizationInput(categories=["environment", "water"]))
     assert codes(org) == ["environment", "water"]
-    services.organization_update(actor=admin, org=org, data={"categories": []})
+    services.organization_update(actor=admin, org=org, change=OrganizationInput(categories=[]))
     assert codes(org) == []
 
 

@@ -11,6 +11,7 @@ from zhiyuan.core.models import AuditEntry
 from zhiyuan.organizations import selectors, services
 from zhiyuan.organizations.lists import ORGANIZATIONS, REVIEW_QUEUE
 from zhiyuan.organizations.models import Membership, Organization, OrganizationStatusChange, Status
+from zhiyuan.organizations.services import OrganizationInput
 from zhiyuan.organizations.tests.factories import (
     HUIYANG_TOWN,
     active_org,
@@ -77,13 +78,15 @@ def test_uscc_bad_check_character():
 def test_apply_legal_entity_needs_uscc_and_team_needs_sponsor():
     user = applicant()
     with pytest.raises(DomainError) as exc:
-        services.organization_apply(actor=user, data=org_data(uscc=""))
+        services.organization_apply(actor=user, application=OrganizationInput(**org_data(uscc="")))
     assert "统一社会信用代码" in fields(exc)["uscc"][0]
     with pytest.raises(DomainError) as exc:
-        services.organization_apply(actor=user, data=team_data(sponsor_type="", sponsor_name="", team_category="x"))
+        services.organization_apply(
+            actor=user, application=OrganizationInput(**team_data(sponsor_type="", sponsor_name="", team_category="x"))
+        )
     assert set(fields(exc)) >= {"sponsor_type", "sponsor_name", "team_category"}
     with pytest.raises(DomainError) as exc:
-        services.organization_apply(actor=user, data=team_data(uscc=make_uscc(3)))
+        services.organization_apply(actor=user, application=OrganizationInput(**team_data(uscc=make_uscc(3))))
     assert "uscc" in fields(exc)
     assert not Organization.objects.exists()
 
@@ -92,7 +95,9 @@ def test_apply_reports_every_field_error_at_once():
     with pytest.raises(DomainError) as exc:
         services.organization_apply(
             actor=applicant(),
-            data={"name": "", "kind": "bogus", "region_code": "12", "address": "", "contact_name": "", "contact_phone": "123"},
+            application=OrganizationInput(
+                name="", kind="bogus", region_code="12", address="", contact_name="", contact_phone="123"
+            ),
         )
     assert set(fields(exc)) >= {"name", "kind", "region_code", "address", "contact_name", "contact_phone"}
 
@@ -189,7 +194,7 @@ def test_county_manager_cannot_see_or_review_other_county(county_manager, other_
 def test_org_admin_cannot_review_and_queue_excludes_own(county_manager, platform_admin):
     org = active_org(county_manager)
     admin = fresh(org.created_by)
-    sub = services.organization_apply(actor=admin, data=team_data(parent_id=org.pk))
+    sub = services.organization_apply(actor=admin, application=OrganizationInput(**team_data(parent_id=org.pk)))
     assert sub in listed(ORGANIZATIONS, admin)  # visible as a sub-team …
     assert list(listed(REVIEW_QUEUE, admin)) == []  # … but not theirs to review
     with pytest.raises(PermissionDenied):
@@ -246,15 +251,17 @@ def test_sub_team_only_by_parent_admin_team_kind_and_inside_region(county_manage
     org = active_org(county_manager)
     admin = fresh(org.created_by)
     with pytest.raises(DomainError) as exc:
-        services.organization_apply(actor=applicant(), data=team_data(parent_id=org.pk))
+        services.organization_apply(actor=applicant(), application=OrganizationInput(**team_data(parent_id=org.pk)))
     assert "parent_id" in fields(exc)
     with pytest.raises(DomainError) as exc:
-        services.organization_apply(actor=admin, data=org_data(parent_id=org.pk))
+        services.organization_apply(actor=admin, application=OrganizationInput(**org_data(parent_id=org.pk)))
     assert "kind" in fields(exc)
     with pytest.raises(DomainError) as exc:
-        services.organization_apply(actor=admin, data=team_data(parent_id=org.pk, region_code=HUIYANG_TOWN))
+        services.organization_apply(
+            actor=admin, application=OrganizationInput(**team_data(parent_id=org.pk, region_code=HUIYANG_TOWN))
+        )
     assert "region_code" in fields(exc)
-    sub = services.organization_apply(actor=admin, data=team_data(parent_id=org.pk))
+    sub = services.organization_apply(actor=admin, application=OrganizationInput(**team_data(parent_id=org.pk)))
     assert sub.parent == org
 
 
@@ -266,32 +273,32 @@ def test_org_admin_updates_profile_only(county_manager):
     admin = fresh(org.created_by)
     with pytest.raises(DomainError) as exc:  # manager fields are refused by name, not silently ignored
         data = {"intro": "新的简介", "name": "改名", "region_code": HUIYANG_TOWN}
-        services.organization_update(actor=admin, org=org, data=data)
+        services.organization_update(actor=admin, org=org, change=OrganizationInput(**data))
     assert exc.value.status == 422 and set(fields(exc)) == {"name", "region_code"}
-    services.organization_update(actor=admin, org=org, data={"intro": "新的简介"})
+    services.organization_update(actor=admin, org=org, change=OrganizationInput(intro="新的简介"))
     org.refresh_from_db()
     assert org.intro == "新的简介" and org.name != "改名" and org.region_code != HUIYANG_TOWN
     entry = AuditEntry.objects.get(action="organizations.org.update", object_id=str(org.pk))
     assert entry.detail == {"fields": ["intro"]}
     with pytest.raises(DomainError) as exc:
-        services.organization_update(actor=admin, org=org, data={"contact_phone": "abc"})
+        services.organization_update(actor=admin, org=org, change=OrganizationInput(contact_phone="abc"))
     assert "contact_phone" in fields(exc)
 
 
 def test_manager_renames_but_not_out_of_scope(county_manager):
     org = active_org(county_manager)
-    services.organization_update(actor=county_manager, org=org, data={"name": "桥东新名"})
+    services.organization_update(actor=county_manager, org=org, change=OrganizationInput(name="桥东新名"))
     org.refresh_from_db()
     assert org.name == "桥东新名"
     with pytest.raises(DomainError) as exc:
-        services.organization_update(actor=county_manager, org=org, data={"region_code": HUIYANG_TOWN})
+        services.organization_update(actor=county_manager, org=org, change=OrganizationInput(region_code=HUIYANG_TOWN))
     assert exc.value.status == 403
 
 
 def test_stranger_cannot_update(county_manager, plain_user):
     org = active_org(county_manager)
     with pytest.raises(PermissionDenied):
-        services.organization_update(actor=plain_user, org=org, data={"intro": "x"})
+        services.organization_update(actor=plain_user, org=org, change=OrganizationInput(intro="x"))
 
 
 # --- ORG-4: membership state machine --------------------------------------------------------------------

@@ -4,6 +4,7 @@ import itertools
 
 from zhiyuan.accounts.roles import Role
 from zhiyuan.stations import services
+from zhiyuan.stations.services import ServicePointInput
 from zhiyuan.testing import HUICHENG, HUIYANG, make_user
 
 HUICHENG_TOWN = "441302001000"  # 桥东街道, 惠城区
@@ -26,7 +27,7 @@ def point(actor, **values):
         "address": "测试路1号",
         **values,
     }
-    return services.service_point_create(actor=actor, data=data)
+    return services.service_point_create(actor=actor, values=ServicePointInput(**data))
 
 
 def network(actor, *, county: str = HUICHENG, town: str = HUICHENG_TOWN):

@@ -13,6 +13,7 @@ from zhiyuan.core.models import AuditEntry
 from zhiyuan.organizations.picker import organization_options
 from zhiyuan.stations import selectors, services
 from zhiyuan.stations.models import ServicePoint, Status
+from zhiyuan.stations.services import ServicePointInput
 from zhiyuan.stations.tests.factories import HUICHENG_TOWN, HUIYANG_TOWN, network, point, station_admin_of
 from zhiyuan.testing import HUICHENG, HUIYANG
 
@@ -62,13 +63,15 @@ def test_station_admin_sees_own_point_only_and_edits_only_its_operations(county_
     with pytest.raises(NotFound):
         selectors.service_point_get(actor=admin, id=other.pk)
     # Own point: operations yes, manager fields no (403, audited as denied).
-    services.service_point_operations_update(actor=admin, point=huicheng_point, data={"opening_hours": "每日 9:00–18:00"})
+    services.service_point_operations_update(
+        actor=admin, point=huicheng_point, change=ServicePointInput(opening_hours="每日 9:00–18:00")
+    )
     with pytest.raises(PermissionDenied):
         selectors.service_point_get_for_manage(actor=admin, id=huicheng_point.pk)
     with pytest.raises(PermissionDenied):
-        services.service_point_update(actor=admin, point=huicheng_point, data={"name": "改名"})
+        services.service_point_update(actor=admin, point=huicheng_point, change=ServicePointInput(name="改名"))
     with pytest.raises(PermissionDenied):
-        services.service_point_operations_update(actor=admin, point=other, data={"opening_hours": "x"})
+        services.service_point_operations_update(actor=admin, point=other, change=ServicePointInput(opening_hours="x"))
     huicheng_point.refresh_from_db()
     other.refresh_from_db()
     assert huicheng_point.opening_hours == "每日 9:00–18:00" and huicheng_point.name == "桥东志愿服务站"
@@ -81,7 +84,9 @@ def test_county_manager_cannot_create_or_move_a_point_outside_their_county(count
         point(county_manager, name="越界站", region_code=HUIYANG_TOWN)
     assert exc.value.status == 403 and "region_code" in exc.value.fields
     with pytest.raises(DomainError) as exc:
-        services.service_point_update(actor=county_manager, point=huicheng_point, data={"region_code": HUIYANG_TOWN})
+        services.service_point_update(
+            actor=county_manager, point=huicheng_point, change=ServicePointInput(region_code=HUIYANG_TOWN)
+        )
     assert exc.value.status == 403
     huicheng_point.refresh_from_db()
     assert huicheng_point.region_code == HUICHENG_TOWN
@@ -130,7 +135,7 @@ def test_structure_errors(county_manager):
         assert field in exc.value.fields, (values, exc.value.fields)
     with pytest.raises(DomainError) as exc:
         services.service_point_update(
-            actor=county_manager, point=institute, data={"network_level": "station", "parent_id": institute.pk}
+            actor=county_manager, point=institute, change=ServicePointInput(network_level="station", parent_id=institute.pk)
         )
     assert "parent_id" in exc.value.fields or "network_level" in exc.value.fields
 
@@ -232,7 +237,9 @@ def test_coordinates_and_values_are_normalized(county_manager):
 
 def test_failed_update_changes_nothing(county_manager, huicheng_point):
     with pytest.raises(DomainError):
-        services.service_point_update(actor=county_manager, point=huicheng_point, data={"name": "新名字", "latitude": "999"})
+        services.service_point_update(
+            actor=county_manager, point=huicheng_point, change=ServicePointInput(name="新名字", latitude="999")
+        )
     huicheng_point.refresh_from_db()
     assert huicheng_point.name == "桥东志愿服务站"
 
@@ -286,10 +293,13 @@ def test_revoke_of_another_points_assignment_is_not_found(county_manager, huiche
 
 def test_every_write_is_audited(county_manager, plain_user):
     p = point(county_manager, name="审计站", contact_name="李", contact_phone="13812345678")
-    services.service_point_update(actor=county_manager, point=p, data={"address": "新地址", "contact_phone": "13812345679"})
-    services.service_point_update(actor=county_manager, point=p, data={"address": "新地址"})  # no change, no entry
+    services.service_point_update(
+        actor=county_manager, point=p, change=ServicePointInput(address="新地址", contact_phone="13812345679")
+    )
+    # no change, no entry
+    services.service_point_update(actor=county_manager, point=p, change=ServicePointInput(address="新地址"))
     a = services.station_admin_assign(actor=county_manager, point=p, mobile=plain_user.mobile)
-    services.service_point_operations_update(actor=plain_user, point=p, data={"has_team": True})
+    services.service_point_operations_update(actor=plain_user, point=p, change=ServicePointInput(has_team=True))
     services.station_admin_revoke(actor=county_manager, point=p, assignment_id=a.pk)
     services.service_point_close(actor=county_manager, point=p, reason="停用")
     services.service_point_reopen(actor=county_manager, point=p)
@@ -350,7 +360,7 @@ def test_operator_is_an_active_organization_in_scope(county_manager, huicheng_or
     assert list(huicheng_org.service_points.all()) == [p]
     entry = AuditEntry.objects.filter(action="stations.point.create").latest("id")
     assert entry.detail["operator_organization_id"] == huicheng_org.pk
-    services.service_point_update(actor=county_manager, point=p, data={"operator_organization_id": None})
+    services.service_point_update(actor=county_manager, point=p, change=ServicePointInput(operator_organization_id=None))
     p.refresh_from_db()
     assert p.operator_organization is None
     assert AuditEntry.objects.filter(action="stations.point.update").latest("id").detail == {
@@ -390,8 +400,8 @@ def test_unchanged_operator_is_kept_when_it_stops_being_active(county_manager, h
     admin = station_admin_of(county_manager, p)
     organization_suspend(actor=county_manager, org=huicheng_org, reason="整改")
     # The station admin (who cannot see the organization) and the manager can still save other fields.
-    services.service_point_operations_update(actor=admin, point=p, data={"opening_hours": "每日 9:00–17:00"})
-    services.service_point_update(actor=county_manager, point=p, data={"address": "新地址1号"})
+    services.service_point_operations_update(actor=admin, point=p, change=ServicePointInput(opening_hours="每日 9:00–17:00"))
+    services.service_point_update(actor=county_manager, point=p, change=ServicePointInput(address="新地址1号"))
     p.refresh_from_db()
     assert (p.operator_organization_id, p.opening_hours, p.address) == (huicheng_org.pk, "每日 9:00–17:00", "新地址1号")
     # …and the edit form's picker still shows it, marked with its status, but offers it no more.
@@ -412,7 +422,7 @@ def test_station_admin_of_a_network_station_saves_its_operations(county_manager)
     # parent must not be re-checked against the admin's scope.
     _centre, _institute, station = network(county_manager)
     admin = station_admin_of(county_manager, station)
-    services.service_point_operations_update(actor=admin, point=station, data={"has_rules": True})
+    services.service_point_operations_update(actor=admin, point=station, change=ServicePointInput(has_rules=True))
     station.refresh_from_db()
     assert station.has_rules is True
 
@@ -420,7 +430,7 @@ def test_station_admin_of_a_network_station_saves_its_operations(county_manager)
 def test_moving_a_point_moves_its_station_admin_assignments(city_manager):
     p = point(city_manager)
     admin = station_admin_of(city_manager, p)
-    services.service_point_update(actor=city_manager, point=p, data={"region_code": HUIYANG_TOWN})
+    services.service_point_update(actor=city_manager, point=p, change=ServicePointInput(region_code=HUIYANG_TOWN))
     assert RoleAssignment.objects.get(user=admin, role=Role.STATION_ADMIN).region_code == HUIYANG_TOWN
 
 

@@ -48,7 +48,6 @@ FIELD_LABELS = {
     "__all__": gettext_lazy("整行"),
     "file": gettext_lazy("文件"),
 }
-GENDER_WORDS = {"男": "1", "女": "2", "未说明": "9", "未知": "0"}
 
 
 def field_label(key: str) -> str:

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from zhiyuan.volunteers.idcards import IdType
+from zhiyuan.volunteers.codes import Gender, IdType
 from zhiyuan.volunteers.imports import guard
-from zhiyuan.volunteers.imports.columns import COLUMNS, GENDER_WORDS, HEADER_ROW, SHEET_TITLE, max_rows
+from zhiyuan.volunteers.imports.columns import COLUMNS, HEADER_ROW, SHEET_TITLE, max_rows
 from zhiyuan.volunteers.models import GuardianConsent
 
 
@@ -59,7 +59,7 @@ def _header_key(text) -> str | None:
 
 _CODE_TABLES = {
     "id_type": lambda: IdType.choices,
-    "gender": lambda: [("1", ""), ("2", ""), ("9", ""), ("0", "")],
+    "gender": lambda: Gender.choices,
     "guardian_relation": lambda: GuardianConsent.Relation.choices,
 }
 
@@ -106,8 +106,7 @@ def _row_data(values: dict) -> tuple[dict, dict]:
         # Excel keeps 15 significant digits: an 18-digit number typed as a number is already damaged.
         errors["id_number"] = [_("证件号码须以文本格式填写（数字格式会丢失末尾几位），请将该列设为文本后重新填写。")]
     data["id_type"] = _code_of(data["id_type"], "id_type")
-    g = data["gender"]
-    data["gender"] = GENDER_WORDS.get(g, _code_of(g, "gender"))
+    data["gender"] = _code_of(data["gender"], "gender")
     data["guardian_relation"] = _code_of(data["guardian_relation"], "guardian_relation")
     data["password"] = None
     return data, errors

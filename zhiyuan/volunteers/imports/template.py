@@ -4,7 +4,8 @@ import io
 
 from django.utils.translation import gettext as _
 
-from zhiyuan.volunteers.idcards import IdType
+from zhiyuan.volunteers import code_tables
+from zhiyuan.volunteers.codes import IdType
 from zhiyuan.volunteers.imports.columns import COLUMNS, FIELD_LABELS, max_rows
 from zhiyuan.volunteers.models import GuardianConsent
 
@@ -28,7 +29,7 @@ def import_template_xlsx() -> bytes:
         cell.font = Font(bold=True)
     sample = {
         "name": "张三",
-        "id_type": f"111 {IdType.RESIDENT_ID.label}",
+        "id_type": f"{IdType.RESIDENT_ID} {code_tables.label('id_type', IdType.RESIDENT_ID)}",
         "id_number": "11010519491231002X",
         "gender": "",
         "birth_date": "",
@@ -43,8 +44,8 @@ def import_template_xlsx() -> bytes:
     letters = {k: chr(ord("A") + i) for i, (k, _h, _r) in enumerate(COLUMNS)}
     lists = ws.parent.create_sheet(_("代码表"))
     tables = {
-        "id_type": _choice_list(IdType.choices),
-        "gender": _choice_list([("1", _("男")), ("2", _("女")), ("9", _("未说明"))]),
+        "id_type": _choice_list(code_tables.id_type_choices()),
+        "gender": _choice_list(code_tables.gender_selectable_choices()),
         "guardian_relation": _choice_list(GuardianConsent.Relation.choices),
     }
     for col, (key, values) in enumerate(tables.items(), start=1):

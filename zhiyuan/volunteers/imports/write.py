@@ -28,7 +28,7 @@ from zhiyuan.volunteers.imports.lookups import HitCounter
 from zhiyuan.volunteers.imports.read import FileRefused, ImportRow, ParsedFile
 from zhiyuan.volunteers.imports.report import ImportReport, RowError, import_audit_detail
 from zhiyuan.volunteers.permissions import require_importer
-from zhiyuan.volunteers.services.registration import MAX_BATCH, volunteer_register_many
+from zhiyuan.volunteers.services.registration import MAX_BATCH, RegistrationInput, volunteer_register_many
 
 
 class _Stop(Exception):
@@ -76,7 +76,7 @@ class _Importer:
 
     def _register(self, chunk: list[ImportRow], *, commit: bool):
         return volunteer_register_many(
-            actor=self.actor, rows=[r.data for r in chunk], request=self.request, ip=self.ip, commit=commit
+            actor=self.actor, rows=[RegistrationInput(**r.data) for r in chunk], request=self.request, ip=self.ip, commit=commit
         )
 
     def _done(self, phase: str, errors: list[RowError], ok=()) -> None:

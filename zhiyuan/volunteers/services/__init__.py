@@ -4,15 +4,15 @@ Import from here: ``from zhiyuan.volunteers.services import volunteer_register``
 
 Registration (``registration.py``; SPEC VOL-1/2/3/5/7) — also what bulk import reuses:
 
-* ``registration_validate(*, data, mode="self", today=None, existing_user=None) -> dict``
+* ``registration_validate(*, registration, mode="self", today=None, existing_user=None) -> dict``
   validates one registration without writing; raises ``DomainError("invalid", …)`` whose
   ``fields`` map each field (``name``, ``id_type``, ``id_number``, ``gender``, ``birth_date``,
   ``region_code``, ``mobile``, ``password``, ``email``, ``accept_privacy``, ``accept_oath``,
   ``guardian``, ``guardian_name``, ``guardian_relation``, ``guardian_mobile``,
-  ``guardian_consent``) to Chinese messages. See ``registration.py`` for the input keys.
-* ``volunteer_register(*, actor, data, request=None, user=None) -> Volunteer`` — one person,
+  ``guardian_consent``) to Chinese messages. The input is a ``RegistrationInput`` (``registration.py``).
+* ``volunteer_register(*, actor, registration, request=None, user=None) -> Volunteer`` — one person,
   login and volunteer in one transaction.
-* ``volunteer_register_many(*, actor, rows, request=None, mode="import") -> list[RegistrationResult]``
+* ``volunteer_register_many(*, actor, rows: list[RegistrationInput], request=None, mode="import") -> list[RegistrationResult]``
   — per-row validation (same rules, plus duplicates inside the batch, plus the actor's region
   scope), then bulk inserts of all valid rows in one transaction; each result has ``row``
   (1-based), ``volunteer`` (or None) and ``errors`` ({field: [messages]}).
@@ -49,6 +49,7 @@ from zhiyuan.volunteers.services.consent import (
 from zhiyuan.volunteers.services.export import excel_safe, my_data, my_data_xlsx
 from zhiyuan.volunteers.services.manage import volunteer_change_status, volunteer_exit, volunteer_reveal_id_number
 from zhiyuan.volunteers.services.profile import (
+    ProfileChange,
     correction_request_cancel,
     correction_request_create,
     correction_request_resolve,
@@ -58,6 +59,7 @@ from zhiyuan.volunteers.services.profile import (
 )
 from zhiyuan.volunteers.services.registration import (
     MSG_DUPLICATE_DOCUMENT,
+    RegistrationInput,
     RegistrationResult,
     registration_validate,
     volunteer_register,
@@ -66,6 +68,8 @@ from zhiyuan.volunteers.services.registration import (
 
 __all__ = [
     "MSG_DUPLICATE_DOCUMENT",
+    "ProfileChange",
+    "RegistrationInput",
     "RegistrationResult",
     "card_public_info",
     "card_token_issue",

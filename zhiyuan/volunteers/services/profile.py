@@ -1,7 +1,9 @@
 """The person's own profile (SPEC VOL-4), photo (VOL-8) and correction requests (VOL-6,
 PIPL 46)."""
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.files.base import ContentFile
@@ -13,7 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from zhiyuan.core import crypto
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import DomainError
+from zhiyuan.core.inputs import UNSET, Unset, given
 from zhiyuan.volunteers import availability, code_tables, documents
+from zhiyuan.volunteers.codes import SELECTABLE_GENDERS
 from zhiyuan.volunteers.models import (
     ConsentRecord,
     ProfileCorrectionRequest,
@@ -150,9 +154,30 @@ def _clean_availability(errors, value) -> int:
         return 0
 
 
-def profile_validate(*, volunteer: Volunteer, data: dict) -> dict:
-    """Validate a (partial) profile update: only keys present in ``data`` are checked and
+@dataclass(frozen=True, kw_only=True)
+class ProfileChange:
+    """What a person changes on their profile (page form, API body, demo data); what is left
+    ``UNSET`` keeps its value. Codes are checked against ``codes.py``; ``skills`` is a list of
+    codes or of ``{"code", "detail"}``; ``availability`` slot keys ``"<day 1-7>-<am|pm|ev>"``.
+    A home location needs ``accept_location`` (its own consent) unless one is on record."""
+
+    political_status: str | Unset = UNSET
+    education: str | Unset = UNSET
+    ethnicity: str | Unset = UNSET
+    email: str | Unset = UNSET
+    region_code: str | Unset = UNSET
+    home_lat: str | Decimal | Unset | None = UNSET  # None (both): remove the location
+    home_lng: str | Decimal | Unset | None = UNSET
+    accept_location: bool | str | Unset = UNSET
+    skills: list | Unset | None = UNSET
+    service_categories: list[str] | Unset | None = UNSET
+    availability: list[str] | Unset | None = UNSET
+
+
+def profile_validate(*, volunteer: Volunteer, change: ProfileChange) -> dict:
+    """Validate a (partial) profile update: only the fields ``change`` sets are checked and
     changed. Raises DomainError with Chinese messages per field."""
+    data = given(change)
     errors: dict[str, list[str]] = {}
     out: dict = {}
     if "political_status" in data:
@@ -189,11 +214,11 @@ def profile_validate(*, volunteer: Volunteer, data: dict) -> dict:
 
 
 @transaction.atomic
-def volunteer_update_profile(*, actor, data: dict, request=None) -> Volunteer:
+def volunteer_update_profile(*, actor, change: ProfileChange, request=None) -> Volunteer:
     """The person edits their own profile (VOL-4). Name, document, gender and birth date are
     not editable here: they change through a correction request a manager handles."""
     volunteer = volunteer_for(actor, for_update=True)
-    cleaned = profile_validate(volunteer=volunteer, data=data)
+    cleaned = profile_validate(volunteer=volunteer, change=change)
     now = timezone.now()
     fields = []
     for name in ("political_status", "education", "ethnicity", "region_code", "availability"):
@@ -317,7 +342,7 @@ def volunteer_set_photo(*, actor, upload) -> Volunteer:
 # --- correction requests (VOL-6, PIPL 46) -------------------------------------------------
 
 
-def _validate_correction(field: str, data: dict) -> tuple[str, str]:
+def _validate_correction(field: str, data: dict[str, object]) -> tuple[str, str]:
     """(plaintext value to seal, masked display) or DomainError."""
     F = ProfileCorrectionRequest.Field
     if field == F.NAME:
@@ -336,7 +361,7 @@ def _validate_correction(field: str, data: dict) -> tuple[str, str]:
         )
     if field == F.GENDER:
         value = str(data.get("gender") or "")
-        if value not in ("1", "2", "9"):
+        if value not in SELECTABLE_GENDERS:
             raise DomainError("invalid", _("请选择性别。"), fields={"gender": [_("请选择性别。")]})
         return value, code_tables.label("gender", value)
     if field == F.BIRTH_DATE:
@@ -349,11 +374,24 @@ def _validate_correction(field: str, data: dict) -> tuple[str, str]:
 
 
 @transaction.atomic
-def correction_request_create(*, actor, field: str, data: dict, reason: str) -> ProfileCorrectionRequest:
-    """The person asks for a correction of a field they cannot edit. The requested value is
-    sealed (a document number never lands in plaintext); one pending request per field."""
+def correction_request_create(
+    *,
+    actor,
+    field: str,
+    reason: str,
+    name: str | None = None,
+    id_type: str | None = None,
+    id_number: str | None = None,
+    gender: str | None = None,
+    birth_date: dt.date | str | None = None,
+) -> ProfileCorrectionRequest:
+    """The person asks for a correction of ``field`` (``ProfileCorrectionRequest.Field``), a field
+    they cannot edit, giving the corrected value in the argument(s) of that name (a document: its
+    type and number). The requested value is sealed (a document number never lands in plaintext);
+    one pending request per field."""
     volunteer = volunteer_for(actor, for_update=True)
-    value, masked = _validate_correction(field, data)
+    requested = {"name": name, "id_type": id_type, "id_number": id_number, "gender": gender, "birth_date": birth_date}
+    value, masked = _validate_correction(field, requested)
     reason, err = clean_text(reason, label=_("更正说明"), max_length=500, required=True, allow_newlines=True)
     if err:
         raise DomainError("invalid", err, fields={"reason": [err]})

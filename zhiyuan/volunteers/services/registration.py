@@ -1,6 +1,6 @@
 """Registration (SPEC VOL-1/2/3/5/7) — one person or a batch, through the same checks.
 
-Input (a plain dict; form, API and Excel import all produce it):
+Input: a ``RegistrationInput``, which the form, the API and the Excel import all build:
 
 ===================  ===============================================================
 ``name``             real name as on the document (2–50 Han/Latin characters, ``·``)
@@ -41,6 +41,7 @@ from zhiyuan.core.errors import DomainError, PermissionDenied
 from zhiyuan.regions.models import Level, Region
 from zhiyuan.regions.selectors import address_codes_cached
 from zhiyuan.volunteers import documents, minors
+from zhiyuan.volunteers.codes import SELECTABLE_GENDERS
 from zhiyuan.volunteers.models import (
     ConsentRecord,
     GuardianConsent,
@@ -54,11 +55,34 @@ from zhiyuan.volunteers.texts import GUARDIAN_CONSENT_VERSION, OATH_VERSION
 from zhiyuan.volunteers.validation import as_bool, clean_date, clean_email, clean_mobile, clean_person_name
 
 MODES = ("self", "assisted", "import")
-GENDERS_SELECTABLE = ("1", "2", "9")  # GB/T 2261.1: male, female, unstated
 MAX_BATCH = 5000
 
 MSG_DUPLICATE_DOCUMENT = _("该证件号码已注册志愿者。如是本人注册，请直接登录；如有疑问请联系所在地志愿服务管理部门。")
 MSG_DUPLICATE_MOBILE = _("该手机号已注册，请直接登录或更换手机号。")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegistrationInput:
+    """One registration as submitted (the fields are described above). The values are raw, as
+    typed: ``registration_validate`` checks and normalizes them the same way for every caller.
+    ``None`` is "not given"; an import's consent flags then default to true (signed on paper)."""
+
+    name: str | None = None
+    id_type: str | None = None
+    id_number: str | None = None
+    gender: str | None = None
+    birth_date: dt.date | str | None = None
+    region_code: str | None = None
+    mobile: str | None = None
+    password: str | None = None
+    email: str | None = None
+    accept_privacy: bool | str | None = None
+    privacy_version: str | None = None
+    accept_oath: bool | str | None = None
+    guardian_name: str | None = None
+    guardian_relation: str | None = None
+    guardian_mobile: str | None = None
+    guardian_consent: bool | str | None = None
 
 
 @dataclass
@@ -83,19 +107,23 @@ def _add(errors: dict, name: str, message) -> None:
     errors.setdefault(name, []).append(str(message))
 
 
-def _validate_fields(data: dict, *, mode: str, today: dt.date, notice, existing_user) -> tuple[dict, dict]:
+def _consented(value, *, default: bool) -> bool:
+    return as_bool(default if value is None else value)
+
+
+def _validate_fields(data: RegistrationInput, *, mode: str, today: dt.date, notice, existing_user) -> tuple[dict, dict]:
     """Checks that need no database (except through ``parse_document``'s code tables)."""
     errors: dict[str, list[str]] = {}
     out: dict = {}
     defaults = mode == "import"
 
-    name, err = clean_person_name(data.get("name"))
+    name, err = clean_person_name(data.name)
     if err:
         _add(errors, "name", err)
     out["name"] = name
 
-    id_type = str(data.get("id_type") or "").strip()
-    number = str(data.get("id_number") or "")
+    id_type = str(data.id_type or "").strip()
+    number = str(data.id_number or "")
     if len(number) > 64:
         _add(errors, "id_number", _("证件号码过长。"))
     elif not id_type:
@@ -117,14 +145,14 @@ def _validate_fields(data: dict, *, mode: str, today: dt.date, notice, existing_
     doc = out.get("document")
     gender = getattr(doc, "gender_code", None) if doc else None
     if not gender or gender == "0":
-        gender = str(data.get("gender") or "").strip()
-        if doc and gender not in GENDERS_SELECTABLE:
+        gender = str(data.gender or "").strip()
+        if doc and gender not in SELECTABLE_GENDERS:
             _add(errors, "gender", _("该证件号码不含性别信息，请选择性别。"))
     out["gender"] = gender
 
     birth = getattr(doc, "birth_date", None) if doc else None
     if birth is None:
-        birth, err = clean_date(data.get("birth_date"), label=_("出生日期"))
+        birth, err = clean_date(data.birth_date, label=_("出生日期"))
         if err:
             _add(errors, "birth_date", err)
         elif birth is None and doc:
@@ -136,18 +164,18 @@ def _validate_fields(data: dict, *, mode: str, today: dt.date, notice, existing_
             _add(errors, "birth_date", _("出生日期不正确。"))
     out["birth_date"] = birth
 
-    out["region_code"] = str(data.get("region_code") or "").strip()
+    out["region_code"] = str(data.region_code or "").strip()
     if not out["region_code"]:
         _add(errors, "region_code", _("请选择居住地所在的街道/乡镇及社区/村。"))
     elif len(out["region_code"]) != 12 or not out["region_code"].isascii() or not out["region_code"].isdigit():
         _add(errors, "region_code", _("请输入12位区划代码。"))
 
     if existing_user is None:
-        mobile, err = clean_mobile(data.get("mobile"))
+        mobile, err = clean_mobile(data.mobile)
         if err:
             _add(errors, "mobile", err)
         out["mobile"] = mobile
-        password = data.get("password") or ""
+        password = data.password or ""
         if not isinstance(password, str) or len(password) > 128:
             _add(errors, "password", _("密码不能超过128个字符。"))
             password = ""
@@ -164,7 +192,7 @@ def _validate_fields(data: dict, *, mode: str, today: dt.date, notice, existing_
         out["mobile"] = existing_user.mobile
         out["password"] = None
 
-    email, err = clean_email(data.get("email"))
+    email, err = clean_email(data.email)
     if err:
         _add(errors, "email", err)
     out["email"] = email
@@ -172,28 +200,28 @@ def _validate_fields(data: dict, *, mode: str, today: dt.date, notice, existing_
     if notice is None:
         _add(errors, "accept_privacy", _("平台尚未发布隐私政策，暂不能注册。"))
     else:
-        version = str(data.get("privacy_version") or "").strip()
+        version = str(data.privacy_version or "").strip()
         if version and version != notice.version:
             _add(errors, "accept_privacy", _("隐私政策已更新，请阅读最新版本后重新确认。"))
-        elif not as_bool(data.get("accept_privacy", defaults)):
+        elif not _consented(data.accept_privacy, default=defaults):
             _add(errors, "accept_privacy", _("请阅读并同意《志愿者个人信息保护告知书》。"))
     out["notice"] = notice
-    if not as_bool(data.get("accept_oath", defaults)):
+    if not _consented(data.accept_oath, default=defaults):
         _add(errors, "accept_oath", _("请确认志愿者誓词。"))
 
     out["guardian"] = None
     if birth is not None and minors.is_minor_birth(birth, today):
         g_errors: dict[str, list[str]] = {}
-        g_name, err = clean_person_name(data.get("guardian_name"), label=_("监护人姓名"))
+        g_name, err = clean_person_name(data.guardian_name, label=_("监护人姓名"))
         if err:
             _add(g_errors, "guardian_name", err)
-        relation = str(data.get("guardian_relation") or "").strip()
+        relation = str(data.guardian_relation or "").strip()
         if relation not in GuardianConsent.Relation.values:
             _add(g_errors, "guardian_relation", _("请选择监护人与本人的关系。"))
-        g_mobile, err = clean_mobile(data.get("guardian_mobile"), label=_("监护人手机号"))
+        g_mobile, err = clean_mobile(data.guardian_mobile, label=_("监护人手机号"))
         if err:
             _add(g_errors, "guardian_mobile", err)
-        if not as_bool(data.get("guardian_consent", defaults)):
+        if not _consented(data.guardian_consent, default=defaults):
             _add(g_errors, "guardian_consent", _("未满18周岁须经监护人同意后方可注册，请监护人确认同意。"))
         if g_errors:
             # One plain message first, so a person who did not expect the guardian fields
@@ -257,7 +285,9 @@ def _check_against_database(rows: list[tuple[dict, dict]]) -> None:
                 seen_mob[mob] = pos
 
 
-def _validate_rows(rows: list[dict], *, mode: str, today: dt.date | None, existing_user=None) -> list[tuple[dict, dict]]:
+def _validate_rows(
+    rows: list[RegistrationInput], *, mode: str, today: dt.date | None, existing_user=None
+) -> list[tuple[dict, dict]]:
     if mode not in MODES:
         raise ValueError(f"unknown registration mode {mode!r}")
     today = today or minors.today_shanghai()
@@ -267,7 +297,7 @@ def _validate_rows(rows: list[dict], *, mode: str, today: dt.date | None, existi
     # (one query per batch); a single registration keeps the one small EXISTS query.
     with address_codes_cached() if len(rows) > 1 else nullcontext():
         for data in rows:
-            if not isinstance(data, dict):
+            if not isinstance(data, RegistrationInput):
                 checked.append(({}, {"__all__": [str(_("数据格式错误。"))]}))
                 continue
             cleaned, errors = _validate_fields(data, mode=mode, today=today, notice=notice, existing_user=existing_user)
@@ -277,7 +307,9 @@ def _validate_rows(rows: list[dict], *, mode: str, today: dt.date | None, existi
     return checked
 
 
-def registration_validate(*, data: dict, mode: str = "self", today: dt.date | None = None, existing_user=None) -> dict:
+def registration_validate(
+    *, registration: RegistrationInput, mode: str = "self", today: dt.date | None = None, existing_user=None
+) -> dict:
     """Validate one registration and return the cleaned values, or raise ``DomainError``
     (code ``invalid``) whose ``fields`` hold one or more Chinese messages per field.
 
@@ -289,7 +321,7 @@ def registration_validate(*, data: dict, mode: str = "self", today: dt.date | No
     The cleaned dict holds ``name, id_type, id_number`` (normalized, plaintext — keep it in
     memory only), ``id_index, gender, birth_date, region_code, mobile, password, email,
     notice, guardian`` (None or ``{name, relation, mobile}``)."""
-    [(cleaned, errors)] = _validate_rows([data], mode=mode, today=today, existing_user=existing_user)
+    [(cleaned, errors)] = _validate_rows([registration], mode=mode, today=today, existing_user=existing_user)
     if errors:
         raise DomainError("invalid", _("注册信息有误，请按提示修改后重试。"), fields=errors)
     return cleaned
@@ -422,7 +454,9 @@ def _mode_for(actor, user) -> str:
     return "assisted"
 
 
-def volunteer_register(*, actor, data: dict, request=None, user=None, today: dt.date | None = None) -> Volunteer:
+def volunteer_register(
+    *, actor, registration: RegistrationInput, request=None, user=None, today: dt.date | None = None
+) -> Volunteer:
     """Register one volunteer: the login (``User``: mobile + password) and the ``Volunteer``
     in one transaction — nothing is half-saved.
 
@@ -439,7 +473,7 @@ def volunteer_register(*, actor, data: dict, request=None, user=None, today: dt.
         raise DomainError("already_registered", _("您已注册为志愿者。"), status=409)
     if mode == "assisted" and (user is not None or not is_volunteer_manager(actor)):
         raise PermissionDenied(_("只有区域管理员或平台管理员可以代为登记志愿者。"))
-    cleaned = registration_validate(data=data, mode=mode, today=today, existing_user=user)
+    cleaned = registration_validate(registration=registration, mode=mode, today=today, existing_user=user)
     if mode == "assisted" and not region_manageable(actor, cleaned["region_code"]):
         raise PermissionDenied(_("只能为本人管辖区域内的居民登记志愿者。"))
     ip = client_ip(request)
@@ -456,7 +490,7 @@ def volunteer_register(*, actor, data: dict, request=None, user=None, today: dt.
 def volunteer_register_many(
     *,
     actor,
-    rows: list[dict],
+    rows: list[RegistrationInput],
     request=None,
     ip: str | None = None,
     today: dt.date | None = None,

@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 
 from zhiyuan.volunteers.minors import today_shanghai
+from zhiyuan.volunteers.services import RegistrationInput
 
 PASSWORD = "Zhiyuan#2026"
 HUICHENG_TOWN = "441302001000"  # 桥东街道, 惠城区
@@ -57,6 +58,10 @@ def registration_data(**overrides) -> dict:
     return data
 
 
+def registration_input(**overrides) -> RegistrationInput:
+    return RegistrationInput(**registration_data(**overrides))
+
+
 def guardian_data(**overrides) -> dict:
     data = {
         "guardian_name": "李监护",
@@ -71,7 +76,7 @@ def guardian_data(**overrides) -> dict:
 def register(*, actor=None, **overrides):
     from zhiyuan.volunteers.services import volunteer_register
 
-    return volunteer_register(actor=actor, data=registration_data(**overrides))
+    return volunteer_register(actor=actor, registration=registration_input(**overrides))
 
 
 def register_minor(*, age: int = 15, **overrides):

@@ -24,6 +24,7 @@ from zhiyuan.volunteers import documents
 from zhiyuan.volunteers import services as svc
 from zhiyuan.volunteers.idcards import check_character
 from zhiyuan.volunteers.models import Volunteer
+from zhiyuan.volunteers.services import RegistrationInput
 from zhiyuan.volunteers.tests import factories as f
 from zhiyuan.volunteers.tests.test_personal_data import scan_database
 
@@ -101,7 +102,7 @@ def test_future_birth_date_is_one_clear_error_not_a_guardian_request(id_type, nu
 
     data = f.registration_data(id_type=id_type, id_number=number, gender="1", birth_date="2099-01-01")
     with pytest.raises(DomainError) as e:
-        svc.volunteer_register(actor=None, data=data)
+        svc.volunteer_register(actor=None, registration=RegistrationInput(**data))
     assert set(e.value.fields) == {"birth_date"}, e.value.fields
 
 
@@ -126,7 +127,7 @@ def test_database_holds_no_plaintext_number_of_any_document_type():
     numbers = set()
     for i, (id_type, number, extra, _birth, _gender) in enumerate(VALID):
         data = f.registration_data(name=f"持证人{'甲乙丙丁戊己庚辛壬癸'[i]}", id_type=id_type, id_number=number, **extra)
-        v = svc.volunteer_register(actor=None, data=data)
+        v = svc.volunteer_register(actor=None, registration=RegistrationInput(**data))
         numbers.add(documents.document_unseal(v.id_number_sealed))  # the normalized form
     assert len(numbers) == len(VALID)
     assert scan_database(numbers) == []

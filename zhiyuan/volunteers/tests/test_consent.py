@@ -68,7 +68,7 @@ def test_new_notice_version_asks_for_consent_again(volunteer, platform_admin, co
 
 
 def test_data_download_contains_own_data_only(volunteer, huiyang_volunteer, county_manager):
-    svc.correction_request_create(actor=volunteer.user, field="name", data={"name": "陈志原"}, reason="错别字")
+    svc.correction_request_create(actor=volunteer.user, field="name", name="陈志原", reason="错别字")
     svc.volunteer_change_status(actor=county_manager, volunteer_id=volunteer.pk, to_status="suspended", reason="核查")
     data = svc.my_data(actor=volunteer.user)
     own = documents.document_unseal(volunteer.id_number_sealed)
@@ -111,9 +111,11 @@ def test_excel_cells_are_neutralised_against_formula_injection(volunteer, county
 
 def test_location_needs_separate_consent_and_withdrawal_erases_it(volunteer):
     with pytest.raises(DomainError) as e:
-        svc.volunteer_update_profile(actor=volunteer.user, data={"home_lat": "23.1", "home_lng": "114.4"})
+        svc.volunteer_update_profile(actor=volunteer.user, change=svc.ProfileChange(home_lat="23.1", home_lng="114.4"))
     assert "home_location" in e.value.fields
-    svc.volunteer_update_profile(actor=volunteer.user, data={"home_lat": "23.1", "home_lng": "114.4", "accept_location": True})
+    svc.volunteer_update_profile(
+        actor=volunteer.user, change=svc.ProfileChange(home_lat="23.1", home_lng="114.4", accept_location=True)
+    )
     volunteer.refresh_from_db()
     assert volunteer.home_lat is not None
     assert ConsentRecord.objects.filter(volunteer=volunteer, kind="location", withdrawn_at__isnull=True).exists()
@@ -131,7 +133,7 @@ def test_users_without_a_profile_get_not_registered(plain_user):
 
 
 def test_imported_volunteer_consent_source_recorded(city_manager):
-    [r] = svc.volunteer_register_many(actor=city_manager, rows=[f.registration_data(password="")])
+    [r] = svc.volunteer_register_many(actor=city_manager, rows=[f.registration_input(password="")])
     assert set(r.volunteer.consents.values_list("source", flat=True)) == {"import"}
 
 

@@ -138,7 +138,7 @@ def test_manager_may_reinstate_an_exited_volunteer(volunteer, county_manager):
 
 
 def test_name_correction_approved_by_scoped_manager(volunteer, county_manager, other_county_manager):
-    req = svc.correction_request_create(actor=volunteer.user, field="name", data={"name": "陈志原"}, reason="错别字")
+    req = svc.correction_request_create(actor=volunteer.user, field="name", name="陈志原", reason="错别字")
     with pytest.raises(NotFound):
         svc.correction_request_resolve(actor=other_county_manager, request_id=req.pk, approve=True)
     svc.correction_request_resolve(actor=county_manager, request_id=req.pk, approve=True)
@@ -152,7 +152,7 @@ def test_name_correction_approved_by_scoped_manager(volunteer, county_manager, o
 def test_document_correction_reseals_and_reindexes(volunteer, county_manager):
     new_number = f.resident_id(birth=f.years_ago(40), male=False)
     req = svc.correction_request_create(
-        actor=volunteer.user, field="document", data={"id_type": "111", "id_number": new_number}, reason="号码错误"
+        actor=volunteer.user, field="document", id_type="111", id_number=new_number, reason="号码错误"
     )
     assert new_number not in req.requested_sealed and new_number not in req.requested_masked
     svc.correction_request_resolve(actor=county_manager, request_id=req.pk, approve=True)
@@ -164,18 +164,16 @@ def test_document_correction_reseals_and_reindexes(volunteer, county_manager):
 
 def test_document_correction_to_someone_elses_number_is_refused(volunteer, minor_volunteer, county_manager):
     other = documents.document_unseal(minor_volunteer.id_number_sealed)
-    req = svc.correction_request_create(
-        actor=volunteer.user, field="document", data={"id_type": "111", "id_number": other}, reason="x"
-    )
+    req = svc.correction_request_create(actor=volunteer.user, field="document", id_type="111", id_number=other, reason="x")
     with pytest.raises(DomainError) as e:
         svc.correction_request_resolve(actor=county_manager, request_id=req.pk, approve=True)
     assert e.value.code == "duplicate" and "王" not in str(e.value.message)
 
 
 def test_rejection_needs_a_response_and_one_pending_per_field(volunteer, county_manager):
-    req = svc.correction_request_create(actor=volunteer.user, field="gender", data={"gender": "2"}, reason="性别错误")
+    req = svc.correction_request_create(actor=volunteer.user, field="gender", gender="2", reason="性别错误")
     with pytest.raises(DomainError):
-        svc.correction_request_create(actor=volunteer.user, field="gender", data={"gender": "2"}, reason="再次")
+        svc.correction_request_create(actor=volunteer.user, field="gender", gender="2", reason="再次")
     with pytest.raises(DomainError) as e:
         svc.correction_request_resolve(actor=county_manager, request_id=req.pk, approve=False, response="")
     assert "response" in e.value.fields
@@ -186,12 +184,10 @@ def test_rejection_needs_a_response_and_one_pending_per_field(volunteer, county_
 
 def test_correction_input_is_validated(volunteer):
     with pytest.raises(DomainError):
-        svc.correction_request_create(actor=volunteer.user, field="name", data={"name": "<script>"}, reason="x")
+        svc.correction_request_create(actor=volunteer.user, field="name", name="<script>", reason="x")
     with pytest.raises(DomainError):
-        svc.correction_request_create(
-            actor=volunteer.user, field="document", data={"id_type": "111", "id_number": "123"}, reason="x"
-        )
+        svc.correction_request_create(actor=volunteer.user, field="document", id_type="111", id_number="123", reason="x")
     with pytest.raises(DomainError):
-        svc.correction_request_create(actor=volunteer.user, field="name", data={"name": "陈志原"}, reason="长" * 10_000)
+        svc.correction_request_create(actor=volunteer.user, field="name", name="陈志原", reason="长" * 10_000)
     with pytest.raises(DomainError):
-        svc.correction_request_create(actor=volunteer.user, field="status", data={}, reason="x")
+        svc.correction_request_create(actor=volunteer.user, field="status", reason="x")

@@ -16,6 +16,7 @@ from zhiyuan.core.errors import DomainError
 from zhiyuan.volunteers import documents
 from zhiyuan.volunteers import services as svc
 from zhiyuan.volunteers.models import ProfileCorrectionRequest, Volunteer
+from zhiyuan.volunteers.services import RegistrationInput
 from zhiyuan.volunteers.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -70,19 +71,17 @@ def test_database_contains_no_plaintext_document_number(city_manager):
     for i, name in enumerate(["赵一", "钱二", "孙三", "李四"]):
         data = f.registration_data(name=name, male=bool(i % 2))
         numbers.add(data["id_number"])
-        vols.append(svc.volunteer_register(actor=None, data=data))
+        vols.append(svc.volunteer_register(actor=None, registration=RegistrationInput(**data)))
     minor = {**f.registration_data(name="周小五", birth=f.years_ago(13)), **f.guardian_data()}
     numbers.add(minor["id_number"])
-    vols.append(svc.volunteer_register(actor=None, data=minor))
+    vols.append(svc.volunteer_register(actor=None, registration=RegistrationInput(**minor)))
     # Paths that touch the number: a refused duplicate, a correction to a new number, a
     # manager's reveal, the person's data download, an e-card token.
     with pytest.raises(DomainError):
-        svc.volunteer_register(actor=None, data=f.registration_data(id_number=next(iter(numbers))))
+        svc.volunteer_register(actor=None, registration=f.registration_input(id_number=next(iter(numbers))))
     corrected = f.resident_id(address="441303")
     numbers.add(corrected)
-    svc.correction_request_create(
-        actor=vols[0].user, field="document", data={"id_type": "111", "id_number": corrected}, reason="号码录入错误"
-    )
+    svc.correction_request_create(actor=vols[0].user, field="document", id_type="111", id_number=corrected, reason="号码录入错误")
     assert svc.volunteer_reveal_id_number(actor=city_manager, volunteer_id=vols[1].pk, reason="核实身份") in numbers
     svc.my_data(actor=vols[2].user)
     svc.card_token_issue(actor=vols[3].user)
@@ -122,9 +121,7 @@ def test_rotate_keys_reseals_rows_under_the_new_key(settings):
     vols = [f.register(name=n) for n in ("赵一", "钱二", "孙三")]
     plain = {v.pk: documents.document_unseal(v.id_number_sealed) for v in vols}
     new_number = f.resident_id()
-    svc.correction_request_create(
-        actor=vols[0].user, field="document", data={"id_type": "111", "id_number": new_number}, reason="录入错误"
-    )
+    svc.correction_request_create(actor=vols[0].user, field="document", id_type="111", id_number=new_number, reason="录入错误")
     old, _new = _ring_with_new_key(settings)
     old_kid = old.id_key_current
     assert all(v.id_number_sealed.startswith(f"{old_kid}:") for v in Volunteer.objects.all())
@@ -149,7 +146,7 @@ def test_rotate_keys_reseals_rows_under_the_new_key(settings):
         assert documents.document_unseal(v.id_number_sealed) == plain[v.pk]
     # The blind index is unchanged, so duplicates are still found after rotation.
     with pytest.raises(DomainError) as e:
-        svc.volunteer_register(actor=None, data=f.registration_data(id_number=plain[vols[1].pk]))
+        svc.volunteer_register(actor=None, registration=f.registration_input(id_number=plain[vols[1].pk]))
     assert "id_number" in e.value.fields
 
 

@@ -120,16 +120,16 @@ def test_profile_update_and_matching_queries(volunteer):
     category = _codes("service_category")[0]
     svc.volunteer_update_profile(
         actor=volunteer.user,
-        data={
-            "political_status": _codes("political_status")[0],
-            "education": _codes("education")[0],
-            "ethnicity": _codes("ethnicity")[0],
-            "email": "Chen@Example.com",
-            "region_code": "441302002000",
-            "skills": [{"code": skill, "detail": "执业医师 <b>证</b>"}],
-            "service_categories": [category, category],
-            "availability": ["6-am", "6-pm", "7-ev"],
-        },
+        change=svc.ProfileChange(
+            political_status=_codes("political_status")[0],
+            education=_codes("education")[0],
+            ethnicity=_codes("ethnicity")[0],
+            email="Chen@Example.com",
+            region_code="441302002000",
+            skills=[{"code": skill, "detail": "执业医师 <b>证</b>"}],
+            service_categories=[category, category],
+            availability=["6-am", "6-pm", "7-ev"],
+        ),
     )
     v = Volunteer.objects.get(pk=volunteer.pk)
     assert v.political_status == _codes("political_status")[0]
@@ -142,7 +142,7 @@ def test_profile_update_and_matching_queries(volunteer):
     assert not Volunteer.objects.available_at(availability.mask_from_keys(["1-am"])).filter(pk=v.pk).exists()
     assert Volunteer.objects.with_skill(skill).filter(pk=v.pk).exists()
     # partial update leaves the rest alone
-    svc.volunteer_update_profile(actor=volunteer.user, data={"availability": []})
+    svc.volunteer_update_profile(actor=volunteer.user, change=svc.ProfileChange(availability=[]))
     v.refresh_from_db()
     assert v.availability == 0 and v.skills.count() == 1
 
@@ -171,14 +171,16 @@ def test_profile_update_rejects_bad_input(volunteer, data, field):
     if "skills" in data and isinstance(data["skills"], list):
         data = {"skills": [{**s, "code": _codes("skill")[0] if s["code"] == "__SKILL__" else s["code"]} for s in data["skills"]]}
     with pytest.raises(DomainError) as e:
-        svc.volunteer_update_profile(actor=volunteer.user, data=data)
+        svc.volunteer_update_profile(actor=volunteer.user, change=svc.ProfileChange(**data))
     assert e.value.fields.get(field)
 
 
 @pytest.mark.django_db
 def test_profile_cannot_change_name_or_document(volunteer):
     before = (volunteer.name, volunteer.id_number_sealed, volunteer.gender, volunteer.birth_date)
-    svc.volunteer_update_profile(actor=volunteer.user, data={"name": "别人", "id_number_sealed": "x", "gender": "2"})
+    with pytest.raises(TypeError):  # not part of a profile change: a correction request changes them
+        svc.ProfileChange(name="别人", id_number_sealed="x", gender="2")
+    svc.volunteer_update_profile(actor=volunteer.user, change=svc.ProfileChange(political_status="13"))
     volunteer.refresh_from_db()
     assert (volunteer.name, volunteer.id_number_sealed, volunteer.gender, volunteer.birth_date) == before
 

@@ -11,7 +11,7 @@ from zhiyuan.core.models import AuditEntry
 from zhiyuan.volunteers import documents
 from zhiyuan.volunteers.models import ConsentRecord, GuardianConsent, Volunteer, VolunteerStatusChange
 from zhiyuan.volunteers.numbers import volunteer_no_is_valid
-from zhiyuan.volunteers.services import registration_validate, volunteer_register, volunteer_register_many
+from zhiyuan.volunteers.services import RegistrationInput, registration_validate, volunteer_register, volunteer_register_many
 from zhiyuan.volunteers.tests import factories as f
 from zhiyuan.volunteers.texts import OATH_VERSION
 
@@ -24,7 +24,7 @@ def fields_of(exc_info) -> dict:
 
 def test_registration_creates_login_and_volunteer_with_derived_data():
     data = f.registration_data(name="张三", birth=dt.date(1990, 5, 17), male=False)
-    v = volunteer_register(actor=None, data=data)
+    v = volunteer_register(actor=None, registration=RegistrationInput(**data))
     v.refresh_from_db()
     assert v.user.mobile == data["mobile"] and v.user.check_password(f.PASSWORD)
     assert v.user.display_name == "张三"
@@ -61,7 +61,7 @@ def test_duplicate_document_is_refused_without_revealing_whose():
     first = f.register(name="赵一")
     number = documents.document_unseal(first.id_number_sealed)
     with pytest.raises(DomainError) as e:
-        volunteer_register(actor=None, data=f.registration_data(name="钱二", id_number=number))
+        volunteer_register(actor=None, registration=f.registration_input(name="钱二", id_number=number))
     msgs = " ".join(fields_of(e)["id_number"])
     assert "已注册" in msgs
     assert "赵" not in msgs and first.volunteer_no not in msgs and first.user.mobile not in msgs
@@ -74,7 +74,7 @@ def test_duplicate_detected_for_lowercase_x_and_spaces():
         number = f.resident_id()
     f.register(id_number=number)
     with pytest.raises(DomainError) as e:
-        volunteer_register(actor=None, data=f.registration_data(id_number=" " + number.lower() + " "))
+        volunteer_register(actor=None, registration=f.registration_input(id_number=" " + number.lower() + " "))
     assert "id_number" in fields_of(e)
 
 
@@ -82,7 +82,7 @@ def test_duplicate_mobile_refused_and_nothing_half_saved():
     first = f.register()
     data = f.registration_data(mobile=first.user.mobile)
     with pytest.raises(DomainError) as e:
-        volunteer_register(actor=None, data=data)
+        volunteer_register(actor=None, registration=RegistrationInput(**data))
     assert "mobile" in fields_of(e)
     assert Volunteer.objects.count() == 1
 
@@ -91,7 +91,7 @@ def test_invalid_document_number_gives_field_message():
     bad = f.resident_id()
     bad = bad[:-1] + ("0" if bad[-1] != "0" else "1")  # wrong check digit
     with pytest.raises(DomainError) as e:
-        volunteer_register(actor=None, data=f.registration_data(id_number=bad))
+        volunteer_register(actor=None, registration=f.registration_input(id_number=bad))
     assert fields_of(e)["id_number"]
     assert Volunteer.objects.count() == 0 and User.objects.count() == 0
 
@@ -113,7 +113,7 @@ def test_invalid_document_number_gives_field_message():
 )
 def test_hostile_input_rejected_with_a_message(field, value):
     with pytest.raises(DomainError) as e:
-        volunteer_register(actor=None, data=f.registration_data(**{field: value}))
+        volunteer_register(actor=None, registration=f.registration_input(**{field: value}))
     messages = fields_of(e)[field]
     assert messages and all(isinstance(m, str) and m for m in messages)
     assert Volunteer.objects.count() == 0
@@ -128,23 +128,23 @@ def test_name_with_middle_dot_and_latin_accepted():
 
 def test_privacy_and_oath_must_be_accepted():
     with pytest.raises(DomainError) as e:
-        volunteer_register(actor=None, data=f.registration_data(accept_privacy=False, accept_oath=False))
+        volunteer_register(actor=None, registration=f.registration_input(accept_privacy=False, accept_oath=False))
     assert {"accept_privacy", "accept_oath"} <= set(fields_of(e))
 
 
 def test_stale_privacy_version_is_refused():
     with pytest.raises(DomainError) as e:
-        volunteer_register(actor=None, data=f.registration_data(privacy_version="0.1-old"))
+        volunteer_register(actor=None, registration=f.registration_input(privacy_version="0.1-old"))
     assert "accept_privacy" in fields_of(e)
 
 
 def test_region_must_be_a_town_or_deeper():
     for code in ("441302000000", "441300000000"):
         with pytest.raises(DomainError) as e:
-            volunteer_register(actor=None, data=f.registration_data(region_code=code))
+            volunteer_register(actor=None, registration=f.registration_input(region_code=code))
         assert "region_code" in fields_of(e)
     with pytest.raises(DomainError) as e:
-        volunteer_register(actor=None, data=f.registration_data(region_code="441302999000"))
+        volunteer_register(actor=None, registration=f.registration_input(region_code="441302999000"))
     assert "region_code" in fields_of(e)
 
 
@@ -154,7 +154,7 @@ def test_region_must_reach_the_village_where_villages_exist():
     town = Region.objects.get(code=f.HUICHENG_TOWN)
     Region.objects.create(code="441302001001", name="测试社区", level=5, parent=town, full_name=town.full_name + "/测试社区")
     with pytest.raises(DomainError) as e:
-        volunteer_register(actor=None, data=f.registration_data(region_code=f.HUICHENG_TOWN))
+        volunteer_register(actor=None, registration=f.registration_input(region_code=f.HUICHENG_TOWN))
     assert "社区" in " ".join(fields_of(e)["region_code"])
     v = f.register(region_code="441302001001")
     assert v.region_code == "441302001001"
@@ -167,7 +167,7 @@ def test_region_must_reach_the_village_where_villages_exist():
 def test_minor_without_guardian_is_refused(age):
     data = f.registration_data(birth=f.years_ago(age, days=10))
     with pytest.raises(DomainError) as e:
-        volunteer_register(actor=None, data=data)
+        volunteer_register(actor=None, registration=RegistrationInput(**data))
     errs = fields_of(e)
     assert {"guardian_name", "guardian_relation", "guardian_mobile", "guardian_consent"} <= set(errs)
     lead = " ".join(errs["guardian"])
@@ -178,7 +178,7 @@ def test_minor_without_guardian_is_refused(age):
 def test_minor_with_guardian_consent_unchecked_is_refused():
     data = {**f.registration_data(birth=f.years_ago(16)), **f.guardian_data(guardian_consent=False)}
     with pytest.raises(DomainError) as e:
-        volunteer_register(actor=None, data=data)
+        volunteer_register(actor=None, registration=RegistrationInput(**data))
     assert list(fields_of(e)) == ["guardian", "guardian_consent"]
 
 
@@ -194,7 +194,7 @@ def test_minor_with_guardian_is_registered_and_consent_recorded(minor_volunteer)
 
 def test_eighteenth_birthday_today_is_adult():
     data = f.registration_data(birth=f.years_ago(18))
-    v = volunteer_register(actor=None, data=data)
+    v = volunteer_register(actor=None, registration=RegistrationInput(**data))
     assert not GuardianConsent.objects.filter(volunteer=v).exists()
 
 
@@ -203,7 +203,7 @@ def test_one_day_before_eighteenth_birthday_needs_guardian():
     birth = f.years_ago(18) + dt.timedelta(days=1)
     assert (today - birth).days < 18 * 366
     with pytest.raises(DomainError) as e:
-        volunteer_register(actor=None, data=f.registration_data(birth=birth))
+        volunteer_register(actor=None, registration=f.registration_input(birth=birth))
     assert "guardian" in fields_of(e)
 
 
@@ -213,7 +213,7 @@ def test_future_birth_date_refused_for_documents_without_birth_date():
     from zhiyuan.volunteers.services.registration import _validate_fields
 
     _out, errors = _validate_fields(
-        {"birth_date": "2999-01-01", "name": "张三"},
+        RegistrationInput(birth_date="2999-01-01", name="张三"),
         mode="self",
         today=dt.date(2026, 1, 1),
         notice=privacy_notice_current(),
@@ -223,7 +223,7 @@ def test_future_birth_date_refused_for_documents_without_birth_date():
 
 
 def test_registration_validate_writes_nothing():
-    cleaned = registration_validate(data=f.registration_data())
+    cleaned = registration_validate(registration=f.registration_input())
     assert cleaned["id_index"] and cleaned["gender"] in ("1", "2")
     assert Volunteer.objects.count() == 0 and User.objects.count() == 0
 
@@ -232,18 +232,18 @@ def test_signed_in_user_without_profile_registers_without_second_login(plain_use
     data = f.registration_data()
     data.pop("mobile")
     data.pop("password")
-    v = volunteer_register(actor=plain_user, user=plain_user, data=data)
+    v = volunteer_register(actor=plain_user, user=plain_user, registration=RegistrationInput(**data))
     assert v.user_id == plain_user.pk
     assert User.objects.count() == 1
     with pytest.raises(DomainError):
-        volunteer_register(actor=plain_user, user=plain_user, data=data)
+        volunteer_register(actor=plain_user, user=plain_user, registration=RegistrationInput(**data))
 
 
 # --- assisted and bulk ------------------------------------------------------------------------
 
 
 def test_assisted_registration_in_scope_is_audited(county_manager):
-    v = volunteer_register(actor=county_manager, data=f.registration_data(password=""))
+    v = volunteer_register(actor=county_manager, registration=f.registration_input(password=""))
     assert not v.user.has_usable_password()
     entry = AuditEntry.objects.filter(action="volunteer.register").get()
     assert entry.actor_id == county_manager.pk and entry.object_id == str(v.pk)
@@ -252,7 +252,7 @@ def test_assisted_registration_in_scope_is_audited(county_manager):
 
 def test_assisted_registration_outside_scope_refused(county_manager):
     with pytest.raises(PermissionDenied):
-        volunteer_register(actor=county_manager, data=f.registration_data(region_code=f.HUIYANG_TOWN))
+        volunteer_register(actor=county_manager, registration=f.registration_input(region_code=f.HUIYANG_TOWN))
     assert Volunteer.objects.count() == 0
 
 
@@ -270,7 +270,7 @@ def test_register_many_validates_each_row_and_inserts_valid_rows_together(city_m
     for r in rows:
         r.pop("accept_privacy")
         r.pop("accept_oath")  # imports: signed on paper, flags default to true
-    results = volunteer_register_many(actor=city_manager, rows=rows)
+    results = volunteer_register_many(actor=city_manager, rows=[RegistrationInput(**r) for r in rows])
     assert [r.ok for r in results] == [True, False, True, False, True, False, True]
     assert "name" in results[1].errors
     assert "第3条" in " ".join(results[3].errors["id_number"])
@@ -285,25 +285,25 @@ def test_register_many_validates_each_row_and_inserts_valid_rows_together(city_m
 
 def test_register_many_refuses_rows_outside_scope(county_manager):
     rows = [f.registration_data(region_code=f.HUIYANG_TOWN, address="441303"), f.registration_data()]
-    results = volunteer_register_many(actor=county_manager, rows=rows)
+    results = volunteer_register_many(actor=county_manager, rows=[RegistrationInput(**r) for r in rows])
     assert not results[0].ok and "region_code" in results[0].errors
     assert results[1].ok
 
 
 def test_register_many_needs_a_manager(volunteer):
     with pytest.raises(PermissionDenied):
-        volunteer_register_many(actor=volunteer.user, rows=[f.registration_data()])
+        volunteer_register_many(actor=volunteer.user, rows=[f.registration_input()])
 
 
 def test_register_many_with_existing_duplicates(city_manager, volunteer):
     number = documents.document_unseal(volunteer.id_number_sealed)
     rows = [f.registration_data(id_number=number), f.registration_data(mobile=volunteer.user.mobile)]
-    results = volunteer_register_many(actor=city_manager, rows=rows)
+    results = volunteer_register_many(actor=city_manager, rows=[RegistrationInput(**r) for r in rows])
     assert "id_number" in results[0].errors and "mobile" in results[1].errors
     assert Volunteer.objects.count() == 1
 
 
 def test_a_volunteer_cannot_register_someone_else(volunteer):
     with pytest.raises(PermissionDenied):
-        volunteer_register(actor=volunteer.user, data=f.registration_data())
+        volunteer_register(actor=volunteer.user, registration=f.registration_input())
     assert Volunteer.objects.count() == 1

@@ -31,3 +31,22 @@ def test_member_lists_leave_restricted_people_out(county_manager, volunteer):
     assert selectors.member_scope(org=org).filter(volunteer=volunteer).exists()
     consent_withdraw(actor=volunteer.user)
     assert not selectors.member_scope(org=org).filter(volunteer=volunteer).exists()
+
+
+
+def test_the_rule_is_spelled_only_in_the_model():
+    """Every other module filters through ``processable()`` / ``processable_q`` / ``is_restricted``:
+    a filter on the column itself is a second copy of the rule that can drift."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spelled = re.compile(r"restricted_at__isnull|restricted_at is (not )?None")
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if not {"tests", "migrations"} & set(path.parts)
+        and path != root / "volunteers" / "models.py"
+        and spelled.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
