@@ -51,3 +51,45 @@ def policies_expiring(*, actor=None, within_days: int | None = None, on: dt.date
 def insured_scope(*, policy: InsurancePolicy) -> QuerySet[InsuredPerson]:
     """The list of one policy (the caller fetched ``policy`` in scope)."""
     return InsuredPerson.objects.filter(policy=policy).select_related("volunteer")
+
+
+HOLDER_CHOICES_LIMIT = 200
+
+
+def holder_options(*, actor) -> list:
+    """Active organizations the actor may register policies for (org admins: theirs; region
+    managers: their region's), at most ``HOLDER_CHOICES_LIMIT``."""
+    from zhiyuan.organizations.models import Organization
+
+    return list(
+        Organization.objects.visible_to(actor, MANAGE).active().order_by("region_code", "name", "id")[:HOLDER_CHOICES_LIMIT]
+    )
+
+
+def organization_for_cover(*, actor, id):
+    """The organization whose cover the actor asks about: one they manage (404 otherwise)."""
+    from zhiyuan.organizations.models import Organization
+
+    return get_for(actor, Organization, id, MANAGE)
+
+
+def _listed_with(org) -> QuerySet:
+    return InsuredPerson.objects.filter(policy__holder_id__in=[i for i in (org.pk, org.parent_id) if i])
+
+
+def cover_check_volunteers(*, actor, organization, ids=None, numbers=None) -> list:
+    """The volunteers (by id or volunteer number) the actor may ask about for ``organization``:
+    those they may see (an org admin: its members and applicants), or on one of the
+    organization's insured lists. Others are left out, as if missing. Two queries."""
+    from django.db.models import Exists, OuterRef
+
+    from zhiyuan.volunteers.models import Volunteer
+
+    qs = Volunteer.objects.all()
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    if numbers is not None:
+        qs = qs.filter(volunteer_no__in=list(numbers))
+    visible = Volunteer.objects.visible_to(actor).filter(pk=OuterRef("pk"))
+    listed = _listed_with(organization).filter(volunteer_id=OuterRef("pk"))
+    return list(qs.filter(Exists(visible) | Exists(listed)).only("id", "name", "volunteer_no", "region_code"))
