@@ -233,7 +233,7 @@ def insurance_covered_many(
     if any(p["cover"] == Cover.LISTED for p in policies):
         pairs = InsuredPerson.objects.filter(
             policy_id__in=[p["id"] for p in policies if p["cover"] == Cover.LISTED], volunteer_id__in=ids
-        ).values_list("volunteer_id", "policy_id")
+        ).order_by().values_list("volunteer_id", "policy_id")
         for vid, pid in pairs:
             listed.setdefault(vid, set()).add(pid)
     holders = sorted({p["holder_id"] for p in policies if p["cover"] == Cover.MEMBERS and p["holder_id"] is not None})
@@ -241,6 +241,7 @@ def insurance_covered_many(
         rows = (
             Membership.objects.filter(volunteer_id__in=ids, status=Membership.Status.ACTIVE)
             .filter(Q(organization_id__in=holders) | Q(organization__parent_id__in=holders))
+            .order_by()
             .values_list("volunteer_id", "organization_id", "organization__parent_id")
         )
         wanted = set(holders)
