@@ -116,7 +116,7 @@ class InsuranceStage:
             clock.lap("insured lists written")
             for pid, holder, region, insurer, cover, start, sum_insured, kind in rows:
                 starts = dt.datetime.fromtimestamp(start, dt.UTC).date()
-                ends = starts.replace(year=starts.year + 1) - dt.timedelta(days=1)
+                ends = _year_after(starts) - dt.timedelta(days=1)
                 created = dt_utc(min(start - rng.uniform(1, 20) * DAY, REF - DAY))
                 number = f"P{insurer}{starts.year}{pid:010d}"
                 note = "平台统保" if holder is None else ""
@@ -131,6 +131,13 @@ class InsuranceStage:
             for table in (policies, persons):
                 bulk.reset_sequence(table.model)
         return {Policy._meta.label: policies.writer.count, Person._meta.label: persons.writer.count}
+
+
+def _year_after(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
 
 
 def _cities(active) -> list[str]:

@@ -66,6 +66,7 @@ class InsuranceConfig(AppConfig):
                 "insurance.policy.export": _("导出保单"),
                 "insurance.insured.import": _("导入被保险人名单"),
                 "insurance.insured.remove": _("移出被保险人名单"),
+                "insurance.insured.export": _("导出被保险人名单"),
             },
         )
         register_nav(
