@@ -21,7 +21,7 @@ from bench.generate import RESULTS, setup_django
 
 
 def pick(n: int, seed: int):
-    from django.db.models import Count, Q
+    from django.db.models import Count
 
     from bench.stages.people import REFERENCE_DATE
     from zhiyuan.insurance.models import InsurancePolicy, InsuredPerson
@@ -38,17 +38,17 @@ def pick(n: int, seed: int):
     org = Organization.objects.get(pk=policy.holder_id)
     listed = list(InsuredPerson.objects.filter(policy=policy).values_list("volunteer_id", flat=True)[: n // 2])
     rng = random.Random(seed)
-    city = org.region_code[:4]
-    lo, hi = city.ljust(12, "0"), city.ljust(12, "9")
     ids = set(listed)
-    top = Volunteer.objects.filter(region_code__range=(lo, hi)).order_by("-id").values_list("id", flat=True).first() or 0
-    while len(ids) < n and top:
-        ids.update(
-            Volunteer.objects.filter(region_code__range=(lo, hi), id__gte=rng.randint(1, top))
-            .order_by("id")
-            .values_list("id", flat=True)[: n - len(ids)]
-        )
-        if len(ids) < n and not Volunteer.objects.filter(~Q(id__in=ids), region_code__range=(lo, hi)).exists():
+    # the rest of the list: volunteers of the organization's city (or province) who are not on it
+    for prefix in (org.region_code[:4], org.region_code[:2]):
+        lo, hi = prefix.ljust(12, "0"), prefix.ljust(12, "9")
+        pool = list(Volunteer.objects.filter(region_code__range=(lo, hi)).values_list("id", flat=True)[: n * 20])
+        rng.shuffle(pool)
+        for vid in pool:
+            if len(ids) >= n:
+                break
+            ids.add(vid)
+        if len(ids) >= n:
             break
     people = list(Volunteer.objects.filter(id__in=ids).only("id", "region_code"))
     members = Organization.objects.filter(pk=org.pk).aggregate(n=Count("memberships"))["n"]

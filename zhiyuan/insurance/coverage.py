@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
@@ -66,14 +67,14 @@ def _lookback() -> int:
 
 
 def _codes(*region_codes: str) -> list[str]:
-    out: list[str] = []
-    for code in region_codes:
-        if not code:
-            continue
-        for c in [*ancestor_codes(code), code]:
-            if c not in out:
-                out.append(c)
-    return out
+    """The regions whose platform policies may cover someone living in one of ``region_codes``:
+    each code and its ancestors, each once."""
+    out: dict[str, None] = {}
+    for code in dict.fromkeys(region_codes):
+        if code:
+            out.update(dict.fromkeys(ancestor_codes(code)))
+            out[code] = None
+    return sorted(out)
 
 
 def _org_ids(organization) -> list[int]:
@@ -108,8 +109,13 @@ def _last_day(p: dict) -> dt.date:
     return p["ends_on"]
 
 
-def _valid_on(p: dict, on: dt.date) -> bool:
-    return p["starts_on"] <= on <= _last_day(p)
+def _prepare(policies: list[dict], on: dt.date) -> list[dict]:
+    """Work out once per question what does not depend on the volunteer."""
+    for p in policies:
+        p["_last"] = _last_day(p)
+        p["_valid"] = p["starts_on"] <= p["_last"] and p["starts_on"] <= on <= p["_last"]
+        p["_prefix"] = region_prefix(p["region_code"]) if p["holder_id"] is None else ""
+    return policies
 
 
 def _applies(p: dict, *, volunteer, listed: bool, member: bool) -> bool:
@@ -119,7 +125,7 @@ def _applies(p: dict, *, volunteer, listed: bool, member: bool) -> bool:
     if p["cover"] == Cover.ACTIVITY:
         return listed or not p["insured_count"]
     if p["holder_id"] is None:  # a platform blanket policy: everyone living in its region
-        return code_in_scope(volunteer.region_code, region_prefix(p["region_code"]))
+        return code_in_scope(volunteer.region_code, p["_prefix"])
     return member
 
 
@@ -135,16 +141,40 @@ def _not_valid_reason(p: dict, on: dt.date) -> str:
     return _("保单 %(no)s 已于%(date)s到期") % {"no": p["policy_no"], "date": _fmt(p["ends_on"])}
 
 
-def decide(policies: list[dict], *, volunteer, organization, on: dt.date, listed: set[int], member_of: set[int]) -> CoverAnswer:
+def decide(
+    policies: list[dict],
+    *,
+    volunteer,
+    organization,
+    on: dt.date,
+    listed: set[int],
+    member_of: set[int],
+    cache: dict | None = None,
+) -> CoverAnswer:
     """The answer from the candidate policies (newest end first): ``listed`` holds the ids of
     the policies listing the volunteer, ``member_of`` the holder ids the volunteer is an active
-    member of (directly or through a sub-team)."""
-    applicable = [
-        p for p in policies if _applies(p, volunteer=volunteer, listed=p["id"] in listed, member=p["holder_id"] in member_of)
-    ]
+    member of (directly or through a sub-team). The answer depends only on which policies name
+    the volunteer, so a batch shares it (``cache``) between volunteers named by the same ones."""
+    if policies and "_valid" not in policies[0]:
+        _prepare(policies, on)
+    applicable = tuple(
+        p["id"]
+        for p in policies
+        if _applies(p, volunteer=volunteer, listed=p["id"] in listed, member=p["holder_id"] in member_of)
+    )
+    if cache is not None and applicable in cache:
+        return cache[applicable]
+    answer = _answer(policies, set(applicable), organization=organization, on=on)
+    if cache is not None:
+        cache[applicable] = answer
+    return answer
+
+
+def _answer(policies: list[dict], applicable_ids: set[int], *, organization, on: dt.date) -> CoverAnswer:
+    applicable = [p for p in policies if p["id"] in applicable_ids]
     for p in applicable:
-        if _valid_on(p, on):
-            return CoverAnswer(True, "", p["id"], p["policy_no"], _last_day(p))
+        if p["_valid"]:
+            return CoverAnswer(True, "", p["id"], p["policy_no"], p["_last"])
     # Not covered. Say why as precisely as the records allow: a policy that names the person but
     # is not in force that day, then a policy in force that does not name them, then nothing.
     started = [p for p in applicable if p["starts_on"] <= on]
@@ -154,7 +184,7 @@ def decide(policies: list[dict], *, volunteer, organization, on: dt.date, listed
     if applicable:
         p = applicable[-1]  # the one starting soonest
         return CoverAnswer(False, _not_valid_reason(p, on), p["id"], p["policy_no"])
-    in_force = [p for p in policies if _valid_on(p, on)]
+    in_force = [p for p in policies if p["_valid"]]
     for p in in_force:
         if p["cover"] in (Cover.LISTED, Cover.ACTIVITY):
             return CoverAnswer(
@@ -171,6 +201,30 @@ def decide(policies: list[dict], *, volunteer, organization, on: dt.date, listed
                 p["policy_no"],
             )
     return CoverAnswer(False, _("未参加任何有效保险"))
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _pairs(sql: str, **columns) -> list[tuple]:
+    """Run ``sql`` whose ``{column}`` markers become "column is one of these values": one array
+    parameter on PostgreSQL (``= ANY(%s)``; a thousand bound values cost more to send than the
+    query), ``IN (...)`` elsewhere."""
+    marks = sorted((sql.index("{" + column + "}"), column) for column in columns)  # parameters in text order
+    params: list = []
+    for _pos, column in marks:
+        values = list(columns[column])
+        if connection.vendor == "postgresql":
+            part = f"{column} = ANY(%s)"
+            params.append(values)
+        else:
+            part = f"{column} IN ({', '.join(['%s'] * len(values))})"
+            params.extend(values)
+        sql = sql.replace("{" + column + "}", part)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
 
 
 def insurance_covered(*, volunteer, organization, on: dt.date, kind: str = Kind.ACCIDENT, policy=None) -> CoverAnswer:
@@ -220,7 +274,7 @@ def insurance_covered_many(
     """``insurance_covered`` for a whole list (an enrolment list): ``{volunteer id: answer}`` in
     three queries at most, whatever the number of volunteers (candidate policies; the lists that
     name any of them; their memberships of the holders)."""
-    from zhiyuan.organizations.models import Membership
+    from zhiyuan.organizations.models import Membership, Organization
 
     people = list(volunteers)
     if not people:
@@ -230,23 +284,27 @@ def insurance_covered_many(
     policies = list(_candidates(organization=organization, region_codes=codes, on=on, kind=kind).values(*FIELDS))
     listed: dict[int, set[int]] = {}
     members: dict[int, set[int]] = {}
-    if any(p["cover"] == Cover.LISTED for p in policies):
-        pairs = InsuredPerson.objects.filter(
-            policy_id__in=[p["id"] for p in policies if p["cover"] == Cover.LISTED], volunteer_id__in=ids
-        ).order_by().values_list("volunteer_id", "policy_id")
-        for vid, pid in pairs:
+    listing = [p["id"] for p in policies if p["cover"] == Cover.LISTED]
+    if listing:
+        for vid, pid in _pairs(
+            # table names from the models, values bound as parameters
+            f"SELECT volunteer_id, policy_id FROM {_table(InsuredPerson)} WHERE {{policy_id}} AND {{volunteer_id}}",  # noqa: S608
+            policy_id=listing,
+            volunteer_id=ids,
+        ):
             listed.setdefault(vid, set()).add(pid)
     holders = sorted({p["holder_id"] for p in policies if p["cover"] == Cover.MEMBERS and p["holder_id"] is not None})
     if holders:
-        rows = (
-            Membership.objects.filter(volunteer_id__in=ids, status=Membership.Status.ACTIVE)
-            .filter(Q(organization_id__in=holders) | Q(organization__parent_id__in=holders))
-            .order_by()
-            .values_list("volunteer_id", "organization_id", "organization__parent_id")
-        )
         wanted = set(holders)
-        for vid, oid, parent in rows:
+        sql = (  # table names from the models, values bound as parameters
+            f"SELECT m.volunteer_id, m.organization_id, o.parent_id FROM {_table(Membership)} m "  # noqa: S608
+            f"JOIN {_table(Organization)} o ON o.id = m.organization_id "
+            f"WHERE m.status = 'active' AND {{m.volunteer_id}} AND ({{m.organization_id}} OR {{o.parent_id}})"
+        )
+        for vid, oid, parent in _pairs(sql, **{"m.volunteer_id": ids, "m.organization_id": holders, "o.parent_id": holders}):
             members.setdefault(vid, set()).update({oid, parent} & wanted)
+    _prepare(policies, on)
+    cache: dict = {}
     return {
         v.pk: decide(
             policies,
@@ -255,6 +313,7 @@ def insurance_covered_many(
             on=on,
             listed=listed.get(v.pk, set()),
             member_of=members.get(v.pk, set()),
+            cache=cache,
         )
         for v in people
     }
