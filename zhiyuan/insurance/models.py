@@ -129,8 +129,9 @@ class InsurancePolicy(models.Model):
 
 
 class InsuredPerson(models.Model):
-    policy = models.ForeignKey(InsurancePolicy, on_delete=models.CASCADE, related_name="insured")
-    volunteer = models.ForeignKey("volunteers.Volunteer", on_delete=models.PROTECT, related_name="insured_on")
+    # No single-column indexes: (policy, volunteer) is unique and (volunteer, policy) indexed.
+    policy = models.ForeignKey(InsurancePolicy, on_delete=models.CASCADE, related_name="insured", db_index=False)
+    volunteer = models.ForeignKey("volunteers.Volunteer", on_delete=models.PROTECT, related_name="insured_on", db_index=False)
     # The blind index of the document number the insurer's list named (volunteers.documents):
     # the number itself is never stored; the masked form is the volunteer's.
     id_number_index = models.CharField(max_length=64)
