@@ -74,7 +74,7 @@ class InsuredPageOut(Schema):
     page_size: int
 
 
-class ImportRowErrorOut(Schema):
+class InsuredImportRowErrorOut(Schema):
     row: int
     field: str
     field_label: str
@@ -88,7 +88,7 @@ class InsuredImportOut(Schema):
     already: int
     ok: bool
     file_errors: list[str]
-    errors: list[ImportRowErrorOut]
+    errors: list[InsuredImportRowErrorOut]
 
 
 class CoverCheckIn(InSchema):
