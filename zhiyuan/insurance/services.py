@@ -17,6 +17,7 @@ from zhiyuan.accounts.scopes import MANAGE, can, get_for, region_in_scope
 from zhiyuan.core import filecrypt
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import DomainError, NotFound, PermissionDenied
+from zhiyuan.core.text import has_control_chars, text_error
 from zhiyuan.insurance import imports
 from zhiyuan.insurance.models import DOCUMENT_PURPOSE, Cover, InsurancePolicy, InsuredPerson, Kind, Status
 from zhiyuan.regions.codes import is_region_code, normalize_code
@@ -42,14 +43,14 @@ def _date(value, name: str, errors: dict):
 def _clean(*, actor, data: dict) -> dict:
     errors: dict[str, list] = {}
     out: dict = {}
-    for name, label, limit in (("insurer", _("保险公司"), 100), ("policy_no", _("保单号"), 60)):
+    for name, label, limit in (("insurer", _("保险公司"), 100), ("policy_no", _("保单号"), 60), ("note", "", 200)):
         text = " ".join(str(data.get(name) or "").split())
-        if not text:
+        problem = text_error(text, limit=limit)
+        if not text and label:
             errors[name] = [_("请填写%(label)s。") % {"label": label}]
-        elif len(text) > limit:
-            errors[name] = [_("%(label)s不能超过%(n)s个字符。") % {"label": label, "n": limit}]
+        elif problem:
+            errors[name] = [problem]
         out[name] = text
-    out["note"] = " ".join(str(data.get("note") or "").split())[:200]
     kind = data.get("kind") or Kind.ACCIDENT
     if kind not in Kind.values:
         errors["kind"] = [_("请选择险种。")]
@@ -137,6 +138,10 @@ def policy_cancel(*, actor, policy: InsurancePolicy, on: dt.date, reason: str = 
         raise DomainError("conflict", _("该保单已退保。"), status=409)
     if on < policy.starts_on:
         raise _invalid({"on": [_("退保日期不能早于起保日期。")]})
+    reason = " ".join(str(reason or "").split())
+    problem = text_error(reason, limit=200)
+    if problem:
+        raise _invalid({"reason": [problem]})
     with transaction.atomic():
         InsurancePolicy.objects.filter(pk=policy.pk).update(status=Status.CANCELLED, cancelled_on=on)
         policy.status, policy.cancelled_on = Status.CANCELLED, on
@@ -177,6 +182,8 @@ def policy_document_upload(*, actor, policy: InsurancePolicy, upload, request=No
     if content_type is None:
         raise _invalid({"file": [_("保单文件须为PDF、PNG或JPEG格式。")]})
     name = Path(str(getattr(upload, "name", "") or "policy")).name[-100:]
+    if has_control_chars(name):
+        name = "policy"
     path = document_dir() / f"{uuid.uuid4().hex}.bin"
     key = filecrypt.encrypt_file(upload, path, purpose=DOCUMENT_PURPOSE, max_bytes=limit)
     old = policy.document_path

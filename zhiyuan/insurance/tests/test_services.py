@@ -54,6 +54,8 @@ def test_policy_number_unique_per_insurer(org, org_admin):
         ({"cover": "everyone"}, "cover"),
         ({"insurer": ""}, "insurer"),
         ({"starts_on": "2026-13-01"}, "starts_on"),
+        ({"policy_no": "P\x00-1"}, "policy_no"),
+        ({"note": "x" * 201}, "note"),
     ],
 )
 def test_bad_policy_input(org, org_admin, values, field):
