@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "zhiyuan.volunteers",
     "zhiyuan.organizations",
     "zhiyuan.stations",
+    "zhiyuan.insurance",
     "zhiyuan.demo",
 ]
 
@@ -265,6 +266,13 @@ ZHIYUAN_IMPORT_STALE_MINUTES = env_int("ZHIYUAN_IMPORT_STALE_MINUTES", 30)  # ru
 ZHIYUAN_IMPORT_FILE_DAYS = env_int("ZHIYUAN_IMPORT_FILE_DAYS", 2)  # files of jobs that never ran are deleted
 ZHIYUAN_IMPORT_REPORT_DAYS = env_int("ZHIYUAN_IMPORT_REPORT_DAYS", 90)  # finished jobs and their reports
 ZHIYUAN_IMPORT_PREVIEW_DAYS = env_int("ZHIYUAN_IMPORT_PREVIEW_DAYS", 1)  # a check's preview rows (names, masked ids)
+
+# FUN-4 insurance (docs/operations.md "Insurance")
+ZHIYUAN_INSURANCE_EXPIRY_ALERT_DAYS = env_int("ZHIYUAN_INSURANCE_EXPIRY_ALERT_DAYS", 30)  # policies ending this soon are flagged
+ZHIYUAN_INSURANCE_DOCUMENT_MAX_MB = env_int("ZHIYUAN_INSURANCE_DOCUMENT_MAX_MB", 10)  # a policy document (PDF/PNG/JPEG)
+ZHIYUAN_INSURANCE_IMPORT_MAX_MB = env_int("ZHIYUAN_INSURANCE_IMPORT_MAX_MB", 5)  # an insurer's list, read in the request
+ZHIYUAN_INSURANCE_IMPORT_MAX_ROWS = env_int("ZHIYUAN_INSURANCE_IMPORT_MAX_ROWS", 5_000)
+ZHIYUAN_INSURANCE_REASON_LOOKBACK_DAYS = env_int("ZHIYUAN_INSURANCE_REASON_LOOKBACK_DAYS", 366)  # ended policies a "no" may name
 
 # Data files shipped with the repository.
 ZHIYUAN_DATA_DIR = BASE_DIR / "data"

@@ -94,6 +94,9 @@ def test_generator_smoke_fills_every_existing_model_realistically():
         assert statuses["stations"] == "done"
         assert report["tables"]["stations.ServicePoint"] == parse_size("smoke").service_points
         _assert_service_points_like_the_network(volunteers)
+    if get_model("insurance.InsurancePolicy") is not None:
+        assert statuses["insurance"] == "done"
+        _assert_insurance_like_the_services()
     _assert_every_domain_table_is_filled()
 
 
@@ -113,6 +116,31 @@ NOT_GENERATED = {
     "core.WorkerHeartbeat": "runtime: one row per running background worker",
     "demo.DemoSeed": "written by manage.py demo_seed, not by the generator",
 }
+
+
+def _assert_insurance_like_the_services():
+    """Policies validate as the service would; listed people are active members of the holder,
+    indexed like their volunteer; the kept counts agree; the cover check answers on the data."""
+    from zhiyuan.insurance.coverage import insurance_covered_many
+    from zhiyuan.insurance.models import InsurancePolicy, InsuredPerson
+    from zhiyuan.organizations.models import Membership, Organization
+
+    policies = list(InsurancePolicy.objects.all())
+    assert policies and all(p.ends_on > p.starts_on and p.sum_insured > 0 for p in policies)
+    assert len({(p.insurer, p.policy_no) for p in policies}) == len(policies)
+    people = list(InsuredPerson.objects.select_related("volunteer", "policy"))
+    assert people
+    for person in people:
+        assert person.id_number_index == person.volunteer.id_number_index and person.name == person.volunteer.name
+        assert person.policy.cover == "listed"
+        assert Membership.objects.filter(
+            organization_id=person.policy.holder_id, volunteer_id=person.volunteer_id, status="active"
+        ).exists()
+    for p in policies:
+        assert p.insured_count == sum(1 for x in people if x.policy_id == p.pk)
+    org = Organization.objects.get(pk=people[0].policy.holder_id)
+    answers = insurance_covered_many(volunteers=[people[0].volunteer], organization=org, on=people[0].policy.starts_on)
+    assert answers[people[0].volunteer_id].covered
 
 
 def _assert_every_domain_table_is_filled():

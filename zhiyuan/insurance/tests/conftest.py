@@ -1,0 +1,37 @@
+import pytest
+
+
+@pytest.fixture
+def org(city_manager):
+    from zhiyuan.organizations.tests.factories import active_org
+
+    return active_org(city_manager)
+
+
+@pytest.fixture
+def org_admin(org):
+    """The applicant of ``org``: its admin (RoleAssignment org_admin)."""
+    from zhiyuan.accounts.models import RoleAssignment
+    from zhiyuan.accounts.roles import Role
+
+    return RoleAssignment.objects.get(role=Role.ORG_ADMIN, object_id=org.pk, active=True).user
+
+
+@pytest.fixture
+def other_org(city_manager):
+    from zhiyuan.organizations.tests.factories import active_org
+
+    return active_org(city_manager)
+
+
+@pytest.fixture
+def other_org_admin(other_org):
+    from zhiyuan.accounts.models import RoleAssignment
+    from zhiyuan.accounts.roles import Role
+
+    return RoleAssignment.objects.get(role=Role.ORG_ADMIN, object_id=other_org.pk, active=True).user
+
+
+@pytest.fixture(autouse=True)
+def _private_dir(settings, tmp_path):
+    settings.ZHIYUAN_PRIVATE_DIR = tmp_path / "private"
