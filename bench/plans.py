@@ -40,9 +40,10 @@ def cases(actor, sample: dict):
     from django.db.models import Count, Q
     from zhiyuan.volunteers.selectors_manage import VolunteerFilters, volunteer_find_by_document, volunteer_list
 
+    from zhiyuan.core.lists import list_query
     from zhiyuan.organizations.models import Membership, Organization
     from zhiyuan.organizations.selectors import OrganizationFilters, organization_list, public_organization_list
-    from zhiyuan.stations.selectors import ServicePointFilters, service_point_list
+    from zhiyuan.stations.lists import POINTS
 
     def vl(**kw):
         return volunteer_list(actor=actor, filters=VolunteerFilters(**kw))
@@ -79,7 +80,7 @@ def cases(actor, sample: dict):
         ("organizations (manager list): page", lambda: list(organization_list(actor=actor, filters=OrganizationFilters())[:20])),
         (
             "service points (manager list): page",
-            lambda: list(service_point_list(actor=actor, filters=ServicePointFilters())[:20]),
+            lambda: list(list_query(actor=actor, spec=POINTS, data=None).queryset[:20]),
         ),
         (
             "public directory: page and count (this code)",
