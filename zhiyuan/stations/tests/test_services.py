@@ -23,6 +23,7 @@ def listed(actor, spec=POINTS, **data):
     """The rows of a list (``lists.py``) as its page, API and export read them."""
     return list(list_query(actor=actor, spec=spec, data=data or None).queryset)
 
+
 pytestmark = pytest.mark.django_db
 
 
