@@ -98,4 +98,3 @@ REGIONS = ListSpec(
     export_title=_("下级区划"),
     export_filename="regions-all.xlsx",
 )
-

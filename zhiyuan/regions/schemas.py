@@ -23,4 +23,3 @@ class RegionDetailOut(RegionOut):
     ancestors: list[RegionOut] = []
     populations: list[PopulationOut] = []
     children_count: int = 0
-

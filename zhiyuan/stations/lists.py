@@ -73,11 +73,12 @@ class PointFilter(PublicPointFilter):
     status = CodeFilter(label=_("状态"), choices=Status.choices, empty_label=_("全部状态"))
 
     def setup_form(self, form, *, actor) -> None:
-        """A manager of one region picks inside it (the picker only: the scope is ``source``'s)."""
+        """A manager of one region picks inside it (the picker only: a region outside the scope is
+        not an error, it finds nothing — the scope is ``source``'s, applied first)."""
         if actor is not None and not actor_is_platform_admin(actor):
             prefixes = actor_region_prefixes(actor)
             if len(prefixes) == 1:
-                form.fields["region"].set_root(prefixes[0].ljust(12, "0"))
+                form.fields["region"].widget.root = prefixes[0].ljust(12, "0")
 
     def filter_network_level(self, qs, name, value):
         return qs.filter(network_level="" if value == NETWORK_NONE else value)
