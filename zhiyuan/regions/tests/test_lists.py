@@ -57,3 +57,16 @@ def test_search_lists_higher_levels_first_and_numbers_match_codes(client):
     by_code = client.get(API, {"q": "惠", "sort": "code"}).json()["items"]
     assert [i["code"] for i in by_code] == sorted(i["code"] for i in by_code)
     assert client.get(API, {"sort": "name"}).status_code == 422
+
+
+def test_the_path_is_the_parent_whatever_the_query_says(client, city_manager):
+    client.force_login(city_manager)
+    page = client.get(f"/regions/{HUIZHOU}/", {"parent": DONGGUAN}).content.decode()
+    assert f'data-region="{HUICHENG}"' in page and 'data-region="4419' not in page
+    r = client.get(f"/regions/{HUIZHOU}/export.xlsx", {"parent": DONGGUAN})
+    import io
+
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(io.BytesIO(b"".join(r.streaming_content))).active.iter_rows(min_row=2, values_only=True))
+    assert rows and all(row[0].startswith("4413") for row in rows)
