@@ -214,6 +214,11 @@ def scenarios(sample: dict[str, dict]) -> list[Scenario]:
             ),
             Scenario(f"{who}: organizations list", "/organizations/manage/", who),
             Scenario(f"{who}: stations list", "/stations/manage/", who),
+            # stations and regions lists (stations/lists.py, regions/lists.py): keyset, region range
+            Scenario(f"{who}: stations filter region=county", "/stations/manage/?" + urlencode({"region": s["county"]}), who),
+            Scenario(f"{who}: stations API", "/api/v1/stations/points", who),
+            Scenario(f"{who}: regions browse county", f"/regions/{s['county']}/", who),
+            Scenario(f"{who}: regions search", "/regions/?" + urlencode({"q": "街道"}), who),
         ]
         if s["org"]:
             out.append(Scenario(f"{who}: organization members (detail page)", f"/organizations/manage/{s['org']}/", who))
@@ -222,6 +227,9 @@ def scenarios(sample: dict[str, dict]) -> list[Scenario]:
         Scenario("anonymous: directory API", "/api/v1/organizations/public", "anonymous", "directory"),
         # keyset pages: no page number (a deep page costs what the first does); a region is a range
         Scenario("anonymous: directory API, one city", "/api/v1/organizations/public?region=4413", "anonymous", "directory"),
+        Scenario("anonymous: stations public page", "/stations/", "anonymous"),
+        Scenario("anonymous: stations public API", "/api/v1/stations/public/points", "anonymous"),
+        Scenario("anonymous: regions API", "/api/v1/regions/?parent=44", "anonymous"),
     ]
     return out
 

@@ -43,7 +43,7 @@ def cases(actor, sample: dict):
     from zhiyuan.core.lists import keyset_page, list_query
     from zhiyuan.organizations.lists import DIRECTORY, ORGANIZATIONS
     from zhiyuan.organizations.models import Membership, Organization
-    from zhiyuan.stations.selectors import ServicePointFilters, service_point_list
+    from zhiyuan.stations.lists import POINTS
     from zhiyuan.volunteers.models import processable_q
 
     def vl(**kw):
@@ -84,7 +84,7 @@ def cases(actor, sample: dict):
         ),
         (
             "service points (manager list): page",
-            lambda: list(service_point_list(actor=actor, filters=ServicePointFilters())[:20]),
+            lambda: list(list_query(actor=actor, spec=POINTS, data=None).queryset[:20]),
         ),
         (
             "public directory: keyset page (this code, no count)",

@@ -142,7 +142,7 @@ def station_list(page, size: str):
 
     page.goto("/stations/manage/")
     expected = ServicePoint.objects.filter(region_code__startswith="4413").count()
-    assert expected and page.locator("tr[data-point]").count() == min(expected, 20)
+    assert expected and page.locator("tr[data-point]").count() == min(expected, 30)
     assert no_horizontal_overflow(page), f"{size}: station list overflows"
     wb = download_xlsx(page, page.locator("a.btn", has_text="导出 Excel"))
     assert data_rows(wb) == expected

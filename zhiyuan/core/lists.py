@@ -247,7 +247,7 @@ def _encode(value) -> Any:
 def _decode(model, name: str, raw):
     if raw is None:
         return None
-    return model._meta.get_field("id" if name == "pk" else name).to_python(raw)
+    return (model._meta.pk if name == "pk" else model._meta.get_field(name)).to_python(raw)  # pk: not always "id"
 
 
 def encode_cursor(values: list) -> str:

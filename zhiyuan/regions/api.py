@@ -1,40 +1,21 @@
 """Regions API (public reference data: GETs need no authentication)."""
 
-from ninja import Query, Router, Schema
+from ninja import Router
 
-from zhiyuan.core.api import ErrorOut, page_bounds
+from zhiyuan.core.api import ErrorOut
+from zhiyuan.core.lists import list_operation
 from zhiyuan.regions import selectors
-from zhiyuan.regions.schemas import RegionDetailOut, RegionPage
+from zhiyuan.regions.lists import REGIONS
+from zhiyuan.regions.schemas import RegionDetailOut, RegionOut
 
-router = Router(tags=["regions"])
-
-
-class RegionFilters(Schema):
-    parent: str | None = None
-    q: str | None = None
-    page: int = 1
-    page_size: int = 20
+router = Router(tags=["regions"], auth=None)  # public reference data: no authentication
 
 
-@router.get(
-    "/",
-    response={200: RegionPage, 404: ErrorOut, 422: ErrorOut},
-    auth=None,
-    operation_id="list_regions",
-)
-def list_regions(request, filters: Query[RegionFilters]):
-    """Children of ``parent`` (provinces without it), or, with ``q``, regions whose name contains
-    ``q`` (inside ``parent`` when both are given; a numeric ``q`` matches codes by prefix)."""
-    start, end = page_bounds(filters.page, filters.page_size)  # 422 for a page out of range
-    if filters.parent:
-        selectors.region_get(filters.parent)  # 404 for an unknown parent
-    if filters.q and filters.q.strip():
-        qs = selectors.region_search(filters.q, under=filters.parent)
-    else:
-        qs = selectors.region_children(filters.parent)
-    count = qs.count()
-    items = list(qs[start:end])
-    return {"items": items, "count": count, "page": filters.page, "page_size": filters.page_size}
+# GET /: children of ``parent`` (provinces without it), or, with ``q``, regions whose name contains
+# ``q`` (inside ``parent`` when both are given; a numeric ``q`` matches codes by prefix); 404 for an
+# unknown parent. Declared once in ``lists.REGIONS``: ``{items, next_cursor}``, keyset pages.
+list_operation(router, "/", REGIONS, row=RegionOut, operation_id="list_regions", to_row=lambda r: r,
+               errors={404: ErrorOut, 422: ErrorOut})  # fmt: skip
 
 
 @router.get("/{code}", response={200: RegionDetailOut, 404: ErrorOut}, auth=None, operation_id="get_region")

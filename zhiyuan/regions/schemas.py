@@ -23,10 +23,3 @@ class RegionDetailOut(RegionOut):
     ancestors: list[RegionOut] = []
     populations: list[PopulationOut] = []
     children_count: int = 0
-
-
-class RegionPage(Schema):
-    items: list[RegionOut]
-    count: int
-    page: int
-    page_size: int

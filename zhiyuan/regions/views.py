@@ -7,22 +7,21 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from zhiyuan.core.errors import DomainError
-from zhiyuan.core.lists import excel_safe
+from zhiyuan.core.lists import excel_safe, list_export_response, list_page
 from zhiyuan.regions import selectors
 from zhiyuan.regions.forms import PopulationUploadForm, RegionCascadeWidget, RegionJumpForm
+from zhiyuan.regions.lists import REGIONS
 from zhiyuan.regions.models import Level, Region
 from zhiyuan.regions.permissions import actor_region_scope, can_manage_regions, region_in_scope
 from zhiyuan.regions.services import PopulationImportError, region_population_import
 
-PAGE_SIZE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NAME_RE = re.compile(r"^[A-Za-z0-9_\-]{1,100}$")
 
@@ -58,23 +57,27 @@ def region_browse(request, code: str | None = None):
         if region.code != code:
             return redirect("regions:browse_region", code=region.code)
     q = (request.GET.get("q") or "").strip()[:50]
-    if q:
-        children = selectors.region_search(q, under=region.code if region else None)
-    else:
-        children = selectors.region_children_with_population(region.code if region else None)
-    page = Paginator(children, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "region": region,
         "ancestors": selectors.region_ancestors(region.code) if region else [],
         "populations": list(selectors.region_populations(region.code)) if region else [],
-        "page": page,
         "q": q,
         "searching": bool(q),
         "my_regions": _scope_regions(request.user),
         "can_upload": region is None or region_in_scope(request.user, region.code),
         "jump_form": RegionJumpForm(initial={"region": region.code if region else ""}),
+        "row_attr": "data-region",
+        "list_id": "regions",
     }
-    return render(request, "regions/region_browse.html", context)
+    _with_parent(request, region)
+    return list_page(request, REGIONS, "regions/region_browse.html", extra=context)
+
+
+def _with_parent(request, region: Region | None) -> None:
+    """The region of the path is the list's ``parent`` (``lists.REGIONS``)."""
+    query = request.GET.copy()
+    query["parent"] = region.code if region else ""
+    request.GET = query
 
 
 @login_required
@@ -92,40 +95,18 @@ def region_jump(request):
 @login_required
 @require_GET
 def region_export(request, code: str | None = None):
-    """The children list (with their latest population) as an Excel file."""
+    """The children list (with their latest population) as an Excel file, streamed and audited
+    (``core.lists.list_export``)."""
     _require_manager(request)
-    from openpyxl import Workbook
-
     region = None
     if code:
         try:
             region = selectors.region_get(code)
         except DomainError:
             raise Http404 from None
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("下级区划")
-    ws.append([_("区划代码"), _("名称"), _("级别"), _("全称"), _("最新常住人口"), _("人口年份")])
-    for r in selectors.region_children_with_population(region.code if region else None):
-        ws.append(
-            [
-                r.code,
-                excel_safe(r.name),
-                str(Level(r.level).label),
-                excel_safe(r.full_name),
-                r.latest_population,
-                r.latest_year,
-            ]
-        )
-    for cell in ws["A"]:
-        cell.number_format = "@"
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["D"].width = 40
-    buf = io.BytesIO()
-    wb.save(buf)
-    response = HttpResponse(buf.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="regions-{region.code if region else "all"}.xlsx"'
-    return response
+    request.GET = QueryDict(mutable=True)  # the children only: the export does not search
+    _with_parent(request, region)
+    return list_export_response(request, REGIONS, filename=f"regions-{region.code if region else 'all'}.xlsx")
 
 
 @login_required

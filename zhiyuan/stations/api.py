@@ -1,27 +1,28 @@
 """/api/v1/stations — service points (STA-1, REG-4) and their station admins (ACC-2).
 Thin: parse → one service/selector → schema (STYLE.md)."""
 
-from ninja import Query, Router
+from ninja import Router
 
 from zhiyuan.accounts.models import RoleAssignment
-from zhiyuan.core.api import ERRORS, page_bounds
+from zhiyuan.core.api import ERRORS
+from zhiyuan.core.lists import list_operation
 from zhiyuan.stations import selectors, services
+from zhiyuan.stations.lists import MY_POINTS, POINTS, PUBLIC_POINTS
 from zhiyuan.stations.models import ServicePoint
 from zhiyuan.stations.schemas import (
     CloseIn,
     OperationsIn,
-    PublicServicePointFiltersIn,
-    PublicServicePointPage,
+    PublicServicePointOut,
     ServicePointCreateIn,
-    ServicePointFiltersIn,
     ServicePointOut,
-    ServicePointPage,
     ServicePointPatchIn,
     StationAdminIn,
     StationAdminOut,
 )
 
 router = Router(tags=["stations"])
+public_router = Router(tags=["stations"], auth=None)  # no authentication: the public directory
+router.add_router("/public", public_router)
 
 
 def public_out(p: ServicePoint, names: dict) -> dict:
@@ -74,42 +75,21 @@ def admin_out(a: RoleAssignment) -> dict:
     }
 
 
-@router.get(
-    "/public/points", response={200: PublicServicePointPage, **ERRORS}, auth=None, operation_id="list_public_service_points"
-)
-def list_public_service_points(request, filters: Query[PublicServicePointFiltersIn]):
-    """Active service points for anyone (STA-1/STA-2): public fields only."""
-    start, end = page_bounds(filters.page, filters.page_size)
-    qs = selectors.public_service_point_list(filters=selectors.ServicePointFilters(q=filters.q, region=filters.region))
-    items = list(qs[start:end])
-    names = selectors.region_names(p.region_code for p in items)
-    return {
-        "items": [public_out(p, names) for p in items],
-        "count": qs.count(),
-        "page": filters.page,
-        "page_size": filters.page_size,
-    }
+# The lists are declared once (``lists.py``); their query parameters, OpenAPI and the answer
+# ``{items, next_cursor}`` (keyset: pass ``next_cursor`` back as ``cursor``) derive from the spec.
 
+# GET /public/points: active points for anyone (STA-1/STA-2), public fields only.
+list_operation(public_router, "/points", PUBLIC_POINTS, row=PublicServicePointOut, operation_id="list_public_service_points",
+               to_row=lambda p: public_out(p, {p.region_code: p.region_name}), errors=ERRORS)  # fmt: skip
 
-@router.get("/points", response={200: ServicePointPage, **ERRORS}, operation_id="list_service_points")
-def list_service_points(request, filters: Query[ServicePointFiltersIn]):
-    """Points visible to the caller: region managers their region, platform admins all, station
-    admins their own points."""
-    start, end = page_bounds(filters.page, filters.page_size)
-    qs = selectors.service_point_list(
-        actor=request.user,
-        filters=selectors.ServicePointFilters(
-            q=filters.q, network_level=filters.network_level, kind=filters.kind, status=filters.status, region=filters.region
-        ),
-    )
-    items = list(qs[start:end])
-    names = selectors.region_names(p.region_code for p in items)
-    return {
-        "items": [point_out(p, names) for p in items],
-        "count": qs.count(),
-        "page": filters.page,
-        "page_size": filters.page_size,
-    }
+# GET /points: points visible to the caller (region managers their region, platform admins all,
+# station admins their own points).
+list_operation(router, "/points", POINTS, row=ServicePointOut, operation_id="list_service_points",
+               to_row=lambda p: point_out(p, {p.region_code: p.region_name}), errors=ERRORS)  # fmt: skip
+
+# GET /mine: the points the caller is station admin of (closed ones included).
+list_operation(router, "/mine", MY_POINTS, row=ServicePointOut, operation_id="list_my_service_points",
+               to_row=lambda p: point_out(p, {p.region_code: p.region_name}), errors=ERRORS)  # fmt: skip
 
 
 @router.post("/points", response={201: ServicePointOut, **ERRORS}, operation_id="create_service_point")
@@ -176,11 +156,3 @@ def revoke_station_admin(request, point_id: int, assignment_id: int):
     point = selectors.service_point_get_for_manage(actor=request.user, id=point_id)
     a = services.station_admin_revoke(actor=request.user, point=point, assignment_id=assignment_id, request=request)
     return admin_out(a)
-
-
-@router.get("/mine", response={200: list[ServicePointOut], **ERRORS}, operation_id="list_my_service_points")
-def list_my_service_points(request):
-    """The points the caller is station admin of."""
-    items = list(selectors.my_service_points(actor=request.user))
-    names = selectors.region_names(p.region_code for p in items)
-    return [point_out(p, names) for p in items]

@@ -13,8 +13,7 @@ from zhiyuan.organizations.picker import organization_option, organization_optio
 from zhiyuan.regions.codes import ancestor_codes
 from zhiyuan.regions.forms import RegionCascadeField
 from zhiyuan.regions.models import Level
-from zhiyuan.stations.models import SIX_HAVES, Function, Kind, NetworkLevel, Status
-from zhiyuan.stations.selectors import NETWORK_NONE
+from zhiyuan.stations.models import SIX_HAVES, Function, Kind, NetworkLevel
 
 NETWORK_LEVEL_CHOICES = [("", _("不属于实践阵地（独立站点）")), *NetworkLevel.choices]
 PARENT_CHOICES_LIMIT = 500
@@ -31,30 +30,6 @@ def picker_root(actor) -> str | None:
         return None
     ancestors = ancestor_codes(prefixes[0].ljust(12, "0"))
     return ancestors[-1] if ancestors else None
-
-
-class ServicePointFilterForm(forms.Form):
-    q = forms.CharField(label=_("名称或地址"), required=False, max_length=50)
-    network_level = forms.ChoiceField(
-        label=_("阵地层级"),
-        required=False,
-        choices=[("", _("全部层级")), *NetworkLevel.choices, (NETWORK_NONE, _("独立站点"))],
-    )
-    kind = forms.ChoiceField(label=_("类型"), required=False, choices=[("", _("全部类型")), *Kind.choices])
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部状态")), *Status.choices])
-    region = RegionCascadeField(label=_("区划"), required=False, min_level=Level.PROVINCE, max_level=Level.TOWN)
-
-    def __init__(self, *args, actor=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if actor is not None and not actor_is_platform_admin(actor):
-            prefixes = actor_region_prefixes(actor)
-            if len(prefixes) == 1:
-                self.fields["region"].set_root(prefixes[0].ljust(12, "0"))
-
-
-class PublicFilterForm(forms.Form):
-    q = forms.CharField(label=_("名称或地址"), required=False, max_length=50)
-    region = RegionCascadeField(label=_("区划"), required=False, min_level=Level.PROVINCE, max_level=Level.TOWN)
 
 
 class OperationsForm(forms.Form):

@@ -151,7 +151,15 @@ class ServicePoint(models.Model):
             models.CheckConstraint(condition=Q(status__in=["active", "closed"]), name="service_point_status_valid"),
             models.UniqueConstraint(fields=["region_code", "name"], name="service_point_unique_name_in_region"),
         ]
-        indexes = [models.Index(fields=["status", "region_code"])]
+        # The list sorts (lists.py) end in id, each led by an index: region order by the unique
+        # (region_code, name), the public list (active only) by the status one, name and newest
+        # by their own (issue #7: keyset pages read the index, never sort the scope).
+        indexes = [
+            models.Index(fields=["status", "region_code"]),
+            models.Index(fields=["status", "region_code", "name", "id"], name="service_point_status_order"),
+            models.Index(fields=["name", "id"], name="service_point_name_id"),
+            models.Index(fields=["created_at", "id"], name="service_point_created_id"),
+        ]
 
     def __str__(self):
         return self.name

@@ -7,23 +7,6 @@ from zhiyuan.core.api import InSchema
 Coordinate = float | str | None
 
 
-class ServicePointFiltersIn(Schema):
-    q: str = ""
-    network_level: str = ""
-    kind: str = ""
-    status: str = ""
-    region: str = ""
-    page: int = 1
-    page_size: int = 20
-
-
-class PublicServicePointFiltersIn(Schema):
-    q: str = ""
-    region: str = ""
-    page: int = 1
-    page_size: int = 20
-
-
 class OperationsIn(InSchema):
     """What a station admin may change (every field optional: only those sent change)."""
 
@@ -120,20 +103,6 @@ class ServicePointOut(PublicServicePointOut):
     closed_at: datetime.datetime | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
-
-
-class ServicePointPage(Schema):
-    items: list[ServicePointOut]
-    count: int
-    page: int
-    page_size: int
-
-
-class PublicServicePointPage(Schema):
-    items: list[PublicServicePointOut]
-    count: int
-    page: int
-    page_size: int
 
 
 class CloseIn(InSchema):

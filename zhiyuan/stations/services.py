@@ -23,7 +23,7 @@ from zhiyuan.core.inputs import UNSET, Unset, given
 from zhiyuan.core.models import AuditEntry
 from zhiyuan.core.text import text_error
 from zhiyuan.organizations.models import Organization
-from zhiyuan.regions.codes import normalize_code, region_prefix
+from zhiyuan.regions.codes import normalize_code, prefix_q, region_prefix
 from zhiyuan.regions.models import Level, Region
 from zhiyuan.stations.models import (
     PARENT_LEVELS,
@@ -393,7 +393,7 @@ def service_point_update(*, actor: User, point: ServicePoint, change: ServicePoi
             if cleaned["network_level"] != point.network_level:
                 raise DomainError("has_children", INVALID_DATA, fields={"network_level": [_("该站点有下级站点，不能更改层级。")]})
             prefix = region_prefix(cleaned["region_code"])
-            if children.exclude(region_code__startswith=prefix).exists():
+            if children.exclude(prefix_q("region_code", prefix)).exists():
                 raise DomainError("has_children", INVALID_DATA, fields={"region_code": [_("下级站点须在该站点的区划范围内。")]})
         old_region = point.region_code
         try:

@@ -6,31 +6,26 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhiyuan.accounts.forms import apply_domain_error
-from zhiyuan.accounts.views import domain_http, xlsx_response
-from zhiyuan.core.audit import audit_record
+from zhiyuan.accounts.views import domain_http
 from zhiyuan.core.errors import DomainError
+from zhiyuan.core.lists import list_export_response, list_page
 from zhiyuan.core.picker import picker_results
 from zhiyuan.organizations.picker import organization_options
 from zhiyuan.stations import selectors, services
 from zhiyuan.stations.forms import (
     CloseForm,
     OperationsForm,
-    PublicFilterForm,
-    ServicePointFilterForm,
     ServicePointForm,
     StationAdminAssignForm,
 )
-from zhiyuan.stations.models import SIX_HAVES, ServicePoint
+from zhiyuan.stations.lists import MY_POINTS, POINTS, PUBLIC_POINTS, my_points_source, points_decorate
+from zhiyuan.stations.models import ServicePoint
 from zhiyuan.stations.permissions import can_manage_point, can_manage_points
-
-PAGE_SIZE = 30
 
 
 def _require_manager(request):
@@ -38,29 +33,8 @@ def _require_manager(request):
         raise DjangoPermissionDenied
 
 
-def _filters(request) -> tuple[ServicePointFilterForm, selectors.ServicePointFilters]:
-    form = ServicePointFilterForm(request.GET or None, actor=request.user)
-    filters = selectors.ServicePointFilters()
-    if form.is_bound and form.is_valid():
-        d = form.cleaned_data
-        filters = selectors.ServicePointFilters(
-            q=d["q"], network_level=d["network_level"], kind=d["kind"], status=d["status"], region=d["region"]
-        )
-    return form, filters
-
-
 def _with_region_names(points) -> list:
-    points = list(points)
-    names = selectors.region_names(p.region_code for p in points)
-    for p in points:
-        p.region_name = names.get(p.region_code, p.region_code)
-    return points
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
+    return points_decorate(list(points))
 
 
 # --- managers -------------------------------------------------------------------------------------
@@ -70,73 +44,20 @@ def _query_without_page(request) -> str:
 @require_GET
 @domain_http
 def service_point_list(request):
-    """Points in the actor's scope: search, filters, pages, Excel export."""
+    """Points in the actor's scope (``lists.POINTS``): search, filters, keyset pages, cards on
+    phones, Excel export."""
     _require_manager(request)
-    form, filters = _filters(request)
-    qs = selectors.service_point_list(actor=request.user, filters=filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = _with_region_names(page.object_list)
-    return render(
-        request, "stations/service_point_list.html", {"form": form, "page": page, "query": _query_without_page(request)}
-    )
+    return list_page(request, POINTS, "stations/service_point_list.html", extra={"row_attr": "data-point", "list_id": "points"})
 
 
 @login_required
 @require_GET
 @domain_http
 def service_point_export(request):
+    """The filtered list as .xlsx, streamed (``core.lists.list_export``: scoped, masked,
+    formula-safe, capped, audited once as ``stations.point.export``)."""
     _require_manager(request)
-    _form, filters = _filters(request)
-    qs = selectors.service_point_list(actor=request.user, filters=filters)
-    names = selectors.region_names(qs.values_list("region_code", flat=True).distinct())
-    audit_record(
-        actor=request.user,
-        action="stations.point.export",
-        object_type="stations.servicepoint",
-        request=request,
-        detail={
-            "q": filters.q,
-            "network_level": filters.network_level,
-            "kind": filters.kind,
-            "status": filters.status,
-            "region": filters.region,
-        },
-    )
-    header = [
-        _("编号"), _("名称"), _("阵地层级"), _("类型"), _("上级阵地"), _("运营组织"), _("区划代码"), _("所在区划"), _("地址"),
-        _("纬度"), _("经度"), _("开放时间"), _("服务电话"), _("联系人"), _("联系人电话"), _("站点功能"),
-        *[str(label) for _f, label in SIX_HAVES], _("六有达标项"), _("状态"), _("创建时间"),
-    ]  # fmt: skip
-
-    def yes(v):
-        return _("是") if v else _("否")
-
-    rows = (
-        [
-            p.pk,
-            p.name,
-            p.get_network_level_display() if p.network_level else _("独立站点"),
-            str(p.get_kind_display()),
-            p.parent.name if p.parent else "",
-            p.operator_name,
-            p.region_code,
-            names.get(p.region_code, ""),
-            p.address,
-            str(p.latitude) if p.latitude is not None else "",
-            str(p.longitude) if p.longitude is not None else "",
-            p.opening_hours,
-            p.service_phone,
-            p.contact_name,
-            p.contact_phone,
-            _("、").join(p.function_labels),
-            *[yes(v) for _f, _label, v in p.six_haves],
-            f"{p.six_haves_count}/6",
-            str(p.get_status_display()),
-            timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M"),
-        ]
-        for p in qs.iterator(chunk_size=2000)
-    )
-    return xlsx_response("service-points.xlsx", _("志愿服务站点"), header, rows)
+    return list_export_response(request, POINTS)
 
 
 def _point_form(request, *, data=None, initial=None, point: ServicePoint | None = None) -> ServicePointForm:
@@ -308,12 +229,15 @@ def station_admin_revoke(request, point_id: int, assignment_id: int):
 
 @login_required
 @require_GET
+@domain_http
 def my_station(request):
-    """The station admin's points; with exactly one, go straight to it."""
-    points = _with_region_names(selectors.my_service_points(actor=request.user))
-    if len(points) == 1:
-        return redirect("stations:mine_edit", point_id=points[0].pk)
-    return render(request, "stations/my_station_list.html", {"points": points})
+    """The station admin's points (``lists.MY_POINTS``); with exactly one, go straight to it."""
+    if not request.GET:
+        first_two = list(my_points_source(request.user).values_list("pk", flat=True)[:2])
+        if len(first_two) == 1:
+            return redirect("stations:mine_edit", point_id=first_two[0])
+    extra = {"row_attr": "data-point", "list_id": "my-points"}
+    return list_page(request, MY_POINTS, "stations/my_station_list.html", extra=extra)
 
 
 @login_required
@@ -347,14 +271,8 @@ def my_station_edit(request, point_id: int):
 
 
 @require_GET
+@domain_http
 def public_list(request):
-    """Active points for everyone: name, type, region, address, hours and the public service
-    phone only — never the contact person or their phone."""
-    form = PublicFilterForm(request.GET or None)
-    filters = selectors.ServicePointFilters()
-    if form.is_bound and form.is_valid():
-        filters = selectors.ServicePointFilters(q=form.cleaned_data["q"], region=form.cleaned_data["region"])
-    qs = selectors.public_service_point_list(filters=filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = _with_region_names(page.object_list)
-    return render(request, "stations/public_list.html", {"form": form, "page": page, "query": _query_without_page(request)})
+    """Active points for everyone (``lists.PUBLIC_POINTS``): name, type, region, address, hours
+    and the public service phone only — never the contact person or their phone."""
+    return list_page(request, PUBLIC_POINTS, "stations/public_list.html", extra={"row_attr": "data-point", "list_id": "points"})

@@ -17,11 +17,20 @@ def test_every_api_operation_is_documented():
 
 
 @pytest.mark.django_db
-# (the organizations lists are keyset-paged, no page number: organizations/tests/test_lists.py)
-@pytest.mark.parametrize("path", ["/api/v1/regions/", "/api/v1/stations/public/points"])
-@pytest.mark.parametrize("page", ["0", "100000001", "99999999999999999999999"])
-def test_a_page_out_of_range_is_a_422_not_a_server_error(client, path, page):
-    """docs/api.md "Pagination": page 1 to 100,000,000; a huge page once overflowed the offset (500)."""
-    r = client.get(path, {"page": page})
+@pytest.mark.parametrize("path", ["/api/v1/regions/", "/api/v1/stations/public/points", "/api/v1/organizations/public"])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"page_size": "0"}, "page_size"),
+        ({"page_size": "101"}, "page_size"),
+        ({"page_size": "99999999999999999999999"}, "page_size"),
+        ({"cursor": "x"}, "cursor"),
+        ({"cursor": "W10"}, "cursor"),  # base64 of []
+        ({"cursor": "A" * 513}, "cursor"),
+    ],
+)
+def test_a_keyset_page_out_of_range_is_a_422_not_a_server_error(client, path, params, field):
+    """docs/api.md "Pagination": keyset lists take page_size 1-100 and the previous next_cursor."""
+    r = client.get(path, params)
     assert r.status_code == 422, r.content
-    assert r.json()["code"] == "invalid" and "page" in r.json()["fields"]
+    assert r.json()["code"] == "invalid" and field in r.json()["fields"], r.json()

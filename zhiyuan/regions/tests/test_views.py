@@ -6,6 +6,7 @@ import pytest
 from django import forms
 from openpyxl import load_workbook
 
+from zhiyuan.core.models import AuditEntry
 from zhiyuan.regions.forms import RegionCascadeField
 from zhiyuan.regions.models import Level, RegionPopulation
 
@@ -87,11 +88,14 @@ def test_manager_nav_entries(client, city_manager, plain_user):
 @pytest.mark.django_db
 def test_children_export_is_excel(client, city_manager):
     client.force_login(city_manager)
-    r = client.get(f"/regions/{HUIZHOU}/export.xlsx")
-    assert r.status_code == 200
-    ws = load_workbook(io.BytesIO(r.content)).active
+    r = client.get(f"/regions/{HUIZHOU}/export.xlsx", {"q": "东莞"})  # the children, whatever the query says
+    assert r.status_code == 200 and r["Content-Disposition"] == f'attachment; filename="regions-{HUIZHOU}.xlsx"'
+    ws = load_workbook(io.BytesIO(b"".join(r.streaming_content))).active
     assert ws["A1"].value == "区划代码"
-    assert HUICHENG in {row[0] for row in ws.iter_rows(min_row=2, values_only=True)}
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert HUICHENG in {row[0] for row in rows} and all(row[0].startswith("4413") for row in rows)
+    assert {row[2] for row in rows} == {"县级"}
+    assert AuditEntry.objects.filter(action="regions.region.export", actor=city_manager).count() == 1
 
 
 @pytest.mark.django_db

@@ -41,7 +41,8 @@ def huiyang_point(other_county_manager):
 
 def test_list_is_scoped(client, county_manager, city_manager, huicheng_point, huiyang_point):
     body = as_user(client, county_manager).get(f"{BASE}/points").json()
-    assert [p["id"] for p in body["items"]] == [huicheng_point.pk] and body["count"] == 1
+    assert [p["id"] for p in body["items"]] == [huicheng_point.pk] and body["next_cursor"] is None
+    assert set(body) == {"items", "next_cursor"}  # keyset pages: no count over the scope
     item = body["items"][0]
     assert item["region_name"].endswith("桥东街道") and item["checklist"]["count"] == 0 and item["contact_phone"] == "13912345678"
     body = as_user(client, city_manager).get(f"{BASE}/points", {"region": "441303"}).json()
@@ -112,7 +113,7 @@ def test_station_admin_api(client, county_manager, huicheng_point):
     admin = station_admin_of(county_manager, huicheng_point)
     c = as_user(client, admin)
     assert [p["id"] for p in c.get(f"{BASE}/points").json()["items"]] == [huicheng_point.pk]
-    assert [p["id"] for p in c.get(f"{BASE}/mine").json()] == [huicheng_point.pk]
+    assert c.get(f"{BASE}/mine").json() == {"items": [c.get(f"{BASE}/points/{huicheng_point.pk}").json()], "next_cursor": None}
     r = c.patch(
         f"{BASE}/points/{huicheng_point.pk}/operations",
         {"has_team": True, "functions": ["needs"]},
@@ -154,7 +155,7 @@ def test_public_list_has_no_personal_data(client, huicheng_point, huiyang_point)
     r = client.get(f"{BASE}/public/points")  # anonymous
     assert r.status_code == 200
     body = r.json()
-    assert body["count"] == 2
+    assert len(body["items"]) == 2 and body["next_cursor"] is None
     item = next(p for p in body["items"] if p["id"] == huicheng_point.pk)
     assert item["service_phone"] == "0752-2800003"
     assert "contact_phone" not in item and "contact_name" not in item and "13912345678" not in r.content.decode()

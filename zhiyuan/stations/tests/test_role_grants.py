@@ -8,8 +8,10 @@ from zhiyuan.accounts import services as account_services
 from zhiyuan.accounts.models import RoleAssignment
 from zhiyuan.accounts.roles import Role
 from zhiyuan.core.errors import DomainError
+from zhiyuan.core.lists import list_query
 from zhiyuan.core.models import AuditEntry
 from zhiyuan.stations import selectors, services
+from zhiyuan.stations.lists import MY_POINTS
 from zhiyuan.stations.tests.factories import HUIYANG_TOWN, next_mobile, point
 from zhiyuan.testing import make_user
 
@@ -41,7 +43,7 @@ def last_grant() -> AuditEntry:
 def test_county_manager_appoints_a_station_admin_in_the_county(county_manager, huicheng_point, grantee):
     a = account_services.role_grant(actor=county_manager, user=grantee, role=Role.STATION_ADMIN, object_id=huicheng_point.pk)
     assert (a.object_id, a.region_code) == (huicheng_point.pk, huicheng_point.region_code)
-    assert list(selectors.my_service_points(actor=grantee)) == [huicheng_point]
+    assert list(list_query(actor=grantee, spec=MY_POINTS, data=None).queryset) == [huicheng_point]
     assert [x.pk for x in selectors.station_admin_list(point=huicheng_point)] == [a.pk]
     # The station's page and the role page are one appointment: no second one.
     with pytest.raises(DomainError) as exc:

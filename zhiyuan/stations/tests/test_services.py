@@ -9,13 +9,21 @@ from zhiyuan.accounts.models import RoleAssignment
 from zhiyuan.accounts.roles import Role
 from zhiyuan.core.audit import audit_verify
 from zhiyuan.core.errors import DomainError, NotFound, PermissionDenied
+from zhiyuan.core.lists import list_query
 from zhiyuan.core.models import AuditEntry
 from zhiyuan.organizations.picker import organization_options
 from zhiyuan.stations import selectors, services
+from zhiyuan.stations.lists import MY_POINTS, POINTS, PUBLIC_POINTS
 from zhiyuan.stations.models import ServicePoint, Status
 from zhiyuan.stations.services import ServicePointInput
 from zhiyuan.stations.tests.factories import HUICHENG_TOWN, HUIYANG_TOWN, network, point, station_admin_of
 from zhiyuan.testing import HUICHENG, HUIYANG
+
+
+def listed(actor, spec=POINTS, **data):
+    """The rows of a list (``lists.py``) as its page, API and export read them."""
+    return list(list_query(actor=actor, spec=spec, data=data or None).queryset)
+
 
 pytestmark = pytest.mark.django_db
 
@@ -38,19 +46,19 @@ def fields_of(exc) -> dict:
 
 
 def test_county_manager_sees_only_their_county(county_manager, huicheng_point, huiyang_point):
-    visible = set(selectors.service_point_list(actor=county_manager))
+    visible = set(listed(county_manager))
     assert visible == {huicheng_point}
     with pytest.raises(NotFound):
         selectors.service_point_get(actor=county_manager, id=huiyang_point.pk)
 
 
 def test_city_manager_and_platform_admin_see_both(city_manager, platform_admin, huicheng_point, huiyang_point):
-    assert set(selectors.service_point_list(actor=city_manager)) == {huicheng_point, huiyang_point}
-    assert set(selectors.service_point_list(actor=platform_admin)) == {huicheng_point, huiyang_point}
+    assert set(listed(city_manager)) == {huicheng_point, huiyang_point}
+    assert set(listed(platform_admin)) == {huicheng_point, huiyang_point}
 
 
 def test_plain_user_and_volunteer_see_nothing(plain_user, huicheng_point):
-    assert not selectors.service_point_list(actor=plain_user).exists()
+    assert not listed(plain_user)
     with pytest.raises(NotFound):
         selectors.service_point_get(actor=plain_user, id=huicheng_point.pk)
 
@@ -58,8 +66,8 @@ def test_plain_user_and_volunteer_see_nothing(plain_user, huicheng_point):
 def test_station_admin_sees_own_point_only_and_edits_only_its_operations(county_manager, huicheng_point):
     other = point(county_manager, name="另一个站")
     admin = station_admin_of(county_manager, huicheng_point)
-    assert list(selectors.service_point_list(actor=admin)) == [huicheng_point]
-    assert list(selectors.my_service_points(actor=admin)) == [huicheng_point]
+    assert list(listed(admin)) == [huicheng_point]
+    assert listed(admin, MY_POINTS) == [huicheng_point]
     with pytest.raises(NotFound):
         selectors.service_point_get(actor=admin, id=other.pk)
     # Own point: operations yes, manager fields no (403, audited as denied).
@@ -260,13 +268,13 @@ def test_assign_and_revoke_station_admin(county_manager, huicheng_point, plain_u
     with pytest.raises(DomainError) as exc:
         services.station_admin_assign(actor=county_manager, point=huicheng_point, mobile=plain_user.mobile)
     assert exc.value.code == "already_admin"
-    assert list(selectors.service_point_list(actor=plain_user)) == [huicheng_point]
+    assert list(listed(plain_user)) == [huicheng_point]
     services.station_admin_revoke(actor=county_manager, point=huicheng_point, assignment_id=a.pk)
     a.refresh_from_db()
     assert not a.active and a.revoked_by == county_manager
     plain_user._zy_roles = None
     del plain_user._zy_roles
-    assert not selectors.service_point_list(actor=plain_user).exists()
+    assert not listed(plain_user)
 
 
 def test_assign_errors(county_manager, huicheng_point):
@@ -331,9 +339,9 @@ def test_refused_write_is_audited_as_denied(county_manager, huicheng_point, othe
 def test_public_list_shows_active_points_only(county_manager, huicheng_point):
     closed = point(county_manager, name="已关闭站")
     services.service_point_close(actor=county_manager, point=closed)
-    assert list(selectors.public_service_point_list()) == [huicheng_point]
-    f = selectors.ServicePointFilters(region="441303")
-    assert not selectors.public_service_point_list(filters=f).exists()
+    assert listed(None, PUBLIC_POINTS) == [huicheng_point]
+    assert listed(None, PUBLIC_POINTS, region="441303") == []
+    assert listed(None, PUBLIC_POINTS, region="441302") == [huicheng_point]
 
 
 # --- operating organization ----------------------------------------------------------------------------
