@@ -19,16 +19,17 @@ from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.accounts.models import User
 from zhiyuan.accounts.roles import Role
-from zhiyuan.accounts.scopes import actor_has_role, actor_is_platform_admin, actor_region_prefixes
+from zhiyuan.accounts.scopes import actor_has_role, actor_is_platform_admin, actor_region_prefixes, actor_token_prefix
 from zhiyuan.core.crypto import mask_mobile
 from zhiyuan.core.lists import CodeFilter, Col, ExportCol, IntFilter, ListSpec, Sort
-from zhiyuan.regions.codes import region_prefix
+from zhiyuan.regions.codes import prefix_q, region_prefix
 from zhiyuan.regions.forms import RegionCascadeField
 from zhiyuan.regions.models import Level, Region
 from zhiyuan.volunteers import code_tables, minors
 from zhiyuan.volunteers.documents import id_type_label
 from zhiyuan.volunteers.models import Volunteer
 from zhiyuan.volunteers.numbers import normalize_volunteer_no, volunteer_no_is_valid
+from zhiyuan.volunteers.tallies import tally_total
 
 GENDER_LABELS = {"1": _("男"), "2": _("女"), "9": _("未说明"), "0": _("未知")}
 GENDER_CHOICES = [("1", _("男")), ("2", _("女")), ("9", _("未说明")), ("0", _("未知"))]
@@ -105,12 +106,8 @@ class VolunteerFilter(django_filters.FilterSet):
         min_level=Level.PROVINCE, max_level=Level.VILLAGE,
     )  # fmt: skip
     gender = _code_filter(_("性别"), GENDER_CHOICES, _("全部性别"))
-    age_min = IntFilter(
-        method="filter_age_min", label=_("最小年龄"), min_value=0, max_value=120
-    )
-    age_max = IntFilter(
-        method="filter_age_max", label=_("最大年龄"), min_value=0, max_value=120
-    )
+    age_min = IntFilter(method="filter_age_min", label=_("最小年龄"), min_value=0, max_value=120)
+    age_max = IntFilter(method="filter_age_max", label=_("最大年龄"), min_value=0, max_value=120)
     political_status = _code_filter(_("政治面貌"), code_tables.political_status_choices, _("全部"))
     skill = _code_filter(_("技能特长"), code_tables.skill_choices, _("全部"), method="filter_skill")
     service_category = _code_filter(
@@ -137,8 +134,8 @@ class VolunteerFilter(django_filters.FilterSet):
     def filter_q(self, qs, name, value):
         return volunteer_search(qs, value)
 
-    def filter_region(self, qs, name, value):
-        return qs.filter(region_code__startswith=region_prefix(value))
+    def filter_region(self, qs, name, value):  # a range on the indexed code, not LIKE (rule 9)
+        return qs.filter(prefix_q("region_code", region_prefix(value)))
 
     def filter_age_min(self, qs, name, value):  # at least age_min years old today
         return qs.filter(birth_date__lte=_years_ago(minors.today_shanghai(), value))
@@ -157,6 +154,64 @@ class VolunteerFilter(django_filters.FilterSet):
 
     def filter_registered_to(self, qs, name, value):
         return qs.filter(registered_at__lt=_day_start(value + dt.timedelta(days=1)))
+
+
+# Parameters the kept totals can answer for; any other filter or a search: no total.
+TOTAL_PARAMS = frozenset({"status", "region", "sort", "page_size", "cursor"})
+
+
+def _narrow(prefixes: list[str], prefix: str) -> list[str]:
+    """The parts of the region ranges ``prefixes`` that lie under ``prefix``."""
+    out = set()
+    for p in prefixes:
+        if prefix.startswith(p):
+            out.add(prefix)
+        elif p.startswith(prefix):
+            out.add(p)
+    return sorted(out)
+
+
+def _outermost(prefixes) -> list[str]:
+    """Without the prefixes nested in another (a range summed once)."""
+    out: list[str] = []
+    for p in sorted(set(prefixes), key=len):
+        if not any(p.startswith(q) for q in out):
+            out.append(p)
+    return sorted(out)
+
+
+def volunteer_total(actor, data) -> int | None:
+    """The "共 N 人" of the list: the volunteers in the actor's scope (and the chosen status and
+    region) from the kept tallies (``tallies.tally_total``: one query over at most one row per
+    region and status), never a COUNT(*) over the scope. None when the tallies cannot answer:
+    another filter or a search is set, a value is invalid, or the actor sees volunteers other
+    than by region (an organization admin's members)."""
+    if not can_list_volunteers(actor):
+        return None
+    data = data or {}
+    getlist = data.getlist if hasattr(data, "getlist") else (lambda k: [data[k]])
+    values = {k: [v for v in getlist(k) if v not in ("", None)] for k in data}
+    if any(v for k, v in values.items() if k not in TOTAL_PARAMS):
+        return None
+    if actor_is_platform_admin(actor):
+        prefixes = [""]
+    elif actor_has_role(actor, Role.ORG_ADMIN):
+        return None
+    else:
+        prefixes = _outermost(actor_region_prefixes(actor))
+    token = actor_token_prefix(actor)
+    if token:
+        prefixes = _narrow(prefixes, token)
+    status = (values.get("status") or [""])[-1]
+    if status and status not in Volunteer.Status.values:
+        return None
+    region = (values.get("region") or [""])[-1]
+    if region:
+        try:
+            prefixes = _narrow(prefixes, region_prefix(region))
+        except ValueError:  # not a region code: the form shows the error, no total
+            return None
+    return tally_total(_outermost(prefixes), status=status or None)
 
 
 def region_names(codes) -> dict[str, str]:

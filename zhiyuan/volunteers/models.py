@@ -124,6 +124,24 @@ class Volunteer(models.Model):
         return self.restricted_at is not None
 
 
+class VolunteerTally(models.Model):
+    """How many volunteers live in one region with one status, kept so that a list's total never
+    counts the scope (issue #7 item 2). Restricted people (consent withdrawn) are not counted, as
+    ``visible_to`` leaves them out. Changed only by ``volunteers.tallies`` in the transaction of
+    the change (registration, import, status change, residence change, restriction), rebuilt and
+    checked by ``manage.py volunteer_tallies [--check]``."""
+
+    region_code = models.CharField(max_length=12)
+    status = models.CharField(max_length=10, choices=Volunteer.Status.choices)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region_code", "status"], name="volunteer_tally_key")]
+
+    def __str__(self):
+        return f"{self.region_code} {self.status} {self.n}"
+
+
 class VolunteerSkill(models.Model):
     """VOL-4: a skill or professional qualification (code from codes.py) with optional detail
     such as the certificate held (执业医师、心理咨询师…)."""
