@@ -13,7 +13,7 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,7 +27,7 @@ from zhiyuan.regions.forms import RegionCascadeField
 from zhiyuan.regions.models import Level, Region
 from zhiyuan.volunteers import code_tables, minors
 from zhiyuan.volunteers.documents import id_type_label
-from zhiyuan.volunteers.models import Volunteer
+from zhiyuan.volunteers.models import Volunteer, VolunteerServiceCategory, VolunteerSkill
 from zhiyuan.volunteers.numbers import normalize_volunteer_no, volunteer_no_is_valid
 from zhiyuan.volunteers.tallies import tally_total
 
@@ -52,9 +52,13 @@ def volunteer_search(qs, text: str):
     by_number = volunteer_no_is_valid(compact)
     if compact.isdigit() and len(compact) == 11:
         users = User.objects.filter(mobile=compact).values("pk")
-        # a number whose check character happens to fit is looked up as both, on two columns
-        # of the volunteer row (each with its unique index), not across the join
-        return qs.filter(Q(user_id__in=users) | Q(volunteer_no=compact)) if by_number else qs.filter(user_id__in=users)
+        if not by_number:
+            return qs.filter(user_id__in=users)
+        # A number whose check character happens to fit is looked up as both, on two columns of
+        # the volunteer row, each with its unique index: the user is resolved first as a scalar
+        # (an init plan), so "user_id = $1 OR volunteer_no = $2" is a union of two index reads,
+        # not a filter over every row in the scope (a hashed IN sub-plan cannot use an index).
+        return qs.filter(Q(user_id=Subquery(users[:1])) | Q(volunteer_no=compact))
     if by_number:
         return qs.filter(volunteer_no=compact)
     if compact.isdigit() and 7 <= len(compact) <= 10:
@@ -144,10 +148,10 @@ class VolunteerFilter(django_filters.FilterSet):
         return qs.filter(birth_date__gt=_years_ago(minors.today_shanghai(), value + 1))
 
     def filter_skill(self, qs, name, value):
-        return qs.filter(pk__in=Volunteer.objects.filter(skills__code=value).values("pk"))
+        return qs.filter(pk__in=VolunteerSkill.objects.filter(code=value).values("volunteer_id"))
 
     def filter_service_category(self, qs, name, value):
-        return qs.filter(pk__in=Volunteer.objects.filter(service_categories__code=value).values("pk"))
+        return qs.filter(pk__in=VolunteerServiceCategory.objects.filter(code=value).values("volunteer_id"))
 
     def filter_registered_from(self, qs, name, value):
         return qs.filter(registered_at__gte=_day_start(value))

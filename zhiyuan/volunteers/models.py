@@ -107,6 +107,11 @@ class Volunteer(models.Model):
             # The default order of every list (newest first) read from an index instead of sorting
             # the whole scope; (registered_at, id) is also the keyset of cursor pagination.
             models.Index(fields=["registered_at", "id"], name="volunteer_registered_id"),
+            # The name and age sorts, each with its keyset tie-break (issue #7 item 2). PostgreSQL
+            # also gets (registered_at, id) and (birth_date, id) DESC NULLS LAST, which the newest-
+            # first and youngest-first orders need there (migration 0009_perf_…).
+            models.Index(fields=["name", "id"], name="volunteer_name_id"),
+            models.Index(fields=["birth_date", "id"], name="volunteer_birth_id"),
         ]
         constraints = [
             models.CheckConstraint(
