@@ -13,7 +13,9 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.db.models import Q, Subquery
+from django.db import connections, models
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,7 +29,13 @@ from zhiyuan.regions.forms import RegionCascadeField
 from zhiyuan.regions.models import Level, Region
 from zhiyuan.volunteers import code_tables, minors
 from zhiyuan.volunteers.documents import id_type_label
-from zhiyuan.volunteers.models import Volunteer, VolunteerServiceCategory, VolunteerSkill
+from zhiyuan.volunteers.models import (
+    Volunteer,
+    VolunteerServiceCategory,
+    VolunteerSkill,
+    not_indexed,
+    sqlite_broad_ranges,
+)
 from zhiyuan.volunteers.numbers import normalize_volunteer_no, volunteer_no_is_valid
 from zhiyuan.volunteers.tallies import tally_total
 
@@ -81,8 +89,14 @@ def name_search(qs, q: str):
       3): names *starting* with them, a range on the ``(name, id)`` index on both databases.
     """
     if len(q) >= NAME_SUBSTRING_MIN:
+        if _sqlite(qs):  # scan the small (name, id) index for the ids, not the table in list order
+            return qs.filter(pk__in=Volunteer.objects.filter(name__icontains=q).values("pk"))
         return qs.filter(name__icontains=q)
     return qs.filter(name__gte=q, name__lt=q + "\U0010ffff")
+
+
+def _sqlite(qs) -> bool:
+    return connections[qs.db].vendor == "sqlite"
 
 
 def _years_ago(today: dt.date, years: int) -> dt.date:
@@ -151,6 +165,7 @@ class VolunteerFilter(django_filters.FilterSet):
         scope is not an error, it finds nobody — the scope is ``source``'s, applied first)."""
         if actor is not None and not actor_is_platform_admin(actor):
             prefixes = actor_region_prefixes(actor)
+            self._scope_prefixes = prefixes if not actor_has_role(actor, Role.ORG_ADMIN) else None
             if len(prefixes) == 1:
                 form.fields["region"].widget.root = prefixes[0].ljust(12, "0")
 
@@ -158,19 +173,33 @@ class VolunteerFilter(django_filters.FilterSet):
         return volunteer_search(qs, value)
 
     def filter_region(self, qs, name, value):  # a range on the indexed code, not LIKE (rule 9)
-        return qs.filter(prefix_q("region_code", region_prefix(value)))
+        prefix = region_prefix(value)
+        scope = getattr(self, "_scope_prefixes", None)
+        if scope is not None and not _narrow(scope, prefix):  # outside the scope: nobody, at once
+            return qs.none()
+        q = prefix_q("region_code", prefix)
+        if _sqlite(qs):  # a county or wider: walk the sort index (models.sqlite_broad_ranges)
+            q = sqlite_broad_ranges(q, broad_prefix=6)
+        return qs.filter(q)
+
+    # Ages span years: on SQLite (no histograms: it takes any range for 1/64 of the rows) the
+    # birth-date range is read while walking the sort index, not from the birth-date index.
+    def _birth(self, qs):
+        return not_indexed("birth_date", models.DateField()) if _sqlite(qs) else F("birth_date")
 
     def filter_age_min(self, qs, name, value):  # at least age_min years old today
-        return qs.filter(birth_date__lte=_years_ago(minors.today_shanghai(), value))
+        return qs.filter(LessThanOrEqual(self._birth(qs), _years_ago(minors.today_shanghai(), value)))
 
     def filter_age_max(self, qs, name, value):  # not yet age_max + 1
-        return qs.filter(birth_date__gt=_years_ago(minors.today_shanghai(), value + 1))
+        return qs.filter(GreaterThan(self._birth(qs), _years_ago(minors.today_shanghai(), value + 1)))
 
+    # EXISTS per row (the unique (volunteer, code) index) while walking the sort index, rather
+    # than building the list of every holder of the skill first.
     def filter_skill(self, qs, name, value):
-        return qs.filter(pk__in=VolunteerSkill.objects.filter(code=value).values("volunteer_id"))
+        return qs.filter(Exists(VolunteerSkill.objects.filter(volunteer_id=OuterRef("pk"), code=value)))
 
     def filter_service_category(self, qs, name, value):
-        return qs.filter(pk__in=VolunteerServiceCategory.objects.filter(code=value).values("volunteer_id"))
+        return qs.filter(Exists(VolunteerServiceCategory.objects.filter(volunteer_id=OuterRef("pk"), code=value)))
 
     def filter_registered_from(self, qs, name, value):
         return qs.filter(registered_at__gte=_day_start(value))
