@@ -63,3 +63,14 @@ def test_age_and_skill_filters_walking_the_sort_index(client, city_manager):
     client.force_login(city_manager)
     assert listed_ids(client.get(PAGE, {"age_min": 18, "age_max": 22})) == {young.pk}
     assert listed_ids(client.get(PAGE, {"skill": "medical"})) == {young.pk}
+
+
+@pytest.mark.parametrize("sort", ["-registered_at", "name", "age", "volunteer_no"])
+def test_status_filter_under_every_sort(client, county_manager, sort):
+    a, b, c = (f.register(name=n) for n in ("甲一", "乙二", "丙三"))
+    for v in (a, c):
+        svc.volunteer_change_status(actor=county_manager, volunteer_id=v.pk, to_status="suspended", reason="测试")
+    client.force_login(county_manager)
+    assert listed_ids(client.get(PAGE, {"status": "suspended", "sort": sort})) == {a.pk, c.pk}
+    items = client.get(API, {"status": "active", "sort": sort}).json()["items"]
+    assert [i["id"] for i in items] == [b.pk]
