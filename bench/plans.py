@@ -36,61 +36,85 @@ def _sql_of(run) -> list[str]:
 
 
 def cases(actor, sample: dict):
-    """(label, callable running the query the page runs) for each query worth a plan."""
+    """(label, callable running the query the page runs) for each query worth a plan. The
+    volunteers' queries are those of the list machinery (``core.lists``: one keyset page, no
+    count) and the kept total (``volunteers.tallies``)."""
     from django.db.models import Count, Q
-    from zhiyuan.volunteers.selectors_manage import VolunteerFilters, volunteer_find_by_document, volunteer_list
 
     from zhiyuan.core.lists import keyset_page, list_query
-    from zhiyuan.organizations.lists import DIRECTORY, ORGANIZATIONS
-    from zhiyuan.organizations.models import Membership, Organization
-    from zhiyuan.stations.lists import POINTS
-    from zhiyuan.volunteers.models import processable_q
+    from zhiyuan.volunteers.lists import VOLUNTEERS, volunteer_total
+    from zhiyuan.volunteers.selectors import volunteer_find_by_document
 
-    def vl(**kw):
-        return volunteer_list(actor=actor, filters=VolunteerFilters(**kw))
+    def vl(cursor_after: int = 0, **kw):
+        data = {k: str(v) for k, v in kw.items()} or None
+        qs = list_query(actor=actor, spec=VOLUNTEERS, data=data, strict=True).queryset
+        rows, cursor = keyset_page(qs, cursor=None, size=20)
+        for _ in range(cursor_after):  # walk: each page after the previous one's cursor
+            rows, cursor = keyset_page(qs, cursor=cursor, size=20)
+        return rows
 
-    def last_page():
-        qs = vl()
-        n = qs.count()
-        return list(qs[(n - 1) // 20 * 20 : n])
+    def organizations():
+        from zhiyuan.organizations.lists import ORGANIZATIONS
 
-    before = (
-        Organization.objects.filter(status="active")
-        .annotate(
-            n=Count(
-                "memberships",
-                filter=Q(processable_q("memberships__volunteer__"), memberships__status=Membership.Status.ACTIVE),
+        return keyset_page(list_query(actor=actor, spec=ORGANIZATIONS, data=None).queryset, cursor=None, size=20)
+
+    def stations():
+        from zhiyuan.stations.lists import POINTS
+
+        return keyset_page(list_query(actor=actor, spec=POINTS, data=None).queryset, cursor=None, size=20)
+
+    def directory():
+        from zhiyuan.organizations.lists import DIRECTORY
+
+        return keyset_page(list_query(actor=None, spec=DIRECTORY, data=None).queryset, cursor=None, size=20)
+
+    def directory_before():
+        from zhiyuan.organizations.models import Membership, Organization
+        from zhiyuan.volunteers.models import processable_q
+
+        before = (
+            Organization.objects.filter(status="active")
+            .annotate(
+                n=Count(
+                    "memberships",
+                    filter=Q(processable_q("memberships__volunteer__"), memberships__status=Membership.Status.ACTIVE),
+                )
             )
+            .order_by("region_code", "name", "id")
         )
-        .order_by("region_code", "name", "id")
-    )
+        return list(before[:20]), before.count()
+
+    s = sample
     return [
-        ("volunteers: count (every page)", lambda: vl().count()),
-        ("volunteers: first page, default sort", lambda: list(vl()[:20])),
-        ("volunteers: page 50", lambda: list(vl()[980:1000])),
-        ("volunteers: last page (offset)", last_page),
-        ("volunteers: sort name", lambda: list(vl(sort="name")[:20])),
-        ("volunteers: sort -age", lambda: list(vl(sort="-age")[:20])),
-        ("volunteers: filter skill, count", lambda: vl(skill=sample["skill"]).count()),
-        ("volunteers: filter service_category, count", lambda: vl(service_category=sample["service_category"]).count()),
-        ("volunteers: filter status=suspended, page", lambda: list(vl(status="suspended")[:20])),
-        ("volunteers: search name, count", lambda: vl(q=sample["name"]).count()),
-        ("volunteers: exact mobile, page", lambda: list(vl(q=sample["mobile"])[:20])),
-        ("volunteers: exact volunteer number, page", lambda: list(vl(q=sample["volunteer_no"])[:20])),
-        ("volunteers: exact ID number", lambda: list(volunteer_find_by_document(actor=actor, number=sample["id_number"]))),
+        ("volunteers: total from the tallies", lambda: volunteer_total(actor, {})),
+        ("volunteers: total, status=suspended", lambda: volunteer_total(actor, {"status": "suspended"})),
+        ("volunteers: first page, default sort", lambda: vl()),
+        ("volunteers: third page (cursor)", lambda: vl(cursor_after=2)),
+        ("volunteers: sort name", lambda: vl(sort="name")),
+        ("volunteers: sort registered_at", lambda: vl(sort="registered_at")),
+        ("volunteers: sort volunteer_no", lambda: vl(sort="volunteer_no")),
+        ("volunteers: sort age", lambda: vl(sort="age")),
+        ("volunteers: sort -age", lambda: vl(sort="-age")),
+        ("volunteers: filter status=suspended", lambda: vl(status="suspended")),
+        ("volunteers: filter gender=2", lambda: vl(gender="2")),
+        ("volunteers: filter age 18-22", lambda: vl(age_min=18, age_max=22)),
+        ("volunteers: filter political_status", lambda: vl(political_status=s["political_status"])),
+        ("volunteers: filter skill", lambda: vl(skill=s["skill"])),
+        ("volunteers: filter service_category", lambda: vl(service_category=s["service_category"])),
         (
-            "organizations (manager list): page",
-            lambda: keyset_page(list_query(actor=actor, spec=ORGANIZATIONS, data=None).queryset, cursor=None, size=20),
+            "volunteers: filter registered month",
+            lambda: vl(registered_from=s["registered_from"], registered_to=s["registered_to"]),
         ),
-        (
-            "service points (manager list): page",
-            lambda: list(list_query(actor=actor, spec=POINTS, data=None).queryset[:20]),
-        ),
-        (
-            "public directory: keyset page (this code, no count)",
-            lambda: keyset_page(list_query(actor=None, spec=DIRECTORY, data=None).queryset, cursor=None, size=20),
-        ),
-        ("public directory: page and count (before: aggregate per request)", lambda: (list(before[:20]), before.count())),
+        ("volunteers: filter region=county", lambda: vl(region=s["county"])),
+        ("volunteers: search name", lambda: vl(q=s["name"])),
+        ("volunteers: search name (2 characters)", lambda: vl(q=s["name"][-2:])),
+        ("volunteers: exact mobile", lambda: vl(q=s["mobile"])),
+        ("volunteers: exact volunteer number", lambda: vl(q=s["volunteer_no"])),
+        ("volunteers: exact ID number", lambda: list(volunteer_find_by_document(actor=actor, number=s["id_number"]))),
+        ("organizations (manager list): page", organizations),
+        ("service points (manager list): page", stations),
+        ("public directory: keyset page (this code, no count)", directory),
+        ("public directory: page and count (before: aggregate per request)", directory_before),
     ]
 
 

@@ -315,6 +315,11 @@ class _Generator:
         if Counter is not None and self.number_for is not fallback_volunteer_no:
             top = self.volunteers.next_id - 1
             Counter.objects.update_or_create(pk=1, defaults={"last_serial": top})
+        # The kept totals per region and status (volunteers/tallies.py), as the services keep them.
+        if get_model("volunteers.VolunteerTally", migrated=True) is not None:
+            from zhiyuan.volunteers.tallies import tally_rebuild
+
+            tally_rebuild(fix=True)
 
 
 STAGES = [PeopleStage()]

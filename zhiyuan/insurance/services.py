@@ -307,7 +307,7 @@ def _match(rows: list) -> tuple[dict[int, object], list]:
             errors.append(imports.RowError(row, "id_number", _("未找到使用该证件号码注册的志愿者。")))
         elif v.name != name:
             errors.append(imports.RowError(row, "name", _("姓名与该证件号码登记的志愿者姓名不一致。")))
-        elif v.restricted_at is not None:
+        elif v.is_restricted:
             errors.append(imports.RowError(row, "id_number", _("该志愿者已撤回个人信息处理同意，不能加入名单。")))
         else:
             matched[row] = v

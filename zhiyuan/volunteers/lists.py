@@ -13,25 +13,31 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db import connections, models
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.lookups import Exact, GreaterThan, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.accounts.models import User
 from zhiyuan.accounts.roles import Role
-from zhiyuan.accounts.scopes import actor_has_role, actor_is_platform_admin, actor_region_prefixes
+from zhiyuan.accounts.scopes import actor_has_role, actor_is_platform_admin, actor_region_prefixes, actor_token_prefix
 from zhiyuan.core.crypto import mask_mobile
 from zhiyuan.core.lists import CodeFilter, Col, ExportCol, IntFilter, ListSpec, Sort
-from zhiyuan.regions.codes import region_prefix
+from zhiyuan.regions.codes import prefix_q, region_prefix
 from zhiyuan.regions.forms import RegionCascadeField
 from zhiyuan.regions.models import Level, Region
 from zhiyuan.volunteers import code_tables, minors
 from zhiyuan.volunteers.documents import id_type_label
-from zhiyuan.volunteers.models import Volunteer
+from zhiyuan.volunteers.models import (
+    Volunteer,
+    VolunteerServiceCategory,
+    VolunteerSkill,
+    not_indexed,
+    sqlite_broad_ranges,
+)
 from zhiyuan.volunteers.numbers import normalize_volunteer_no, volunteer_no_is_valid
-
-GENDER_LABELS = {"1": _("男"), "2": _("女"), "9": _("未说明"), "0": _("未知")}
-GENDER_CHOICES = [("1", _("男")), ("2", _("女")), ("9", _("未说明")), ("0", _("未知"))]
+from zhiyuan.volunteers.tallies import tally_total
 
 
 def can_list_volunteers(actor) -> bool:
@@ -51,14 +57,43 @@ def volunteer_search(qs, text: str):
     by_number = volunteer_no_is_valid(compact)
     if compact.isdigit() and len(compact) == 11:
         users = User.objects.filter(mobile=compact).values("pk")
-        # a number whose check character happens to fit is looked up as both, on two columns
-        # of the volunteer row (each with its unique index), not across the join
-        return qs.filter(Q(user_id__in=users) | Q(volunteer_no=compact)) if by_number else qs.filter(user_id__in=users)
+        if not by_number:
+            return qs.filter(user_id__in=users)
+        # A number whose check character happens to fit is looked up as both, on two columns of
+        # the volunteer row, each with its unique index: the user is resolved first as a scalar
+        # (an init plan), so "user_id = $1 OR volunteer_no = $2" is a union of two index reads,
+        # not a filter over every row in the scope (a hashed IN sub-plan cannot use an index).
+        return qs.filter(Q(user_id=Subquery(users[:1])) | Q(volunteer_no=compact))
     if by_number:
         return qs.filter(volunteer_no=compact)
     if compact.isdigit() and 7 <= len(compact) <= 10:
         return qs.filter(user_id__in=User.objects.filter(mobile__startswith=compact).values("pk"))
-    return qs.filter(name__icontains=q)
+    return name_search(qs, q)
+
+
+# Shorter names are looked up from their start (see ``name_search``).
+NAME_SUBSTRING_MIN = 3
+
+
+def name_search(qs, q: str):
+    """A name search (docs/benchmarks.md §7, "Name search").
+
+    * 3 characters or more: anywhere in the name (``icontains``). PostgreSQL answers it from the
+      trigram index ``volunteer_name_trgm`` (GIN on ``UPPER(name)``, migration 0008); SQLite
+      scans the scope in the list's order (measured: the gap at province scope is stated there).
+    * 1–2 characters (a surname, or a surname and the first character of the given name — most
+      Chinese names are 2–3 characters, and a trigram index cannot serve a pattern shorter than
+      3): names *starting* with them, a range on the ``(name, id)`` index on both databases.
+    """
+    if len(q) >= NAME_SUBSTRING_MIN:
+        if _sqlite(qs):  # scan the small (name, id) index for the ids, not the table in list order
+            return qs.filter(pk__in=Volunteer.objects.filter(name__icontains=q).values("pk"))
+        return qs.filter(name__icontains=q)
+    return qs.filter(name__gte=q, name__lt=q + "\U0010ffff")
+
+
+def _sqlite(qs) -> bool:
+    return connections[qs.db].vendor == "sqlite"
 
 
 def _years_ago(today: dt.date, years: int) -> dt.date:
@@ -99,18 +134,14 @@ class RegionFilter(django_filters.CharFilter):
 
 class VolunteerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("姓名/编号/手机号"), max_length=50)
-    status = _code_filter(_("状态"), Volunteer.Status.choices, _("全部状态"))
+    status = _code_filter(_("状态"), Volunteer.Status.choices, _("全部状态"), method="filter_status")
     region = RegionFilter(
         method="filter_region", label=_("居住区划"),
         min_level=Level.PROVINCE, max_level=Level.VILLAGE,
     )  # fmt: skip
-    gender = _code_filter(_("性别"), GENDER_CHOICES, _("全部性别"))
-    age_min = IntFilter(
-        method="filter_age_min", label=_("最小年龄"), min_value=0, max_value=120
-    )
-    age_max = IntFilter(
-        method="filter_age_max", label=_("最大年龄"), min_value=0, max_value=120
-    )
+    gender = _code_filter(_("性别"), code_tables.gender_choices, _("全部性别"))
+    age_min = IntFilter(method="filter_age_min", label=_("最小年龄"), min_value=0, max_value=120)
+    age_max = IntFilter(method="filter_age_max", label=_("最大年龄"), min_value=0, max_value=120)
     political_status = _code_filter(_("政治面貌"), code_tables.political_status_choices, _("全部"))
     skill = _code_filter(_("技能特长"), code_tables.skill_choices, _("全部"), method="filter_skill")
     service_category = _code_filter(
@@ -131,32 +162,114 @@ class VolunteerFilter(django_filters.FilterSet):
         scope is not an error, it finds nobody — the scope is ``source``'s, applied first)."""
         if actor is not None and not actor_is_platform_admin(actor):
             prefixes = actor_region_prefixes(actor)
+            self._scope_prefixes = prefixes if not actor_has_role(actor, Role.ORG_ADMIN) else None
             if len(prefixes) == 1:
                 form.fields["region"].widget.root = prefixes[0].ljust(12, "0")
 
     def filter_q(self, qs, name, value):
         return volunteer_search(qs, value)
 
-    def filter_region(self, qs, name, value):
-        return qs.filter(region_code__startswith=region_prefix(value))
+    def filter_status(self, qs, name, value):
+        """Newest first (the default), a status reads ``volunteer_status_registered`` (migration
+        0010_perf_…) in list order. Another sort on SQLite: the status is a filter while walking
+        that sort's index, or SQLite would read every row of the status and sort them."""
+        sort = (self.form.cleaned_data.get("sort") if hasattr(self.form, "cleaned_data") else None) or "-registered_at"
+        if sort != "-registered_at" and _sqlite(qs):
+            return qs.filter(Exact(not_indexed("status"), value))
+        return qs.filter(status=value)
+
+    def filter_region(self, qs, name, value):  # a range on the indexed code, not LIKE (rule 9)
+        prefix = region_prefix(value)
+        scope = getattr(self, "_scope_prefixes", None)
+        if scope is not None and not _narrow(scope, prefix):  # outside the scope: nobody, at once
+            return qs.none()
+        q = prefix_q("region_code", prefix)
+        if _sqlite(qs):  # a county or wider: walk the sort index (models.sqlite_broad_ranges)
+            q = sqlite_broad_ranges(q, broad_prefix=6)
+        return qs.filter(q)
+
+    # Ages span years: on SQLite (no histograms: it takes any range for 1/64 of the rows) the
+    # birth-date range is read while walking the sort index, not from the birth-date index.
+    def _birth(self, qs):
+        return not_indexed("birth_date", models.DateField()) if _sqlite(qs) else F("birth_date")
 
     def filter_age_min(self, qs, name, value):  # at least age_min years old today
-        return qs.filter(birth_date__lte=_years_ago(minors.today_shanghai(), value))
+        return qs.filter(LessThanOrEqual(self._birth(qs), _years_ago(minors.today_shanghai(), value)))
 
     def filter_age_max(self, qs, name, value):  # not yet age_max + 1
-        return qs.filter(birth_date__gt=_years_ago(minors.today_shanghai(), value + 1))
+        return qs.filter(GreaterThan(self._birth(qs), _years_ago(minors.today_shanghai(), value + 1)))
 
+    # EXISTS per row (the unique (volunteer, code) index) while walking the sort index, rather
+    # than building the list of every holder of the skill first.
     def filter_skill(self, qs, name, value):
-        return qs.filter(pk__in=Volunteer.objects.filter(skills__code=value).values("pk"))
+        return qs.filter(Exists(VolunteerSkill.objects.filter(volunteer_id=OuterRef("pk"), code=value)))
 
     def filter_service_category(self, qs, name, value):
-        return qs.filter(pk__in=Volunteer.objects.filter(service_categories__code=value).values("pk"))
+        return qs.filter(Exists(VolunteerServiceCategory.objects.filter(volunteer_id=OuterRef("pk"), code=value)))
 
     def filter_registered_from(self, qs, name, value):
         return qs.filter(registered_at__gte=_day_start(value))
 
     def filter_registered_to(self, qs, name, value):
         return qs.filter(registered_at__lt=_day_start(value + dt.timedelta(days=1)))
+
+
+# Parameters the kept totals can answer for; any other filter or a search: no total.
+TOTAL_PARAMS = frozenset({"status", "region", "sort", "page_size", "cursor"})
+
+
+def _narrow(prefixes: list[str], prefix: str) -> list[str]:
+    """The parts of the region ranges ``prefixes`` that lie under ``prefix``."""
+    out = set()
+    for p in prefixes:
+        if prefix.startswith(p):
+            out.add(prefix)
+        elif p.startswith(prefix):
+            out.add(p)
+    return sorted(out)
+
+
+def _outermost(prefixes) -> list[str]:
+    """Without the prefixes nested in another (a range summed once)."""
+    out: list[str] = []
+    for p in sorted(set(prefixes), key=len):
+        if not any(p.startswith(q) for q in out):
+            out.append(p)
+    return sorted(out)
+
+
+def volunteer_total(actor, data) -> int | None:
+    """The "共 N 人" of the list: the volunteers in the actor's scope (and the chosen status and
+    region) from the kept tallies (``tallies.tally_total``: one query over at most one row per
+    region and status), never a COUNT(*) over the scope. None when the tallies cannot answer:
+    another filter or a search is set, a value is invalid, or the actor sees volunteers other
+    than by region (an organization admin's members)."""
+    if not can_list_volunteers(actor):
+        return None
+    data = data or {}
+    getlist = data.getlist if hasattr(data, "getlist") else (lambda k: [data[k]])
+    values = {k: [v for v in getlist(k) if v not in ("", None)] for k in data}
+    if any(v for k, v in values.items() if k not in TOTAL_PARAMS):
+        return None
+    if actor_is_platform_admin(actor):
+        prefixes = [""]
+    elif actor_has_role(actor, Role.ORG_ADMIN):
+        return None
+    else:
+        prefixes = _outermost(actor_region_prefixes(actor))
+    token = actor_token_prefix(actor)
+    if token:
+        prefixes = _narrow(prefixes, token)
+    status = (values.get("status") or [""])[-1]
+    if status and status not in Volunteer.Status.values:
+        return None
+    region = (values.get("region") or [""])[-1]
+    if region:
+        try:
+            prefixes = _narrow(prefixes, region_prefix(region))
+        except ValueError:  # not a region code: the form shows the error, no total
+            return None
+    return tally_total(_outermost(prefixes), status=status or None)
 
 
 def region_names(codes) -> dict[str, str]:
@@ -174,7 +287,7 @@ def volunteers_decorate(volunteers: list) -> list:
         v.region_name = names.get(v.region_code, v.region_code)
         v.mobile_masked = mask_mobile(v.user.mobile) if v.user_id else ""
         v.age = minors.age_on(v.birth_date)
-        v.gender_label = GENDER_LABELS.get(v.gender, v.gender)
+        v.gender_label = code_tables.label("gender", v.gender)
         v.id_type_label = id_type_label(v.id_type)
     return volunteers
 

@@ -6,8 +6,9 @@ are checked by the services, so a revised table needs no migration.
 """
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Q
+from django.db import connections, models
+from django.db.models import Func, Q
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -20,6 +21,47 @@ def processable_q(path: str = "") -> Q:
     not withdrawn), for a volunteer reached through ``path`` (``"volunteer__"`` from a membership).
     ``Volunteer.objects.processable()`` / ``restricted()`` and ``Volunteer.is_restricted`` use it."""
     return Q(**{f"{path}restricted_at__isnull": True})
+
+
+class _NotIndexed(Func):
+    """SQLite's unary ``+``: the same value, but a term the planner will not answer from an
+    index (the documented way to steer SQLite's planner)."""
+
+    template = "+%(expressions)s"
+    arity = 1
+
+
+BROAD_PREFIX = 4  # a province or a city: a large part of the table
+
+
+def not_indexed(field: str, output_field=None):
+    """``field`` as a term SQLite's planner does not answer from an index (see ``_NotIndexed``)."""
+    return _NotIndexed(field, output_field=output_field or models.CharField())
+
+
+def _broad(lookup: str, value, broad_prefix: int) -> bool:
+    digits = 12 - broad_prefix
+    return isinstance(value, str) and (
+        (lookup == "gte" and value.endswith("0" * digits)) or (lookup == "lte" and value.endswith("9" * digits))
+    )
+
+
+def sqlite_broad_ranges(q: Q, field: str = "region_code", *, broad_prefix: int = BROAD_PREFIX) -> Q:
+    """On SQLite, the region ranges of a province or a city (``regions.codes.prefix_q``) as terms
+    the planner does not read from the region index. SQLite (built without STAT4 histograms)
+    guesses that any two-sided range keeps 1/64 of the rows, so it reads a province's 10⁶ rows
+    through the region index and sorts them all for one page; without the index it walks the
+    list's sort index and stops after the page (docs/benchmarks.md §7). Narrower ranges (a county
+    and below) keep the index. Changes ``q`` in place and returns it."""
+    for i, child in enumerate(q.children):
+        if isinstance(child, Q):
+            sqlite_broad_ranges(child, field, broad_prefix=broad_prefix)
+        elif isinstance(child, tuple) and child[0] in (f"{field}__gte", f"{field}__lte"):
+            lookup = child[0].rsplit("__", 1)[1]
+            if _broad(lookup, child[1], broad_prefix):
+                cls = GreaterThanOrEqual if lookup == "gte" else LessThanOrEqual
+                q.children[i] = cls(not_indexed(field), child[1])
+    return q
 
 
 class VolunteerQuerySet(ScopedQuerySet):
@@ -35,6 +77,12 @@ class VolunteerQuerySet(ScopedQuerySet):
     # Region managers see, manage (reveal, status, corrections, assisted registration) and export
     # the residents of their region; an organization admin only sees its members (a provider).
     region_actions = frozenset({"view", "manage", "export"})
+
+    def scope_q(self, actor, action: str = "view"):
+        q = super().scope_q(actor, action)
+        if isinstance(q, Q) and connections[self.db].vendor == "sqlite":
+            q = sqlite_broad_ranges(q)
+        return q
 
     def processable(self):
         """Rows that may be used at all: consent not withdrawn."""
@@ -107,6 +155,11 @@ class Volunteer(models.Model):
             # The default order of every list (newest first) read from an index instead of sorting
             # the whole scope; (registered_at, id) is also the keyset of cursor pagination.
             models.Index(fields=["registered_at", "id"], name="volunteer_registered_id"),
+            # The name and age sorts, each with its keyset tie-break (issue #7 item 2). PostgreSQL
+            # also gets (registered_at, id) and (birth_date, id) DESC NULLS LAST, which the newest-
+            # first and youngest-first orders need there (migration 0009_perf_…).
+            models.Index(fields=["name", "id"], name="volunteer_name_id"),
+            models.Index(fields=["birth_date", "id"], name="volunteer_birth_id"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -122,6 +175,24 @@ class Volunteer(models.Model):
     @property
     def is_restricted(self) -> bool:
         return self.restricted_at is not None
+
+
+class VolunteerTally(models.Model):
+    """How many volunteers live in one region with one status, kept so that a list's total never
+    counts the scope (issue #7 item 2). Restricted people (consent withdrawn) are not counted, as
+    ``visible_to`` leaves them out. Changed only by ``volunteers.tallies`` in the transaction of
+    the change (registration, import, status change, residence change, restriction), rebuilt and
+    checked by ``manage.py volunteer_tallies [--check]``."""
+
+    region_code = models.CharField(max_length=12)
+    status = models.CharField(max_length=10, choices=Volunteer.Status.choices)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region_code", "status"], name="volunteer_tally_key")]
+
+    def __str__(self):
+        return f"{self.region_code} {self.status} {self.n}"
 
 
 class VolunteerSkill(models.Model):

@@ -28,7 +28,7 @@ from zhiyuan.volunteers import code_tables, imports, minors
 from zhiyuan.volunteers import services as svc
 from zhiyuan.volunteers.forms_manage import DocumentSearchForm, ImportForm, StatusChangeForm
 from zhiyuan.volunteers.import_lists import IMPORT_JOBS
-from zhiyuan.volunteers.lists import VOLUNTEERS, can_list_volunteers, volunteers_decorate
+from zhiyuan.volunteers.lists import VOLUNTEERS, can_list_volunteers, volunteer_total, volunteers_decorate
 from zhiyuan.volunteers.permissions import can_manage_volunteer, is_volunteer_manager
 from zhiyuan.volunteers.selectors import volunteer_find_by_document, volunteer_manage_get
 from zhiyuan.volunteers.services.import_jobs import (
@@ -78,7 +78,9 @@ def volunteer_manage_list(request):
         if doc_form.errors:
             status = 400
     extra = {"doc_form": doc_form, "doc_results": doc_results, "can_import": is_volunteer_manager(request.user),
-             "row_attr": "data-volunteer", "list_id": "volunteers"}  # fmt: skip
+             "row_attr": "data-volunteer", "list_id": "volunteers",
+             # kept totals (tallies), read only where the page shows them (not the htmx partial)
+             "total": lambda: volunteer_total(request.user, request.GET)}  # fmt: skip
     return list_page(request, VOLUNTEERS, "volunteers/manage/volunteer_list.html", extra=extra, status=status)
 
 

@@ -16,6 +16,7 @@ from zhiyuan.core.audit import audit_record, client_ip
 from zhiyuan.core.errors import DomainError, PermissionDenied
 from zhiyuan.volunteers.models import ConsentRecord, PrivacyNotice, Volunteer
 from zhiyuan.volunteers.selectors import privacy_notice_current, volunteer_for
+from zhiyuan.volunteers.tallies import tally_moved
 from zhiyuan.volunteers.texts import LOCATION_CONSENT_VERSION, OATH_VERSION
 from zhiyuan.volunteers.validation import clean_text
 
@@ -31,6 +32,12 @@ def register_restriction_listener(listener) -> None:
 
 
 def _restriction_changed(volunteer: Volunteer, *, restricted: bool) -> None:
+    # the person leaves the totals (restricted) or counts again, in this transaction
+    key = (volunteer.region_code, volunteer.status)
+    if restricted:
+        tally_moved(key, None)
+    else:
+        tally_moved(None, key)
     for listener in _restriction_listeners:
         listener(volunteer, restricted=restricted)
 

@@ -11,6 +11,7 @@ from zhiyuan.volunteers import documents
 from zhiyuan.volunteers.models import Volunteer, VolunteerStatusChange
 from zhiyuan.volunteers.permissions import volunteer_get_for_manage
 from zhiyuan.volunteers.selectors import volunteer_for
+from zhiyuan.volunteers.tallies import tally_key, tally_moved
 from zhiyuan.volunteers.validation import clean_text
 
 S = Volunteer.Status
@@ -45,9 +46,11 @@ def _record_status(volunteer: Volunteer, to_status: str, reason: str, actor) -> 
     change = VolunteerStatusChange.objects.create(
         volunteer=volunteer, from_status=volunteer.status, to_status=to_status, reason=reason, actor=actor
     )
+    before = tally_key(volunteer)
     volunteer.status = to_status
     volunteer.updated_at = change.at
     volunteer.save(update_fields=["status", "updated_at"])
+    tally_moved(before, tally_key(volunteer))
     return change
 
 

@@ -27,6 +27,7 @@ from zhiyuan.volunteers.models import (
 )
 from zhiyuan.volunteers.permissions import volunteer_get_for_manage
 from zhiyuan.volunteers.selectors import volunteer_for
+from zhiyuan.volunteers.tallies import tally_key, tally_moved
 from zhiyuan.volunteers.texts import LOCATION_CONSENT_VERSION
 from zhiyuan.volunteers.validation import as_bool, clean_date, clean_email, clean_person_name, clean_text
 
@@ -220,6 +221,7 @@ def volunteer_update_profile(*, actor, change: ProfileChange, request=None) -> V
     volunteer = volunteer_for(actor, for_update=True)
     cleaned = profile_validate(volunteer=volunteer, change=change)
     now = timezone.now()
+    before = tally_key(volunteer)
     fields = []
     for name in ("political_status", "education", "ethnicity", "region_code", "availability"):
         if name in cleaned and getattr(volunteer, name) != cleaned[name]:
@@ -246,6 +248,7 @@ def volunteer_update_profile(*, actor, change: ProfileChange, request=None) -> V
         )
     volunteer.updated_at = now
     volunteer.save(update_fields=[*fields, "updated_at"])
+    tally_moved(before, tally_key(volunteer))  # a new residence moves the person between regions
     return volunteer
 
 

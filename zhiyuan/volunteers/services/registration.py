@@ -51,6 +51,7 @@ from zhiyuan.volunteers.models import (
 from zhiyuan.volunteers.numbers import allocate_volunteer_numbers
 from zhiyuan.volunteers.permissions import is_volunteer_manager, region_manageable, require_importer
 from zhiyuan.volunteers.selectors import privacy_notice_current
+from zhiyuan.volunteers.tallies import tally_created
 from zhiyuan.volunteers.texts import GUARDIAN_CONSENT_VERSION, OATH_VERSION
 from zhiyuan.volunteers.validation import as_bool, clean_date, clean_email, clean_mobile, clean_person_name
 
@@ -388,6 +389,7 @@ def _insert(cleaned_rows: list[dict], *, actor, mode: str, ip: str | None) -> li
         volunteers[0].save(force_insert=True)
     else:
         Volunteer.objects.bulk_create(volunteers)
+    tally_created(volunteers)
 
     source = _source_for(mode)
     consents, guardian_pairs = [], []

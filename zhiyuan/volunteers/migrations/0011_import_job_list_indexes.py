@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("volunteers", "0006_volunteer_registered_at_index"),
+        ("volunteers", "0010_perf_volunteer_status_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
