@@ -4,6 +4,7 @@
 import pytest
 
 from zhiyuan.volunteers import services as svc
+from zhiyuan.volunteers.services.profile import ProfileChange
 from zhiyuan.volunteers.tests import factories as f
 from zhiyuan.volunteers.tests.test_manage_list import API, PAGE, listed_ids
 
@@ -59,7 +60,7 @@ def test_age_and_skill_filters_walking_the_sort_index(client, city_manager):
 
     young = f.register(name="青年人", birth=dt.date.today().replace(year=dt.date.today().year - 20) - dt.timedelta(days=1))
     f.register(name="中年人", birth=dt.date(1970, 1, 1))
-    svc.volunteer_update_profile(actor=young.user, data={"skills": [{"code": "medical"}]})
+    svc.volunteer_update_profile(actor=young.user, change=ProfileChange(skills=[{"code": "medical"}]))
     client.force_login(city_manager)
     assert listed_ids(client.get(PAGE, {"age_min": 18, "age_max": 22})) == {young.pk}
     assert listed_ids(client.get(PAGE, {"skill": "medical"})) == {young.pk}

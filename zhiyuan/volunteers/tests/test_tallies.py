@@ -9,6 +9,7 @@ from django.db import transaction
 from zhiyuan.volunteers import imports
 from zhiyuan.volunteers import services as svc
 from zhiyuan.volunteers.models import Volunteer, VolunteerTally
+from zhiyuan.volunteers.services.profile import ProfileChange
 from zhiyuan.volunteers.tallies import tally_rebuild
 from zhiyuan.volunteers.tests import factories as f
 from zhiyuan.volunteers.tests.test_import import row, xlsx
@@ -98,10 +99,10 @@ def test_restriction_leaves_the_totals_and_accepting_again_returns(county_manage
 
 def test_a_new_residence_moves_the_volunteer_between_regions():
     v = f.register(name="搬家")
-    rolled_back(lambda: svc.volunteer_update_profile(actor=v.user, data={"region_code": OTHER_TOWN}))
-    svc.volunteer_update_profile(actor=v.user, data={"region_code": OTHER_TOWN})
+    rolled_back(lambda: svc.volunteer_update_profile(actor=v.user, change=ProfileChange(region_code=OTHER_TOWN)))
+    svc.volunteer_update_profile(actor=v.user, change=ProfileChange(region_code=OTHER_TOWN))
     assert tally() == {(OTHER_TOWN, "active"): 1}
-    svc.volunteer_update_profile(actor=v.user, data={"political_status": "13"})  # no move
+    svc.volunteer_update_profile(actor=v.user, change=ProfileChange(political_status="13"))  # no move
     assert tally() == {(OTHER_TOWN, "active"): 1}
     assert_consistent()
 
