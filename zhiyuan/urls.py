@@ -13,4 +13,5 @@ urlpatterns = [
     path("volunteers/", include("zhiyuan.volunteers.urls")),
     path("organizations/", include("zhiyuan.organizations.urls")),
     path("stations/", include("zhiyuan.stations.urls")),
+    path("training/", include("zhiyuan.training.urls")),
 ]
