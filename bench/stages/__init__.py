@@ -24,6 +24,7 @@ STAGE_MODULES = (
     "bench.stages.people",
     "bench.stages.organizations",
     "bench.stages.stations",  # service points of the practice network and their admins
+    "bench.stages.training",  # courses, sessions, training records and certificates, qualifications
     "bench.stages.pending",  # activities, shifts, enrollments, attendance, ledger, demands
 )
 
