@@ -24,6 +24,7 @@ from zhiyuan.training.schemas import (
     EligibilityOut,
     EnrollmentOut,
     EvaluationIn,
+    ImportResultOut,
     QualificationOut,
     QualificationRow,
     QualificationTypeOut,
@@ -43,6 +44,7 @@ from zhiyuan.training.schemas import (
 )
 from zhiyuan.training.services import courses, qualifications, quiz
 from zhiyuan.training.services.eligibility import Requirement, training_requirements_met_batch
+from zhiyuan.training.services.imports import record_import
 from zhiyuan.volunteers.models import Volunteer
 from zhiyuan.volunteers.selectors import volunteer_for
 
@@ -350,6 +352,17 @@ def mark_training_attendance(request, session_id: int, payload: AttendanceIn):
 )
 def evaluate_training_session(request, session_id: int, payload: EvaluationIn):
     return enrollment_out(courses.session_evaluate(actor=request.user, session_id=session_id, **payload.model_dump()))
+
+
+@router.post(
+    "/courses/{course_id}/records/import", response={200: ImportResultOut, **ERRORS}, operation_id="import_training_records"
+)
+def import_training_records(request, course_id: int, file: File[UploadedFile], dry_run: Form[bool] = False):
+    """Offline training records from Excel (志愿者编号*, 完成日期*, 学时, 成绩): every row checked,
+    then all written or none; ``errors`` names each bad row."""
+    course = selectors.course_get(actor=request.user, id=course_id, action=MANAGE)
+    result = record_import(actor=request.user, course=course, fileobj=file, dry_run=dry_run)
+    return {"rows": result.rows, "written": result.written, "errors": [{"row": n, "message": m} for n, m in result.errors]}
 
 
 # --- the volunteer's own -----------------------------------------------------------------------------

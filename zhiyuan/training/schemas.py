@@ -268,3 +268,14 @@ class EligibilityItemOut(Schema):
 
 class EligibilityOut(Schema):
     items: list[EligibilityItemOut]
+
+
+class ImportErrorOut(Schema):
+    row: int
+    message: str
+
+
+class ImportResultOut(Schema):
+    rows: int
+    written: int
+    errors: list[ImportErrorOut]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("manage/", views.manage_home, name="manage"),
     path("manage/courses/new/", views.course_create, name="course_create"),
     path("manage/courses/<int:course_id>/", views.course_manage, name="course_manage"),
+    path("manage/courses/<int:course_id>/import/", views.course_records_import, name="course_records_import"),
     path("manage/sessions/", views.manage_sessions, name="manage_sessions"),
     path("manage/sessions/new/", views.session_create, name="session_create"),
     path("manage/sessions/<int:session_id>/", views.session_manage, name="session_manage"),

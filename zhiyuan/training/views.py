@@ -300,6 +300,28 @@ def course_manage(request, course_id):
 
 
 @login_required
+@require_POST
+@domain_http
+def course_records_import(request, course_id):
+    """Offline records from Excel for this course: all rows or none, bad rows listed."""
+    from zhiyuan.training.services.imports import record_import
+
+    course = selectors.course_get(actor=request.user, id=course_id, action=MANAGE)
+    upload = request.FILES.get("file")
+    result, error = None, None
+    if upload is None:
+        error = _("请选择要上传的文件。")
+    else:
+        try:
+            result = record_import(actor=request.user, course=course, fileobj=upload)
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            error = str(exc.message)
+    return render(request, "training/course_import_result.html", {"course": course, "result": result, "error": error})
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 @domain_http
 def session_create(request):
