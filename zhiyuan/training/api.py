@@ -26,6 +26,7 @@ from zhiyuan.training.schemas import (
     EvaluationIn,
     ImportResultOut,
     QualificationOut,
+    QualificationReviewIn,
     QualificationRow,
     QualificationTypeOut,
     QuestionCreatedOut,
@@ -33,7 +34,6 @@ from zhiyuan.training.schemas import (
     QuizAttemptOut,
     QuizSubmitIn,
     RecordRow,
-    ReviewIn,
     SessionIn,
     SessionOut,
     SessionRow,
@@ -435,7 +435,7 @@ def submit_qualification(
 @router.post(
     "/qualifications/{qualification_id}/review", response={200: QualificationOut, **ERRORS}, operation_id="review_qualification"
 )
-def review_qualification(request, qualification_id: int, payload: ReviewIn):
+def review_qualification(request, qualification_id: int, payload: QualificationReviewIn):
     q = selectors.qualification_get(actor=request.user, id=qualification_id, action=REVIEW)
     return qualification_out(
         qualifications.qualification_review(actor=request.user, qualification=q, approve=payload.approve, reason=payload.reason)

@@ -220,7 +220,7 @@ class QualificationRow(Schema):
     status: str
 
 
-class ReviewIn(InSchema):
+class QualificationReviewIn(InSchema):
     approve: bool
     reason: str = Field("", max_length=200)
 
