@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
-from zhiyuan.accounts.scopes import MANAGE, REVIEW, get_for
+from zhiyuan.accounts.scopes import MANAGE, REVIEW, get_for, pk_or_404
 from zhiyuan.core.api import ERRORS, IsoDate
 from zhiyuan.core.errors import DomainError, NotFound
 from zhiyuan.core.lists import list_operation
@@ -54,7 +54,7 @@ router = Router(tags=["training"])
 def _org(actor, org_id):
     if not org_id:
         return None
-    org = Organization.objects.visible_to(actor).filter(pk=org_id).first()
+    org = Organization.objects.visible_to(actor).filter(pk=pk_or_404(org_id)).first()
     if org is None:
         raise DomainError(
             "invalid", _("组织不存在或无权访问。"), fields={"organization_id": [_("组织不存在或无权访问。")]}, status=422
@@ -256,7 +256,7 @@ def create_training_course(request, payload: CourseIn):
     data = payload.model_dump()
     org = _org(request.user, data.pop("organization_id"))
     qt_id = data.pop("qualification_type_id")
-    qtype = QualificationType.objects.filter(pk=qt_id).first() if qt_id else None
+    qtype = QualificationType.objects.filter(pk=pk_or_404(qt_id)).first() if qt_id else None
     if qt_id and qtype is None:
         raise DomainError("invalid", _("资格类型不存在。"), fields={"qualification_type_id": [_("资格类型不存在。")]}, status=422)
     return 201, course_out(courses.course_create(actor=request.user, organization=org, qualification_type=qtype, **data))
@@ -413,10 +413,10 @@ def submit_qualification(
     organization_id: Form[int | None] = None,
 ):
     """Multipart: the evidence file (PDF, JPEG or PNG, ≤ 5 MB) with the certificate's details."""
-    qtype = selectors.qualification_types().filter(pk=qualification_type_id).first()
+    qtype = selectors.qualification_types().filter(pk=pk_or_404(qualification_type_id)).first()
     if qtype is None:
         raise DomainError("invalid", _("资格类型不存在。"), fields={"qualification_type_id": [_("资格类型不存在。")]}, status=422)
-    org = Organization.objects.filter(pk=organization_id).first() if organization_id else None
+    org = Organization.objects.filter(pk=pk_or_404(organization_id)).first() if organization_id else None
     if organization_id and org is None:
         raise NotFound()
     q = qualifications.qualification_submit(

@@ -1,11 +1,15 @@
 """Request and response shapes of /api/v1/training (django-ninja)."""
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Schema
 from pydantic import Field
 
 from zhiyuan.core.api import InSchema, IsoDate, IsoDateTime
+
+MAX_ID = 2**63 - 1  # a bigint primary key: anything larger is refused here, not by the database
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class CourseIn(InSchema):
@@ -16,13 +20,13 @@ class CourseIn(InSchema):
     syllabus: str = Field("", max_length=5000)
     materials: str = Field("", max_length=5000)
     validity_months: int | None = Field(None, ge=1, le=240)
-    qualification_type_id: int | None = Field(None, ge=1)
+    qualification_type_id: int | None = Field(None, ge=1, le=MAX_ID)
     online: bool = False
     pass_mark: int = Field(60, ge=0, le=100)
     questions_per_attempt: int = Field(10, ge=1, le=100)
     max_attempts: int = Field(3, ge=1, le=20)
     region_code: str = Field("", max_length=12)
-    organization_id: int | None = Field(None, ge=1)
+    organization_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class CourseOut(Schema):
@@ -72,7 +76,7 @@ class TrainerIn(InSchema):
     expires_on: IsoDate
     specialty: str = Field("", max_length=100)
     region_code: str = Field("", max_length=12)
-    organization_id: int | None = Field(None, ge=1)
+    organization_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class TrainerOut(Schema):
@@ -92,7 +96,7 @@ class TrainingBaseIn(InSchema):
     certified_on: IsoDate
     expires_on: IsoDate
     region_code: str = Field("", max_length=12)
-    organization_id: int | None = Field(None, ge=1)
+    organization_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class TrainingBaseOut(Schema):
@@ -107,12 +111,12 @@ class TrainingBaseOut(Schema):
 
 
 class SessionIn(InSchema):
-    course_id: int = Field(ge=1)
+    course_id: int = Field(ge=1, le=MAX_ID)
     starts_at: IsoDateTime
     ends_at: IsoDateTime
     capacity: int = Field(ge=1, le=10000)
-    trainer_id: int | None = Field(None, ge=1)
-    base_id: int | None = Field(None, ge=1)
+    trainer_id: int | None = Field(None, ge=1, le=MAX_ID)
+    base_id: int | None = Field(None, ge=1, le=MAX_ID)
     place: str = Field("", max_length=200)
 
 
@@ -154,7 +158,7 @@ class EnrollmentOut(Schema):
 
 
 class AttendanceIn(InSchema):
-    enrollment_id: int = Field(ge=1)
+    enrollment_id: int = Field(ge=1, le=MAX_ID)
     present: bool
     score: int | None = Field(None, ge=0, le=100)
 
@@ -250,12 +254,12 @@ class QuizSubmitIn(InSchema):
 
 
 class RequirementIn(InSchema):
-    course_id: int | None = Field(None, ge=1)
-    qualification_type_id: int | None = Field(None, ge=1)
+    course_id: int | None = Field(None, ge=1, le=MAX_ID)
+    qualification_type_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class EligibilityIn(InSchema):
-    volunteer_ids: list[int] = Field(min_length=1, max_length=1000)
+    volunteer_ids: list[Id] = Field(min_length=1, max_length=1000)
     requirements: list[RequirementIn] = Field(min_length=1, max_length=20)
     on: IsoDate
 

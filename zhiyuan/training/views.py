@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhiyuan.accounts.forms import apply_domain_error
-from zhiyuan.accounts.scopes import MANAGE, REVIEW, can
+from zhiyuan.accounts.scopes import MANAGE, REVIEW, can, pk_or_404
 from zhiyuan.accounts.views import domain_http
 from zhiyuan.core.errors import DomainError
 from zhiyuan.core.lists import list_export_response, list_page
@@ -128,11 +128,11 @@ def quiz_start(request, course_id):
 def quiz_take(request, attempt_id):
     """The drawn questions (text and options only); the POST is scored on the server."""
     v = volunteer_for(request.user)
-    attempt = v.quiz_attempts.select_related("course").filter(pk=attempt_id).first()
+    attempt = v.quiz_attempts.select_related("course").filter(pk=pk_or_404(attempt_id)).first()
     if attempt is None:
-        from django.http import Http404
+        from zhiyuan.core.errors import NotFound
 
-        raise Http404
+        raise NotFound()
     if request.method == "POST" and attempt.submitted_at is None:
         answers = {k[2:]: request.POST.getlist(k) for k in request.POST if k.startswith("q_")}
         try:
@@ -246,7 +246,7 @@ def manage_qualifications(request):
 def _organization(actor, org_id):
     if not org_id:
         return None
-    org = Organization.objects.visible_to(actor).filter(pk=org_id).first()
+    org = Organization.objects.visible_to(actor).filter(pk=org_id).first() if 0 < org_id < 2**63 else None
     if org is None:
         raise DomainError("invalid", _("组织不存在或无权访问。"), fields={"organization_id": [_("组织不存在或无权访问。")]})
     return org

@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from zhiyuan.accounts.scopes import MANAGE, can
+from zhiyuan.accounts.scopes import MANAGE, can, pk_or_404
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import Conflict, DomainError, PermissionDenied
 from zhiyuan.organizations.models import Organization
@@ -264,7 +264,7 @@ def session_enroll(*, actor, session_id: int) -> SessionEnrollment:
     volunteer = volunteer_for(actor)
     if volunteer.status != Volunteer.Status.ACTIVE or volunteer.is_restricted:
         raise DomainError("volunteer_inactive", _("您的志愿者身份当前不可报名。"))
-    session = TrainingSession.objects.select_for_update().filter(pk=session_id).first()
+    session = TrainingSession.objects.select_for_update().filter(pk=pk_or_404(session_id)).first()
     if session is None:
         from zhiyuan.core.errors import NotFound
 
@@ -291,7 +291,7 @@ def session_enroll(*, actor, session_id: int) -> SessionEnrollment:
 @transaction.atomic
 def session_enrollment_cancel(*, actor, session_id: int) -> SessionEnrollment:
     volunteer = volunteer_for(actor)
-    session = TrainingSession.objects.select_for_update().filter(pk=session_id).first()
+    session = TrainingSession.objects.select_for_update().filter(pk=pk_or_404(session_id)).first()
     enrollment = (
         SessionEnrollment.objects.filter(session=session, volunteer=volunteer, status=EnrollmentStatus.ENROLLED).first()
         if session
@@ -322,7 +322,7 @@ def session_attendance_mark(
         raise PermissionDenied()
     enrollment = (
         SessionEnrollment.objects.select_for_update()
-        .filter(pk=enrollment_id, session=session, status=EnrollmentStatus.ENROLLED)
+        .filter(pk=pk_or_404(enrollment_id), session=session, status=EnrollmentStatus.ENROLLED)
         .select_related("volunteer")
         .first()
     )
@@ -365,7 +365,7 @@ def session_evaluate(*, actor, session_id: int, rating: int, comment: str = "") 
     volunteer = volunteer_for(actor)
     enrollment = (
         SessionEnrollment.objects.select_for_update()
-        .filter(session_id=session_id, volunteer=volunteer, attendance=Attendance.PRESENT)
+        .filter(session_id=pk_or_404(session_id), volunteer=volunteer, attendance=Attendance.PRESENT)
         .first()
     )
     if enrollment is None:

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from zhiyuan.accounts.scopes import MANAGE, can
+from zhiyuan.accounts.scopes import MANAGE, can, pk_or_404
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from zhiyuan.training.models import CourseStatus, Question, QuestionKind, QuizAttempt, RecordSource, TrainingCourse
@@ -53,7 +53,7 @@ def question_add(
 
 
 def _online_course(course_id) -> TrainingCourse:
-    course = TrainingCourse.objects.filter(pk=course_id, online=True, status=CourseStatus.ACTIVE).first()
+    course = TrainingCourse.objects.filter(pk=pk_or_404(course_id), online=True, status=CourseStatus.ACTIVE).first()
     if course is None:
         raise NotFound()
     return course
@@ -116,7 +116,12 @@ def quiz_attempt_submit(*, actor, attempt_id: int, answers: dict) -> QuizAttempt
     chosen option indexes; keys for questions not drawn for this attempt are ignored. A passed
     attempt writes the record and certificate in the same transaction."""
     volunteer = volunteer_for(actor)
-    attempt = QuizAttempt.objects.select_for_update().select_related("course").filter(pk=attempt_id, volunteer=volunteer).first()
+    attempt = (
+        QuizAttempt.objects.select_for_update()
+        .select_related("course")
+        .filter(pk=pk_or_404(attempt_id), volunteer=volunteer)
+        .first()
+    )
     if attempt is None:
         raise NotFound()
     if attempt.submitted_at is not None:

@@ -148,3 +148,21 @@ def test_evidence_upload_through_the_api(client, volunteer):
         },
     )
     assert bad.status_code == 422
+
+
+def test_ids_beyond_a_bigint_are_refused_not_errors(client, volunteer, county_manager):
+    huge = 2**64
+    as_user(client, volunteer.user)
+    assert client.post(f"{API}/sessions/{huge}/enrollment").status_code in (404, 422)
+    assert client.post(f"{API}/courses/{huge}/attempts").status_code in (404, 422)
+    assert client.post(f"{API}/attempts/{huge}/submission", {"answers": {}}, content_type="application/json").status_code in (
+        404,
+        422,
+    )
+    as_user(client, county_manager)
+    r = client.post(
+        f"{API}/eligibility",
+        {"volunteer_ids": [huge], "requirements": [{"course_id": huge}], "on": "2026-01-01"},
+        content_type="application/json",
+    )
+    assert r.status_code == 422
