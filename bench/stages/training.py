@@ -14,10 +14,11 @@ Counts derive from the volunteers (``bench/sizes.py`` style, constants at the to
   imported; each with its certificate (``PX<year><record id>``, expiry from the course's or its
   qualification's validity), so the eligibility check reads a realistic certificate table;
 * qualifications: 3 % of the volunteers submitted one (80 % approved, with a ``ZG`` certificate;
-  15 % pending; 5 % rejected with a reason). Their evidence files are not written: the sealed
-  key column holds a marker, so the evidence page answers "missing" for generated rows.
+  15 % pending; 5 % rejected with a reason). Their evidence files are not written (the sealed key
+  is a real one, of no file), so the evidence page answers "missing" for generated rows.
 """
 
+import base64
 import calendar
 import datetime as dt
 
@@ -82,7 +83,9 @@ class TrainingStage:
         (Course, Question, Trainer, Base, Session, Record, Certificate, Qualification, Enrollment, Attempt) = require_models(
             *self.models
         )
+        from zhiyuan.core import crypto
         from zhiyuan.training.models import QualificationType
+        from zhiyuan.training.services.qualifications import EVIDENCE_PURPOSE
 
         if Course.objects.exists():
             raise Skip("training courses already exist: generate into an empty database")
@@ -90,6 +93,8 @@ class TrainingStage:
         if not len(pool):
             raise Skip("no volunteers to train")
         types = list(QualificationType.objects.values_list("pk", "validity_months"))
+        # a real sealed key (of no file), so the key check at start-up opens the column
+        sealed_key = crypto.seal(base64.b64encode(bytes(32)).decode("ascii"), purpose=EVIDENCE_PURPOSE)
         rng = ctx.rng("training")
         n = ctx.size.volunteers
         T = {
@@ -226,7 +231,7 @@ class TrainingStage:
                 issued = dt_utc(between(rng, REF - 1500 * DAY, REF - 10 * DAY)).date()
                 status = rng.choices(statuses, sw)[0]
                 qid = T["qualifications"].add((0, pool.ids[i], qtype, f"WB{i:09d}", "外部发证机构", issued, None, "证书.pdf",
-                                               "application/pdf", "", "bench:no-file", status,
+                                               "application/pdf", "", sealed_key, status,
                                                "照片不清晰" if status == "rejected" else "", pool.code_of(i),
                                                dt_utc(between(rng, REF - 9 * DAY, REF))))  # fmt: skip
                 if status == "approved":

@@ -6,8 +6,8 @@ certificate, from a session, a quiz or an import) or a qualification type (an ap
 certificate, or a course that earns that qualification). The answer is yes, or no with the
 precise reasons in Chinese (「急救员证书已于2026-05-01过期」, 「未完成「防溺水救援」培训」).
 
-Both forms read ``TrainingCertificate`` once — one query through the (volunteer, course) and
-(volunteer, qualification_type) indexes, however many volunteers and requirements — and need no
+Both forms read ``TrainingCertificate`` once — one query through the covering index
+``training_cert_eligibility`` (an index-only scan), however many volunteers and requirements — and need no
 query for the names (requirements carry them)."""
 
 import datetime as dt
