@@ -33,7 +33,19 @@ QUESTIONS = [
 ]
 
 
+def qualification_types_ensure() -> None:
+    """The registry seeded by migration 0002, again where a flush emptied it (the browser tests'
+    live server flushes between tests): the same list, created where missing."""
+    from importlib import import_module
+
+    for code, name, months, description in import_module("zhiyuan.training.migrations.0002_qualification_types").TYPES:
+        QualificationType.objects.get_or_create(
+            code=code, defaults={"name": name, "validity_months": months, "description": description}
+        )
+
+
 def seed(*, manager_user, volunteers: list, applicant_volunteer=None) -> list:
+    qualification_types_ensure()
     if TrainingCourse.objects.filter(name=GENERAL).exists():
         return list(TrainingCourse.objects.filter(region_code=HUICHENG))
     first_aid = QualificationType.objects.get(code="first_aid")
