@@ -28,6 +28,7 @@ ROUTERS = [
     ("/organizations", "zhiyuan.organizations.api.router"),
     ("/stations", "zhiyuan.stations.api.router"),
     ("/insurance", "zhiyuan.insurance.api.router"),
+    ("/training", "zhiyuan.training.api.router"),
 ]
 for prefix, path in ROUTERS:
     api.add_router(prefix, import_string(path))

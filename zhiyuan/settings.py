@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "zhiyuan.organizations",
     "zhiyuan.stations",
     "zhiyuan.insurance",
+    "zhiyuan.training",
     "zhiyuan.demo",
 ]
 
@@ -258,6 +259,9 @@ ZHIYUAN_IMPORT_INLINE_ROWS = env_int("ZHIYUAN_IMPORT_INLINE_ROWS", 2_000)  # up 
 ZHIYUAN_IMPORT_CHUNK_ROWS = env_int("ZHIYUAN_IMPORT_CHUNK_ROWS", 1_000)  # rows per chunk (progress, transactions)
 ZHIYUAN_IMPORT_ATOMIC_MAX_ROWS = env_int("ZHIYUAN_IMPORT_ATOMIC_MAX_ROWS", 5_000)  # all-or-nothing in one transaction
 ZHIYUAN_IMPORT_REPEAT_SECONDS = env_int("ZHIYUAN_IMPORT_REPEAT_SECONDS", 600)  # same file again = same job
+# Training (TRN-2): holders of a certificate are reminded this many days before it expires
+# (manage.py training_renewal_reminders, run daily).
+ZHIYUAN_TRAINING_RENEWAL_DAYS = env_int("ZHIYUAN_TRAINING_RENEWAL_DAYS", 30)
 ZHIYUAN_WORKER_HEARTBEAT_SECONDS = env_int("ZHIYUAN_WORKER_HEARTBEAT_SECONDS", 10)  # a worker says it is alive
 ZHIYUAN_WORKER_LOST_SECONDS = env_int("ZHIYUAN_WORKER_LOST_SECONDS", 120)  # no heartbeat this long: its tasks fail
 ZHIYUAN_IMPORT_MAX_SECONDS = env_int("ZHIYUAN_IMPORT_MAX_SECONDS", 3_600)  # wall clock per import job

@@ -14,4 +14,5 @@ urlpatterns = [
     path("organizations/", include("zhiyuan.organizations.urls")),
     path("stations/", include("zhiyuan.stations.urls")),
     path("insurance/", include("zhiyuan.insurance.urls")),
+    path("training/", include("zhiyuan.training.urls")),
 ]

@@ -25,6 +25,7 @@ STAGE_MODULES = (
     "bench.stages.organizations",
     "bench.stages.stations",  # service points of the practice network and their admins
     "bench.stages.insurance",  # insurance policies of organizations and the platform, insured lists
+    "bench.stages.training",  # courses, sessions, training records and certificates, qualifications
     "bench.stages.pending",  # activities, shifts, enrollments, attendance, ledger, demands
 )
 

@@ -27,9 +27,11 @@ HUIYANG = "441303000000"  # 惠阳区
 # Navigation keys (``data-nav``, registered with ``core.nav.register_nav`` in each app's
 # ``apps.py``), grouped by who sees them.
 NAV_SIGNED_IN = ["organizations_directory", "stations_public", "accounts.settings"]  # all users
-NAV_VOLUNTEER = ["volunteers.card", "volunteers.profile", "organizations.my"]
+NAV_VOLUNTEER = ["volunteers.card", "volunteers.profile", "organizations.my", "training.my"]
 NAV_ORG_ADMIN = ["organizations_admin"]
 NAV_STATION_ADMIN = ["my_station"]
+# Training management: region managers, platform admins and organization admins (their own courses)
+NAV_TRAINING_MANAGE = ["training.manage"]
 NAV_API = ["accounts.tokens"]  # managers, organization and station admins: not volunteers
 NAV_INSURANCE = ["insurance"]  # managers and organization admins (FUN-4)
 NAV_MANAGER = [  # region managers (their region) and platform admins (everything)
@@ -54,7 +56,7 @@ DEMO_LOGINS = {
         "name": "平台管理员",
         "title": "平台管理员",
         "totp": True,
-        "nav": NAV_SIGNED_IN + NAV_MANAGER + NAV_API + NAV_PLATFORM_ADMIN + NAV_INSURANCE,
+        "nav": NAV_SIGNED_IN + NAV_MANAGER + NAV_API + NAV_PLATFORM_ADMIN + NAV_INSURANCE + NAV_TRAINING_MANAGE,
         "nav_hidden": _MANAGER_HIDDEN,
     },
     "city_manager": {
@@ -62,7 +64,7 @@ DEMO_LOGINS = {
         "name": "惠州市文明办",
         "title": "区域管理员（惠州市）",
         "totp": True,
-        "nav": NAV_SIGNED_IN + NAV_MANAGER + NAV_API + NAV_INSURANCE,
+        "nav": NAV_SIGNED_IN + NAV_MANAGER + NAV_API + NAV_INSURANCE + NAV_TRAINING_MANAGE,
         "nav_hidden": _MANAGER_HIDDEN + NAV_PLATFORM_ADMIN,
     },
     "county_manager": {
@@ -70,7 +72,7 @@ DEMO_LOGINS = {
         "name": "惠城区文明办",
         "title": "区域管理员（惠城区）",
         "totp": True,
-        "nav": NAV_SIGNED_IN + NAV_MANAGER + NAV_API + NAV_INSURANCE,
+        "nav": NAV_SIGNED_IN + NAV_MANAGER + NAV_API + NAV_INSURANCE + NAV_TRAINING_MANAGE,
         "nav_hidden": _MANAGER_HIDDEN + NAV_PLATFORM_ADMIN,
     },
     "county_manager_huiyang": {
@@ -78,7 +80,7 @@ DEMO_LOGINS = {
         "name": "惠阳区文明办",
         "title": "区域管理员（惠阳区）",
         "totp": True,
-        "nav": NAV_SIGNED_IN + NAV_MANAGER + NAV_API + NAV_INSURANCE,
+        "nav": NAV_SIGNED_IN + NAV_MANAGER + NAV_API + NAV_INSURANCE + NAV_TRAINING_MANAGE,
         "nav_hidden": _MANAGER_HIDDEN + NAV_PLATFORM_ADMIN,
     },
     "org_admin": {  # a registered volunteer who administers an organization
@@ -86,7 +88,7 @@ DEMO_LOGINS = {
         "name": "李组织",
         "title": "组织管理员",
         "totp": False,
-        "nav": NAV_SIGNED_IN + NAV_VOLUNTEER + NAV_ORG_ADMIN + NAV_API + NAV_INSURANCE,
+        "nav": NAV_SIGNED_IN + NAV_VOLUNTEER + NAV_ORG_ADMIN + NAV_API + NAV_INSURANCE + NAV_TRAINING_MANAGE,
         "nav_hidden": NAV_MANAGER + NAV_PLATFORM_ADMIN + NAV_STATION_ADMIN + NAV_ANONYMOUS,
     },
     "station_admin": {  # station staff, not a registered volunteer
@@ -95,7 +97,8 @@ DEMO_LOGINS = {
         "title": "站点管理员",
         "totp": False,
         "nav": NAV_SIGNED_IN + NAV_STATION_ADMIN + NAV_API,
-        "nav_hidden": NAV_MANAGER + NAV_PLATFORM_ADMIN + NAV_VOLUNTEER + NAV_ORG_ADMIN + NAV_ANONYMOUS + NAV_INSURANCE,
+        "nav_hidden": NAV_MANAGER + NAV_PLATFORM_ADMIN + NAV_VOLUNTEER + NAV_ORG_ADMIN + NAV_ANONYMOUS
+        + NAV_INSURANCE + NAV_TRAINING_MANAGE,
     },
     "volunteer": {
         "mobile": "13900001007",
@@ -109,7 +112,8 @@ DEMO_LOGINS = {
         + NAV_ORG_ADMIN
         + NAV_STATION_ADMIN
         + NAV_ANONYMOUS
-        + NAV_INSURANCE,
+        + NAV_INSURANCE
+        + NAV_TRAINING_MANAGE,
     },
 }
 
@@ -380,10 +384,18 @@ def seed(*, progress=print, province_prefix: str | None = None) -> dict:
     )
     points = _optional_seed("zhiyuan.stations.demo", station_admin_user=station_admin)
     policies = _optional_seed("zhiyuan.insurance.demo", org_admin_user=org_admin_volunteer.user, region_manager_user=admin)
+    progress("training …")
+    training = _optional_seed(
+        "zhiyuan.training.demo",
+        manager_user=_ensure_user("county_manager"),
+        volunteers=[v for v in city_volunteers if v.region_code.startswith("441302") and v.pk != volunteer.pk],
+        applicant_volunteer=volunteer,
+    )
     return {
         "volunteers_created": created,
         "volunteers": Volunteer.objects.filter(region_code__startswith="4413").count(),
         "organizations": len(orgs or []),
         "service_points": len(points or []),
         "insurance_policies": len(policies or []),
+        "training_courses": len(training or []),
     }

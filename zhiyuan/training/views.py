@@ -1,0 +1,411 @@
+"""Pages of the training app (phone first). Thin: every rule is in ``services``/``selectors``."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from zhiyuan.accounts.forms import apply_domain_error
+from zhiyuan.accounts.scopes import MANAGE, REVIEW, can, pk_or_404
+from zhiyuan.accounts.views import domain_http
+from zhiyuan.core.errors import DomainError
+from zhiyuan.core.lists import list_export_response, list_page
+from zhiyuan.organizations.models import Organization
+from zhiyuan.training import selectors
+from zhiyuan.training.forms import CourseForm, EvaluationForm, QualificationForm, QuestionForm, ReviewForm, SessionForm
+from zhiyuan.training.lists import COURSES, QUALIFICATIONS, RECORDS, SESSIONS, can_manage_training
+from zhiyuan.training.models import Question, Trainer, TrainingBase
+from zhiyuan.training.services import courses, qualifications, quiz
+from zhiyuan.volunteers.selectors import volunteer_for
+
+# --- volunteers -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+@domain_http
+def my_training(request):
+    v = volunteer_for(request.user)
+    return render(
+        request,
+        "training/my_training.html",
+        {
+            "certificates": selectors.my_certificates(v),
+            "records": selectors.my_records(v),
+            "enrollments": selectors.my_enrollments(v),
+            "qualifications": selectors.my_qualifications(v),
+            "online_courses": list(selectors.online_courses()[:20]),
+            "sessions": selectors.open_sessions(limit=20),
+        },
+    )
+
+
+@login_required
+@require_POST
+@domain_http
+def session_enroll(request, session_id):
+    try:
+        courses.session_enroll(actor=request.user, session_id=session_id)
+        messages.success(request, _("报名成功。"))
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, str(exc.message))
+    return redirect("training:my")
+
+
+@login_required
+@require_POST
+@domain_http
+def session_cancel(request, session_id):
+    try:
+        courses.session_enrollment_cancel(actor=request.user, session_id=session_id)
+        messages.success(request, _("已取消报名。"))
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, str(exc.message))
+    return redirect("training:my")
+
+
+@login_required
+@require_POST
+@domain_http
+def session_evaluate(request, session_id):
+    form = EvaluationForm(request.POST)
+    if form.is_valid():
+        try:
+            courses.session_evaluate(actor=request.user, session_id=session_id, **form.cleaned_data)
+            messages.success(request, _("感谢您的评价。"))
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+    else:
+        messages.error(request, _("请选择评价星级。"))
+    return redirect("training:my")
+
+
+@login_required
+@require_GET
+@domain_http
+def course_detail(request, course_id):
+    """An online course: syllabus, materials, the attempts so far and the quiz button."""
+    course = selectors.online_course_get(id=course_id)
+    v = volunteer_for(request.user)
+    attempts = selectors.my_attempts(v, course)
+    used = len([a for a in attempts if a.submitted_at])
+    return render(
+        request,
+        "training/course_detail.html",
+        {
+            "course": course,
+            "attempts": attempts,
+            "passed": any(a.passed for a in attempts),
+            "left": max(0, course.max_attempts - used),
+        },
+    )
+
+
+@login_required
+@require_POST
+@domain_http
+def quiz_start(request, course_id):
+    try:
+        attempt = quiz.quiz_attempt_start(actor=request.user, course_id=course_id)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, str(exc.message))
+        return redirect("training:course", course_id=course_id)
+    return redirect("training:quiz", attempt_id=attempt.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_http
+def quiz_take(request, attempt_id):
+    """The drawn questions (text and options only); the POST is scored on the server."""
+    v = volunteer_for(request.user)
+    attempt = v.quiz_attempts.select_related("course").filter(pk=pk_or_404(attempt_id)).first()
+    if attempt is None:
+        from zhiyuan.core.errors import NotFound
+
+        raise NotFound()
+    if request.method == "POST" and attempt.submitted_at is None:
+        answers = {k[2:]: request.POST.getlist(k) for k in request.POST if k.startswith("q_")}
+        try:
+            attempt = quiz.quiz_attempt_submit(actor=request.user, attempt_id=attempt.pk, answers=answers)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        return redirect("training:quiz", attempt_id=attempt.pk)
+    certificate = None
+    if attempt.passed:
+        certificate = v.training_certificates.filter(course=attempt.course).order_by("-issued_on", "-id").first()
+    return render(
+        request,
+        "training/quiz_take.html",
+        {"attempt": attempt, "course": attempt.course, "questions": quiz.quiz_questions(attempt), "certificate": certificate},
+    )
+
+
+@login_required
+@require_GET
+@domain_http
+def certificate_detail(request, certificate_id):
+    cert = selectors.certificate_get(actor=request.user, id=certificate_id)
+    return render(request, "training/certificate_detail.html", {"cert": cert})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_http
+def qualification_create(request):
+    v = volunteer_for(request.user)
+    form = QualificationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            qualifications.qualification_submit(
+                actor=request.user,
+                qualification_type=d["qualification_type"],
+                certificate_no=d["certificate_no"],
+                issuer=d["issuer"],
+                issued_on=d["issued_on"],
+                expires_on=d["expires_on"],
+                evidence=d["evidence"],
+            )
+            messages.success(request, _("已提交，等待审核。"))
+            return redirect("training:my")
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+    return render(request, "training/qualification_form.html", {"form": form, "volunteer": v})
+
+
+@login_required
+@require_GET
+@domain_http
+def qualification_evidence(request, qualification_id):
+    """The evidence file, streamed to its holder or a reviewer (never a public URL)."""
+    q = selectors.qualification_get(actor=request.user, id=qualification_id)
+    data = qualifications.qualification_evidence_read(actor=request.user, qualification=q)
+    response = HttpResponse(data, content_type=q.evidence_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- managers -------------------------------------------------------------------------------------
+
+
+def _require_manager(request):
+    if not can_manage_training(request.user):
+        raise DjangoPermissionDenied
+
+
+@login_required
+@require_GET
+@domain_http
+def manage_home(request):
+    _require_manager(request)
+    return list_page(request, COURSES, "training/manage_courses.html")
+
+
+@login_required
+@require_GET
+@domain_http
+def manage_sessions(request):
+    _require_manager(request)
+    return list_page(request, SESSIONS, "training/manage_sessions.html")
+
+
+@login_required
+@require_GET
+@domain_http
+def manage_records(request):
+    _require_manager(request)
+    return list_page(request, RECORDS, "training/manage_records.html")
+
+
+@login_required
+@require_GET
+@domain_http
+def manage_records_export(request):
+    return list_export_response(request, RECORDS)
+
+
+@login_required
+@require_GET
+@domain_http
+def manage_qualifications(request):
+    _require_manager(request)
+    return list_page(request, QUALIFICATIONS, "training/manage_qualifications.html")
+
+
+def _organization(actor, org_id):
+    if not org_id:
+        return None
+    org = Organization.objects.visible_to(actor).filter(pk=org_id).first() if 0 < org_id < 2**63 else None
+    if org is None:
+        raise DomainError("invalid", _("组织不存在或无权访问。"), fields={"organization_id": [_("组织不存在或无权访问。")]})
+    return org
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_http
+def course_create(request):
+    _require_manager(request)
+    form = CourseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = dict(form.cleaned_data)
+        try:
+            org = _organization(request.user, d.pop("organization_id"))
+            course = courses.course_create(actor=request.user, organization=org, **d)
+            return redirect("training:course_manage", course_id=course.pk)
+        except DomainError as exc:
+            if exc.status == 403:
+                form.add_error(None, str(exc.message))
+            else:
+                apply_domain_error(form, exc)
+    return render(request, "training/course_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_http
+def course_manage(request, course_id):
+    course = selectors.course_get(actor=request.user, id=course_id)
+    form = QuestionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            quiz.question_add(actor=request.user, course=course, **form.service_kwargs())
+            messages.success(request, _("已添加试题。"))
+            return redirect("training:course_manage", course_id=course.pk)
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            apply_domain_error(form, exc)
+    return render(
+        request,
+        "training/course_manage.html",
+        {
+            "course": course,
+            "can_manage": can(request.user, course, MANAGE),
+            "question_count": Question.objects.filter(course=course, active=True).count(),
+            "form": form,
+        },
+    )
+
+
+@login_required
+@require_POST
+@domain_http
+def course_records_import(request, course_id):
+    """Offline records from Excel for this course: all rows or none, bad rows listed."""
+    from zhiyuan.training.services.imports import record_import
+
+    course = selectors.course_get(actor=request.user, id=course_id, action=MANAGE)
+    upload = request.FILES.get("file")
+    result, error = None, None
+    if upload is None:
+        error = _("请选择要上传的文件。")
+    else:
+        try:
+            result = record_import(actor=request.user, course=course, fileobj=upload)
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            error = str(exc.message)
+    return render(request, "training/course_import_result.html", {"course": course, "result": result, "error": error})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_http
+def session_create(request):
+    _require_manager(request)
+    actor = request.user
+    form = SessionForm(
+        request.POST or None,
+        courses=selectors.manageable_courses(actor=actor),
+        trainers=Trainer.objects.visible_to(actor),
+        bases=TrainingBase.objects.visible_to(actor),
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            session = courses.session_create(
+                actor=actor,
+                course=d["course"],
+                starts_at=d["starts_at"],
+                ends_at=d["ends_at"],
+                capacity=d["capacity"],
+                place=d["place"],
+                trainer=d["trainer"],
+                base=d["base"],
+                organization=d["course"].organization,
+            )
+            return redirect("training:session_manage", session_id=session.pk)
+        except DomainError as exc:
+            if exc.status == 403:
+                form.add_error(None, str(exc.message))
+            else:
+                apply_domain_error(form, exc)
+    return render(request, "training/session_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_http
+def session_manage(request, session_id):
+    """A session's enrollments; the organizer marks attendance (present makes the record)."""
+    session = selectors.session_get(actor=request.user, id=session_id)
+    if request.method == "POST":
+        present = request.POST.get("present") == "1"
+        score = request.POST.get("score") or None
+        try:
+            courses.session_attendance_mark(
+                actor=request.user,
+                session=session,
+                enrollment_id=int(request.POST.get("enrollment_id") or 0),
+                present=present,
+                score=int(score) if score and score.isdigit() else None,
+            )
+            messages.success(request, _("已登记。"))
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            messages.error(request, str(exc.message))
+        return redirect("training:session_manage", session_id=session.pk)
+    return render(
+        request,
+        "training/session_manage.html",
+        {
+            "session": session,
+            "enrollments": selectors.session_enrollments(session),
+            "can_manage": can(request.user, session, MANAGE),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_http
+def qualification_review(request, qualification_id):
+    q = selectors.qualification_get(actor=request.user, id=qualification_id, action=REVIEW)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            qualifications.qualification_review(
+                actor=request.user,
+                qualification=q,
+                approve=form.cleaned_data["decision"] == "approve",
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, _("已审核。"))
+            return redirect("training:manage_qualifications")
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+    return render(request, "training/qualification_review.html", {"q": q, "form": form})
