@@ -524,6 +524,6 @@ def test_lists_benchmark_end_to_end_on_smoke_size(tmp_path):
     assert all(r["errors"] == 0 and r["found"] for r in seq.values())
     exact = [k for k, r in seq.items() if r["kind"] == "exact"]
     assert len(exact) == 6 and any("ID number" in k for k in exact)
-    assert set(result["load"]["results"]) == {"anonymous: directory page", "anonymous: directory API"}
+    assert set(result["load"]["results"]) == {"anonymous: directory page", "anonymous: directory API", "anonymous: directory API, one city"}
     assert all(r["errors"] == 0 and "rps" in r for r in result["load"]["results"].values())
     assert "p95 ms" in proc.stdout
