@@ -27,6 +27,7 @@ ROUTERS = [
     ("/volunteers", "zhiyuan.volunteers.api.router"),
     ("/organizations", "zhiyuan.organizations.api.router"),
     ("/stations", "zhiyuan.stations.api.router"),
+    ("/exports", "zhiyuan.core.exports_api.router"),
 ]
 for prefix, path in ROUTERS:
     api.add_router(prefix, import_string(path))

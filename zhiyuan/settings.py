@@ -266,5 +266,14 @@ ZHIYUAN_IMPORT_FILE_DAYS = env_int("ZHIYUAN_IMPORT_FILE_DAYS", 2)  # files of jo
 ZHIYUAN_IMPORT_REPORT_DAYS = env_int("ZHIYUAN_IMPORT_REPORT_DAYS", 90)  # finished jobs and their reports
 ZHIYUAN_IMPORT_PREVIEW_DAYS = env_int("ZHIYUAN_IMPORT_PREVIEW_DAYS", 1)  # a check's preview rows (names, masked ids)
 
+# --- exports (issue #7 item 3; core/exports.py, core/export_jobs.py) ---------------------------
+# Up to SYNC_ROWS rows stream in the request; more run as a background job (at most JOB_MAX_ROWS
+# rows) whose encrypted file waits under ZHIYUAN_PRIVATE_DIR/exports for LINK_HOURS, then
+# ``manage.py exports_sweep`` deletes it.
+ZHIYUAN_EXPORT_SYNC_ROWS = env_int("ZHIYUAN_EXPORT_SYNC_ROWS", 50_000)
+ZHIYUAN_EXPORT_JOB_MAX_ROWS = env_int("ZHIYUAN_EXPORT_JOB_MAX_ROWS", 1_000_000)
+ZHIYUAN_EXPORT_LINK_HOURS = env_int("ZHIYUAN_EXPORT_LINK_HOURS", 24)
+ZHIYUAN_EXPORT_JOBS_PER_USER = env_int("ZHIYUAN_EXPORT_JOBS_PER_USER", 3)  # queued or running at once
+
 # Data files shipped with the repository.
 ZHIYUAN_DATA_DIR = BASE_DIR / "data"

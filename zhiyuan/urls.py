@@ -13,4 +13,5 @@ urlpatterns = [
     path("volunteers/", include("zhiyuan.volunteers.urls")),
     path("organizations/", include("zhiyuan.organizations.urls")),
     path("stations/", include("zhiyuan.stations.urls")),
+    path("exports/", include("zhiyuan.core.export_urls")),
 ]

@@ -10,7 +10,8 @@ columns once; the page, the API operation and the export are derived from it her
 - ``list_operation`` a django-ninja GET operation whose query parameters (and OpenAPI) come from
                    the FilterSet and whose answer is ``{items, next_cursor}``.
 - ``list_export``  the export as a streamed .xlsx: scoped, masked (export columns read masked
-                   values only), formula-safe, capped and audited once.
+                   values only), formula-safe, capped and audited once (the synchronous and
+                   background exports and the API operation are in ``core/exports.py``).
 
 See docs/architecture.md "How to add a list".
 """
@@ -346,9 +347,10 @@ def list_export(
     scoped (``spec.source``), validated (strict filters), masked (export columns), made
     formula-safe, capped and audited (``<spec.name>.export`` with the filters, not the rows)."""
     from zhiyuan.core.audit import audit_record
+    from zhiyuan.core.exports import export_query
     from zhiyuan.core.xlsx_write import xlsx_stream
 
-    lq = list_query(actor=actor, spec=spec, data=params, strict=True, context=context)
+    lq = export_query(actor=actor, spec=spec, params=params, context=context)
     audit_record(
         actor=actor, action=f"{spec.name}.export", object_type=spec.object_type or spec.name, request=request,
         detail={"filters": lq.audit_filters(), "limit": limit},
@@ -358,14 +360,11 @@ def list_export(
 
 
 def list_export_response(request, spec: ListSpec, *, filename: str = "", context: dict | None = None):
-    """``list_export`` as a streamed download (the page's "导出 Excel")."""
-    from django.http import StreamingHttpResponse
+    """The page's "导出 Excel": ``core.exports.export_response`` (the streamed download up to the
+    synchronous cap, else the offer of a background export)."""
+    from zhiyuan.core.exports import export_response
 
-    body = list_export(actor=request.user, spec=spec, params=request.GET.copy() or None, request=request, context=context)
-    response = StreamingHttpResponse(body, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename or spec.export_filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return export_response(request, spec, filename=filename, context=context)
 
 
 # --- page -------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from zhiyuan.accounts.models import User
 from zhiyuan.accounts.roles import Role
 from zhiyuan.accounts.scopes import actor_has_role, actor_is_platform_admin, actor_region_prefixes
 from zhiyuan.core.crypto import mask_mobile
+from zhiyuan.core.exports import register_export
 from zhiyuan.core.lists import CodeFilter, Col, ExportCol, IntFilter, ListSpec, Sort
 from zhiyuan.regions.codes import region_prefix
 from zhiyuan.regions.forms import RegionCascadeField
@@ -253,3 +254,5 @@ VOLUNTEERS = ListSpec(
     export_title=_("志愿者"),
     export_filename="volunteers.xlsx",
 )
+
+register_export(VOLUNTEERS)  # background exports may name it (core/export_jobs.py)
