@@ -20,14 +20,15 @@ everything here derives from that declaration:
 """
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from zhiyuan.core.errors import DomainError, PermissionDenied
 from zhiyuan.core.lists import XLSX, ListQuery, ListSpec, export_rows, filter_schema, list_query
@@ -61,6 +62,23 @@ def export_spec(name: str) -> ListSpec | None:
 def export_specs() -> dict[str, ListSpec]:
     export_spec("")
     return dict(_SPECS)
+
+
+def label_lookup(choices) -> Callable[[Any], str]:
+    """``code → label`` as text in the active language, each language's table made once: an
+    export turns the same few labels into text on every row, and a lazy label pays Django's
+    translation lookup each time (``choices``: pairs, or a callable returning them)."""
+    tables: dict[str, dict] = {}
+
+    def label(code) -> str:
+        lang = get_language() or settings.LANGUAGE_CODE
+        table = tables.get(lang)
+        if table is None:
+            pairs = choices() if callable(choices) else choices
+            table = tables[lang] = {k: str(v) for k, v in pairs}
+        return table.get(code, "" if code is None else str(code))
+
+    return label
 
 
 class ExportTooLarge(DomainError):

@@ -34,6 +34,7 @@ from zhiyuan.core.errors import DomainError
 
 MAX_PAGE_SIZE = 100
 MAX_EXPORT_ROWS = 50_000
+EXPORT_CHUNK = 2000  # rows read, prefetched and decorated together
 DENIED = gettext_lazy("没有权限查看此列表。")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -316,25 +317,53 @@ def page_size_of(value, spec: ListSpec, *, strict: bool) -> int:
 
 def export_rows(spec: ListSpec, qs: QuerySet, *, limit: int = MAX_EXPORT_ROWS) -> Iterator[list]:
     """The export's rows, formula-safe, read in chunks; one note row past the cap."""
-    if spec.export_prefetch:
-        qs = qs.prefetch_related(*spec.export_prefetch)
     chunk: list = []
     n = 0
-    for obj in qs.iterator(chunk_size=2000):
+    for obj in qs.iterator(chunk_size=EXPORT_CHUNK):
         if n >= limit:
             yield from _export_chunk(spec, chunk)
             yield [_("（仅导出前 %(n)d 行，请缩小筛选范围）") % {"n": limit}]
             return
         n += 1
         chunk.append(obj)
-        if len(chunk) == 2000:
+        if len(chunk) == EXPORT_CHUNK:
             yield from _export_chunk(spec, chunk)
             chunk = []
     yield from _export_chunk(spec, chunk)
 
 
+def _prefetch_lists(objs: list, names: tuple[str, ...]) -> None:
+    """``export_prefetch`` for one chunk: each reverse foreign key (``volunteer.skills``) read in
+    one query and kept on the rows as a plain list, so ``row.skills.all()`` is that list.
+    Django's ``prefetch_related`` builds a queryset per row to hold the same cache — at 50,000
+    rows that cost more than everything else. Other relations go through Django's prefetch."""
+    from collections import defaultdict
+
+    from django.db.models import prefetch_related_objects
+
+    for name in names:
+        rel = objs[0]._meta.get_field(name)
+        if not (rel.one_to_many and rel.auto_created):
+            prefetch_related_objects(objs, name)
+            continue
+        fk = rel.field
+        groups: dict = defaultdict(list)
+        related = rel.related_model._default_manager.filter(**{f"{fk.attname}__in": [o.pk for o in objs]})
+        for r in related:
+            groups[getattr(r, fk.attname)].append(r)
+        cache_name = fk.remote_field.cache_name
+        for o in objs:
+            if not hasattr(o, "_prefetched_objects_cache"):
+                o._prefetched_objects_cache = {}
+            o._prefetched_objects_cache[cache_name] = groups.get(o.pk, [])
+
+
 def _export_chunk(spec: ListSpec, objs: list) -> Iterator[list]:
-    if spec.decorate and objs:
+    if not objs:
+        return
+    if spec.export_prefetch:
+        _prefetch_lists(objs, spec.export_prefetch)
+    if spec.decorate:
         objs = spec.decorate(objs)
     for obj in objs:
         yield [excel_safe(c.value(obj)) for c in spec.export]
