@@ -201,8 +201,11 @@ def print_report(body: dict) -> None:
     print(f"\nexports — {body['database'].get('vendor', '')} {body['dataset']['url_name']}")
     for key, r in (body.get("sync") or {}).items():
         if isinstance(r, dict):
-            print(f"  sync {key:<5} {r['rows']:>9,} rows {r['bytes'] / 1e6:>6.1f} MB  headers {r['headers_ms_median']:>7.1f} ms  "
-                  f"first byte {r['first_byte_ms_median']:>7.1f} ms  total {r['total_s_median']:>6.2f} s (max {r['total_s_max']:.2f})")  # fmt: skip
+            print(
+                f"  sync {key:<5} {r['rows']:>9,} rows {r['bytes'] / 1e6:>6.1f} MB  headers {r['headers_ms_median']:>7.1f} ms  "
+                f"first byte {r['first_byte_ms_median']:>7.1f} ms  total {r['total_s_median']:>6.2f} s "
+                f"(max {r['total_s_max']:.2f})"
+            )
     if "job" in body:
         j = body["job"]
         print(f"  job        {j['rows']:>9,} rows {j['file_bytes'] / 1e6:>6.1f} MB  {j['job_seconds']:.1f} s "
