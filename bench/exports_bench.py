@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 import zipfile
-from http.client import HTTPConnection
+from http.client import HTTPConnection, IncompleteRead
 from urllib.parse import urlencode
 
 from bench.stats import percentile
@@ -68,10 +68,14 @@ def fetch_timed(port: int, path: str, cookie: str) -> dict:
     t_head = time.perf_counter() - t0
     first = resp.read(1)
     t_first = time.perf_counter() - t0
-    body = first + resp.read()
+    try:
+        body = first + resp.read()
+        status = resp.status
+    except IncompleteRead as exc:  # the server cut the stream (gunicorn's 30 s worker timeout)
+        body, status = first + exc.partial, "incomplete"
     t_total = time.perf_counter() - t0
     conn.close()
-    return {"status": resp.status, "headers_s": t_head, "first_byte_s": t_first, "total_s": t_total, "body": body}
+    return {"status": status, "headers_s": t_head, "first_byte_s": t_first, "total_s": t_total, "body": body}
 
 
 def sheet_rows(body: bytes) -> int:
