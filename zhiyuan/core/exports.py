@@ -31,7 +31,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from zhiyuan.core.errors import DomainError, PermissionDenied
-from zhiyuan.core.lists import XLSX, ListQuery, ListSpec, export_rows, filter_schema, list_query
+from zhiyuan.core.lists import EXPORT_LANGUAGE, XLSX, ListQuery, ListSpec, export_rows, filter_schema, list_query
 
 EXPORT_DENIED = gettext_lazy("没有导出此列表的权限。")
 
@@ -71,7 +71,7 @@ def label_lookup(choices) -> Callable[[Any], str]:
     tables: dict[str, dict] = {}
 
     def label(code) -> str:
-        lang = get_language() or settings.LANGUAGE_CODE
+        lang = EXPORT_LANGUAGE.get() or get_language() or settings.LANGUAGE_CODE
         table = tables.get(lang)
         if table is None:
             pairs = choices() if callable(choices) else choices

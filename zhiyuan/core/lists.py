@@ -20,6 +20,7 @@ import base64
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -358,15 +359,26 @@ def _prefetch_lists(objs: list, names: tuple[str, ...]) -> None:
             o._prefetched_objects_cache[cache_name] = groups.get(o.pk, [])
 
 
+# The language of the export chunk being made (``core.exports.label_lookup`` reads it instead of
+# asking Django's thread-local for every cell).
+EXPORT_LANGUAGE: ContextVar[str | None] = ContextVar("export_language", default=None)
+
+
 def _export_chunk(spec: ListSpec, objs: list) -> Iterator[list]:
     if not objs:
         return
+    from django.utils.translation import get_language
+
     if spec.export_prefetch:
         _prefetch_lists(objs, spec.export_prefetch)
     if spec.decorate:
         objs = spec.decorate(objs)
-    for obj in objs:
-        yield [excel_safe(c.value(obj)) for c in spec.export]
+    token = EXPORT_LANGUAGE.set(get_language())
+    try:  # the whole chunk at once: no yield while the language is set
+        rows = [[excel_safe(c.value(obj)) for c in spec.export] for obj in objs]
+    finally:
+        EXPORT_LANGUAGE.reset(token)
+    yield from rows
 
 
 def list_export(
