@@ -177,13 +177,14 @@ def test_the_signed_link_itself_expires(client, county_manager, entries, run_now
 
 
 def test_progress_is_recorded_while_the_job_writes(client, county_manager, entries, run_now, monkeypatch):
-    from zhiyuan.core import export_jobs
+    from zhiyuan.core import export_jobs, lists
 
     monkeypatch.setattr(export_jobs, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(lists, "EXPORT_CHUNK", 2)  # rows are made a chunk at a time
     SEEN_PROGRESS.clear()
     client.force_login(county_manager)
     run_now(client)
-    # each row's value is read before it is counted; a count is recorded every 2 rows
+    # a chunk's values are read before its rows are counted; a count is recorded every 2 rows
     assert SEEN_PROGRESS == [0, 0, 2, 2, 4]
     assert ExportJob.objects.get().rows_done == 5
 
