@@ -317,20 +317,28 @@ def page_size_of(value, spec: ListSpec, *, strict: bool) -> int:
 
 
 def export_rows(spec: ListSpec, qs: QuerySet, *, limit: int = MAX_EXPORT_ROWS) -> Iterator[list]:
-    """The export's rows, formula-safe, read in chunks; one note row past the cap."""
-    chunk: list = []
-    n = 0
-    for obj in qs.iterator(chunk_size=EXPORT_CHUNK):
-        if n >= limit:
-            yield from _export_chunk(spec, chunk)
+    """The export's rows, formula-safe, read in keyset chunks of ``EXPORT_CHUNK`` rows (each its
+    own query after the last row of the one before: no cursor stays open, so a background job
+    may record its progress between chunks — on SQLite a write beside an open read whose
+    snapshot another connection has moved on fails); one note row past the cap."""
+    terms = _keyset_terms(qs) if qs.query.order_by and not isinstance(qs.query.order_by[0], str) else None
+    if not terms:
+        qs = order_by_keyset(qs, ("id",))
+        terms = _keyset_terms(qs)
+    n, after = 0, None
+    while True:
+        size = min(EXPORT_CHUNK, limit - n + 1)
+        objs = list((qs if after is None else qs.filter(_after(terms, after)))[:size])
+        if n + len(objs) > limit:
+            yield from _export_chunk(spec, objs[: limit - n])
             yield [_("（仅导出前 %(n)d 行，请缩小筛选范围）") % {"n": limit}]
             return
-        n += 1
-        chunk.append(obj)
-        if len(chunk) == EXPORT_CHUNK:
-            yield from _export_chunk(spec, chunk)
-            chunk = []
-    yield from _export_chunk(spec, chunk)
+        n += len(objs)
+        last = [getattr(objs[-1], name) for name, _desc in terms] if objs else None
+        yield from _export_chunk(spec, objs)
+        if len(objs) < size:
+            return
+        after = last
 
 
 def _prefetch_lists(objs: list, names: tuple[str, ...]) -> None:
