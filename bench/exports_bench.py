@@ -151,7 +151,10 @@ def bench_job(actor, params: dict, *, url: str) -> dict:
     from bench.run import PY, ROOT, child_env
     from zhiyuan.core.export_jobs import export_job_create
     from zhiyuan.core.models import ExportJob
+    from zhiyuan.core.workers import tasks_recover
 
+    tasks_recover()  # jobs of an interrupted earlier run would count against the per-user limit
+    ExportJob.objects.filter(owner=actor, status__in=("queued", "running")).update(status="failed", message="bench")
     job = export_job_create(actor=actor, list_name="volunteer", params=params)
     cmd = [PY, "manage.py", "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--max-tasks", "1", "-v", "0"]
     t0 = time.perf_counter()
@@ -242,11 +245,14 @@ def print_report(body: dict) -> None:
         print(f"  in-process {d['rows']:>9,} rows {d['bytes'] / 1e6:>6.1f} MB  "
               f"first chunk {d['first_chunk_ms_median']:>7.1f} ms  "
               f"total {d['total_s_median']:>6.2f} s  CPU {d['cpu_s_median']:.2f} s")  # fmt: skip
-    for key, r in (body.get("sync") or {}).items():
-        if isinstance(r, dict) and r.get("rows") is None:
+    for key in ("api", "page"):
+        r = (body.get("sync") or {}).get(key)
+        if r is None:
+            continue
+        if r.get("rows") is None:
             print(f"  sync {key:<5} cut at {r['total_s_median']:.1f} s in {r['runs']} of {r['runs']} runs "
                   f"(first byte {r['first_byte_ms_median']:.1f} ms)")  # fmt: skip
-        elif isinstance(r, dict):
+        else:
             print(
                 f"  sync {key:<5} {r['rows']:>9,} rows {r['bytes'] / 1e6:>6.1f} MB  headers {r['headers_ms_median']:>7.1f} ms  "
                 f"first byte {r['first_byte_ms_median']:>7.1f} ms  total {r['total_s_median']:>6.2f} s "
