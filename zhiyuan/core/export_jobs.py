@@ -162,7 +162,7 @@ def export_job_run(*, job_id: int) -> str:
         ExportJob.objects.filter(pk=job_id).update(rows_total=min(total, cap), truncated=total > cap)
         from zhiyuan.core.xlsx_write import xlsx_stream
 
-        rows = _Progress(job_id, export_rows(spec, lq.queryset, limit=cap), PROGRESS_EVERY)
+        rows = _Progress(job_id, export_rows(spec, lq.queryset, limit=cap, chunked=True), PROGRESS_EVERY)
         body = xlsx_stream(str(spec.export_title or spec.name), export_header(spec), rows)
         sealed_key, size = filecrypt.encrypt_stream(body, export_dir() / name, purpose=FILE_PURPOSE)
     except DomainError as exc:

@@ -316,11 +316,31 @@ def page_size_of(value, spec: ListSpec, *, strict: bool) -> int:
 # --- export -----------------------------------------------------------------------------------------
 
 
-def export_rows(spec: ListSpec, qs: QuerySet, *, limit: int = MAX_EXPORT_ROWS) -> Iterator[list]:
-    """The export's rows, formula-safe, read in keyset chunks of ``EXPORT_CHUNK`` rows (each its
-    own query after the last row of the one before: no cursor stays open, so a background job
-    may record its progress between chunks — on SQLite a write beside an open read whose
-    snapshot another connection has moved on fails); one note row past the cap."""
+def export_rows(spec: ListSpec, qs: QuerySet, *, limit: int = MAX_EXPORT_ROWS, chunked: bool = False) -> Iterator[list]:
+    """The export's rows, formula-safe, read ``EXPORT_CHUNK`` rows at a time; one note row past
+    the cap. One query read as it goes (one sort), or — ``chunked``, for a background job that
+    records its progress as it goes — keyset chunks, each its own query after the last row of
+    the one before, so no read stays open across a write (on SQLite a write beside an open read
+    whose snapshot another connection has moved on fails: "database is locked")."""
+    if chunked:
+        yield from _export_rows_chunked(spec, qs, limit=limit)
+        return
+    chunk: list = []
+    n = 0
+    for obj in qs.iterator(chunk_size=EXPORT_CHUNK):
+        if n >= limit:
+            yield from _export_chunk(spec, chunk)
+            yield [_("（仅导出前 %(n)d 行，请缩小筛选范围）") % {"n": limit}]
+            return
+        n += 1
+        chunk.append(obj)
+        if len(chunk) == EXPORT_CHUNK:
+            yield from _export_chunk(spec, chunk)
+            chunk = []
+    yield from _export_chunk(spec, chunk)
+
+
+def _export_rows_chunked(spec: ListSpec, qs: QuerySet, *, limit: int) -> Iterator[list]:
     terms = _keyset_terms(qs) if qs.query.order_by and not isinstance(qs.query.order_by[0], str) else None
     if not terms:
         qs = order_by_keyset(qs, ("id",))

@@ -268,3 +268,16 @@ def test_streamed_file_is_the_same_format_and_tampering_yields_no_bytes(tmp_path
     path.write_bytes(bytes(raw))
     with pytest.raises(DecryptionError):
         filecrypt.decrypt_stream(path, sealed_key=key, purpose="test.p")  # before any byte is returned
+
+
+def test_a_job_stops_at_its_cap_and_says_so(client, county_manager, entries, run_now, settings, monkeypatch):
+    from zhiyuan.core import lists
+
+    monkeypatch.setattr(lists, "EXPORT_CHUNK", 2)
+    settings.ZHIYUAN_EXPORT_JOB_MAX_ROWS = 3
+    client.force_login(county_manager)
+    run_now(client)
+    job = ExportJob.objects.get()
+    assert job.status == "done" and job.rows_done == 3 and job.truncated
+    rows = sheet_rows(content(client.get(f"{API}/{job.pk}/download")))
+    assert [r[1] for r in rows[1:4]] == ["'=cmd|0", "1", "2"] and "仅导出前 3 行" in rows[4][0]
