@@ -111,6 +111,7 @@ NOT_GENERATED = {
     "volunteers.ImportJobError": "runtime",
     "regions.RegionPopulation": "reference data imported from statistics",
     "core.WorkerHeartbeat": "runtime: one row per running background worker",
+    "core.ExportJob": "runtime (background exports), measured by bench.run exports",
     "demo.DemoSeed": "written by manage.py demo_seed, not by the generator",
 }
 
