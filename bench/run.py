@@ -9,6 +9,8 @@ result (machine, versions, dataset) to bench/results/.
                                  [--strings inline|shared] [--name import]   (bulk import, VOL-10)
     python -m bench.run lists    --db sqlite|postgres --size ... [--repeat 10] [--concurrency 8]
                                  [--duration 5] [--database-url URL]   (lists and directory, bench/lists_bench.py)
+    python -m bench.run exports  --db sqlite|postgres --size ... [--rows 50000] [--job-rows 200000]
+                                 [--database-url URL]   (sync export and background job, bench/exports_bench.py)
 
 The dataset is generated on first use (python -m bench.generate --fresh) and reused while its
 marker in var/bench/ matches the size and seed; ``--regenerate`` forces a new one.
@@ -348,6 +350,9 @@ def main(argv=None):
     from bench.lists_bench import add_parser as add_lists
 
     add_lists(sub)
+    from bench.exports_bench import add_parser as add_exports
+
+    add_exports(sub)
 
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] == "generate":
@@ -363,6 +368,10 @@ def main(argv=None):
         from bench.lists_bench import bench_lists
 
         return bench_lists(args)
+    if args.benchmark == "exports":
+        from bench.exports_bench import bench_exports
+
+        return bench_exports(args)
     parser.error("unknown benchmark")
 
 

@@ -29,6 +29,7 @@ ROUTERS = [
     ("/stations", "zhiyuan.stations.api.router"),
     ("/insurance", "zhiyuan.insurance.api.router"),
     ("/training", "zhiyuan.training.api.router"),
+    ("/exports", "zhiyuan.core.exports_api.router"),
 ]
 for prefix, path in ROUTERS:
     api.add_router(prefix, import_string(path))

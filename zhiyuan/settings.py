@@ -277,6 +277,14 @@ ZHIYUAN_INSURANCE_DOCUMENT_MAX_MB = env_int("ZHIYUAN_INSURANCE_DOCUMENT_MAX_MB",
 ZHIYUAN_INSURANCE_IMPORT_MAX_MB = env_int("ZHIYUAN_INSURANCE_IMPORT_MAX_MB", 5)  # an insurer's list, read in the request
 ZHIYUAN_INSURANCE_IMPORT_MAX_ROWS = env_int("ZHIYUAN_INSURANCE_IMPORT_MAX_ROWS", 5_000)
 ZHIYUAN_INSURANCE_REASON_LOOKBACK_DAYS = env_int("ZHIYUAN_INSURANCE_REASON_LOOKBACK_DAYS", 366)  # ended policies a "no" may name
+# --- exports (issue #7 item 3; core/exports.py, core/export_jobs.py) ---------------------------
+# Up to SYNC_ROWS rows stream in the request; more run as a background job (at most JOB_MAX_ROWS
+# rows) whose encrypted file waits under ZHIYUAN_PRIVATE_DIR/exports for LINK_HOURS, then
+# ``manage.py exports_sweep`` deletes it.
+ZHIYUAN_EXPORT_SYNC_ROWS = env_int("ZHIYUAN_EXPORT_SYNC_ROWS", 50_000)
+ZHIYUAN_EXPORT_JOB_MAX_ROWS = env_int("ZHIYUAN_EXPORT_JOB_MAX_ROWS", 1_000_000)
+ZHIYUAN_EXPORT_LINK_HOURS = env_int("ZHIYUAN_EXPORT_LINK_HOURS", 24)
+ZHIYUAN_EXPORT_JOBS_PER_USER = env_int("ZHIYUAN_EXPORT_JOBS_PER_USER", 3)  # queued or running at once
 
 # Data files shipped with the repository.
 ZHIYUAN_DATA_DIR = BASE_DIR / "data"

@@ -15,4 +15,5 @@ urlpatterns = [
     path("stations/", include("zhiyuan.stations.urls")),
     path("insurance/", include("zhiyuan.insurance.urls")),
     path("training/", include("zhiyuan.training.urls")),
+    path("exports/", include("zhiyuan.core.export_urls")),
 ]

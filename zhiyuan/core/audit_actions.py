@@ -155,6 +155,7 @@ AUDITED_MODELS = (
     "accounts.roleassignment",
     "accounts.apitoken",
     "core.auditentry",
+    "core.exportjob",
     "organizations.organization",
     "organizations.membership",
     "regions.regionpopulation",

@@ -131,3 +131,81 @@ def private_scratch_db() -> sqlite3.Connection:
     finally:
         path.unlink(missing_ok=True)
     return db
+
+
+# --- streamed files (exports) -------------------------------------------------------------------
+# The same ZYF2 format, written and read piece by piece: AES-GCM is a stream cipher with one tag
+# at the end, and ``cryptography``'s GCM encryptor/decryptor give exactly the bytes AESGCM would
+# (``decrypt_file`` reads a streamed file too). Memory stays at one chunk however large the file.
+
+STREAM_CHUNK = 1024 * 1024
+
+
+def encrypt_stream(chunks, path: Path, *, purpose: str) -> tuple[str, int]:
+    """Write the byte chunks of ``chunks`` encrypted to ``path`` (created 0600, never
+    overwritten; removed if anything fails). Returns (the file key sealed for ``purpose``, the
+    plaintext size)."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    key = AESGCM.generate_key(bit_length=256)
+    nonce = os.urandom(NONCE)
+    enc = Cipher(algorithms.AES(key), modes.GCM(nonce)).encryptor()
+    enc.authenticate_additional_data(_aad(purpose))
+    size = 0
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(MAGIC + nonce)
+            for chunk in chunks:
+                size += len(chunk)
+                out.write(enc.update(chunk))
+            out.write(enc.finalize() + enc.tag)
+    except BaseException:
+        Path(path).unlink(missing_ok=True)
+        raise
+    return crypto.seal(base64.b64encode(key).decode("ascii"), purpose=purpose), size
+
+
+def _stream_parts(path: Path, sealed_key: str, purpose: str):
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    key = base64.b64decode(crypto.unseal(sealed_key, purpose=purpose))
+    total = os.path.getsize(path)
+    if total < len(MAGIC) + NONCE + TAG:
+        raise DecryptionError("damaged file")
+    with open(path, "rb") as src:
+        if src.read(len(MAGIC)) != MAGIC:
+            raise DecryptionError("not an encrypted file")
+        nonce = src.read(NONCE)
+        src.seek(total - TAG)
+        tag = src.read(TAG)
+    dec = Cipher(algorithms.AES(key), modes.GCM(nonce, tag)).decryptor()
+    dec.authenticate_additional_data(_aad(purpose))
+    return dec, len(MAGIC) + NONCE, total - TAG
+
+
+def _stream_decrypt(path: Path, sealed_key: str, purpose: str, *, keep: bool):
+    dec, start, end = _stream_parts(path, sealed_key, purpose)
+    with open(path, "rb") as src:
+        src.seek(start)
+        left = end - start
+        while left:
+            data = src.read(min(STREAM_CHUNK, left))
+            if not data:
+                raise DecryptionError("truncated file")
+            left -= len(data)
+            plain = dec.update(data)
+            if keep:
+                yield plain
+    try:
+        dec.finalize()
+    except InvalidTag as exc:
+        raise DecryptionError("authentication failed") from exc
+
+
+def decrypt_stream(path: Path, *, sealed_key: str, purpose: str):
+    """The plaintext of ``path`` in chunks. The whole file is authenticated first (a pass that
+    keeps nothing), so no byte of a tampered file is handed out; ``DecryptionError`` otherwise."""
+    for _ in _stream_decrypt(path, sealed_key, purpose, keep=False):
+        pass
+    return _stream_decrypt(path, sealed_key, purpose, keep=True)

@@ -10,7 +10,8 @@ columns once; the page, the API operation and the export are derived from it her
 - ``list_operation`` a django-ninja GET operation whose query parameters (and OpenAPI) come from
                    the FilterSet and whose answer is ``{items, next_cursor}``.
 - ``list_export``  the export as a streamed .xlsx: scoped, masked (export columns read masked
-                   values only), formula-safe, capped and audited once.
+                   values only), formula-safe, capped and audited once (the synchronous and
+                   background exports and the API operation are in ``core/exports.py``).
 
 See docs/architecture.md "How to add a list".
 """
@@ -19,6 +20,7 @@ import base64
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +35,7 @@ from zhiyuan.core.errors import DomainError
 
 MAX_PAGE_SIZE = 100
 MAX_EXPORT_ROWS = 50_000
+EXPORT_CHUNK = 2000  # rows read, prefetched and decorated together
 DENIED = gettext_lazy("没有权限查看此列表。")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -313,30 +316,97 @@ def page_size_of(value, spec: ListSpec, *, strict: bool) -> int:
 # --- export -----------------------------------------------------------------------------------------
 
 
-def export_rows(spec: ListSpec, qs: QuerySet, *, limit: int = MAX_EXPORT_ROWS) -> Iterator[list]:
-    """The export's rows, formula-safe, read in chunks; one note row past the cap."""
-    if spec.export_prefetch:
-        qs = qs.prefetch_related(*spec.export_prefetch)
+def export_rows(spec: ListSpec, qs: QuerySet, *, limit: int = MAX_EXPORT_ROWS, chunked: bool = False) -> Iterator[list]:
+    """The export's rows, formula-safe, read ``EXPORT_CHUNK`` rows at a time; one note row past
+    the cap. One query read as it goes (one sort), or — ``chunked``, for a background job that
+    records its progress as it goes — keyset chunks, each its own query after the last row of
+    the one before, so no read stays open across a write (on SQLite a write beside an open read
+    whose snapshot another connection has moved on fails: "database is locked")."""
+    if chunked:
+        yield from _export_rows_chunked(spec, qs, limit=limit)
+        return
     chunk: list = []
     n = 0
-    for obj in qs.iterator(chunk_size=2000):
+    for obj in qs.iterator(chunk_size=EXPORT_CHUNK):
         if n >= limit:
             yield from _export_chunk(spec, chunk)
             yield [_("（仅导出前 %(n)d 行，请缩小筛选范围）") % {"n": limit}]
             return
         n += 1
         chunk.append(obj)
-        if len(chunk) == 2000:
+        if len(chunk) == EXPORT_CHUNK:
             yield from _export_chunk(spec, chunk)
             chunk = []
     yield from _export_chunk(spec, chunk)
 
 
+def _export_rows_chunked(spec: ListSpec, qs: QuerySet, *, limit: int) -> Iterator[list]:
+    terms = _keyset_terms(qs) if qs.query.order_by and not isinstance(qs.query.order_by[0], str) else None
+    if not terms:
+        qs = order_by_keyset(qs, ("id",))
+        terms = _keyset_terms(qs)
+    n, after = 0, None
+    while True:
+        size = min(EXPORT_CHUNK, limit - n + 1)
+        objs = list((qs if after is None else qs.filter(_after(terms, after)))[:size])
+        if n + len(objs) > limit:
+            yield from _export_chunk(spec, objs[: limit - n])
+            yield [_("（仅导出前 %(n)d 行，请缩小筛选范围）") % {"n": limit}]
+            return
+        n += len(objs)
+        last = [getattr(objs[-1], name) for name, _desc in terms] if objs else None
+        yield from _export_chunk(spec, objs)
+        if len(objs) < size:
+            return
+        after = last
+
+
+def _prefetch_lists(objs: list, names: tuple[str, ...]) -> None:
+    """``export_prefetch`` for one chunk: each reverse foreign key (``volunteer.skills``) read in
+    one query and kept on the rows as a plain list, so ``row.skills.all()`` is that list.
+    Django's ``prefetch_related`` builds a queryset per row to hold the same cache — at 50,000
+    rows that cost more than everything else. Other relations go through Django's prefetch."""
+    from collections import defaultdict
+
+    from django.db.models import prefetch_related_objects
+
+    for name in names:
+        rel = objs[0]._meta.get_field(name)
+        if not (rel.one_to_many and rel.auto_created):
+            prefetch_related_objects(objs, name)
+            continue
+        fk = rel.field
+        groups: dict = defaultdict(list)
+        related = rel.related_model._default_manager.filter(**{f"{fk.attname}__in": [o.pk for o in objs]})
+        for r in related:
+            groups[getattr(r, fk.attname)].append(r)
+        cache_name = fk.remote_field.cache_name
+        for o in objs:
+            if not hasattr(o, "_prefetched_objects_cache"):
+                o._prefetched_objects_cache = {}
+            o._prefetched_objects_cache[cache_name] = groups.get(o.pk, [])
+
+
+# The language of the export chunk being made (``core.exports.label_lookup`` reads it instead of
+# asking Django's thread-local for every cell).
+EXPORT_LANGUAGE: ContextVar[str | None] = ContextVar("export_language", default=None)
+
+
 def _export_chunk(spec: ListSpec, objs: list) -> Iterator[list]:
-    if spec.decorate and objs:
+    if not objs:
+        return
+    from django.utils.translation import get_language
+
+    if spec.export_prefetch:
+        _prefetch_lists(objs, spec.export_prefetch)
+    if spec.decorate:
         objs = spec.decorate(objs)
-    for obj in objs:
-        yield [excel_safe(c.value(obj)) for c in spec.export]
+    token = EXPORT_LANGUAGE.set(get_language())
+    try:  # the whole chunk at once: no yield while the language is set
+        rows = [[excel_safe(c.value(obj)) for c in spec.export] for obj in objs]
+    finally:
+        EXPORT_LANGUAGE.reset(token)
+    yield from rows
 
 
 def list_export(
@@ -346,9 +416,10 @@ def list_export(
     scoped (``spec.source``), validated (strict filters), masked (export columns), made
     formula-safe, capped and audited (``<spec.name>.export`` with the filters, not the rows)."""
     from zhiyuan.core.audit import audit_record
+    from zhiyuan.core.exports import export_query
     from zhiyuan.core.xlsx_write import xlsx_stream
 
-    lq = list_query(actor=actor, spec=spec, data=params, strict=True, context=context)
+    lq = export_query(actor=actor, spec=spec, params=params, context=context)
     audit_record(
         actor=actor, action=f"{spec.name}.export", object_type=spec.object_type or spec.name, request=request,
         detail={"filters": lq.audit_filters(), "limit": limit},
@@ -358,14 +429,11 @@ def list_export(
 
 
 def list_export_response(request, spec: ListSpec, *, filename: str = "", context: dict | None = None):
-    """``list_export`` as a streamed download (the page's "导出 Excel")."""
-    from django.http import StreamingHttpResponse
+    """The page's "导出 Excel": ``core.exports.export_response`` (the streamed download up to the
+    synchronous cap, else the offer of a background export)."""
+    from zhiyuan.core.exports import export_response
 
-    body = list_export(actor=request.user, spec=spec, params=request.GET.copy() or None, request=request, context=context)
-    response = StreamingHttpResponse(body, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename or spec.export_filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return export_response(request, spec, filename=filename, context=context)
 
 
 # --- page -------------------------------------------------------------------------------------------

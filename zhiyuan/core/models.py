@@ -123,3 +123,60 @@ class WorkerHeartbeat(models.Model):
     pid_started = models.CharField(max_length=32, blank=True)  # the process's start time (Linux), against pid reuse
     started_at = models.DateTimeField()
     seen_at = models.DateTimeField()
+
+
+class ExportJob(models.Model):
+    """A background export (issue #7 item 3): a list too large to stream in the request is
+    written by the worker (``core.tasks.export_job_task``) to a file encrypted at rest under
+    ``ZHIYUAN_PRIVATE_DIR/exports`` (``core.filecrypt``, never a public URL), downloaded by its
+    owner only through a signed link until ``expires_at``, then deleted by ``exports_sweep``.
+
+    The filters are kept sealed (a search may be a name or a mobile number); ``filters_summary``
+    is what the page and the audit log show (a search as ``*``)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+        EXPIRED = "expired", _("已过期")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("导出人"))
+    list_name = models.CharField(_("列表"), max_length=64)
+    filters_sealed = models.TextField(blank=True)
+    filters_summary = models.JSONField(_("筛选条件"), default=dict, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_done = models.PositiveIntegerField(_("已写入行数"), default=0)
+    rows_total = models.PositiveIntegerField(_("预计行数"), null=True, blank=True)
+    truncated = models.BooleanField(default=False)  # more rows matched than the job cap
+    message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
+    file_name = models.CharField(max_length=80, blank=True)  # under ZHIYUAN_PRIVATE_DIR/exports
+    file_key_sealed = models.TextField(blank=True)
+    file_size = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("后台导出")
+        indexes = [
+            models.Index(fields=["owner", "-id"], name="core_export_owner_id"),
+            models.Index(fields=["status", "expires_at"], name="core_export_status_expires"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.list_name} #{self.pk}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.EXPIRED)
+
+    @property
+    def progress(self) -> int:
+        """Percent written (an estimate: ``rows_total`` is counted when the job starts)."""
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)

@@ -43,6 +43,7 @@ NAV_MANAGER = [  # region managers (their region) and platform admins (everythin
     "accounts.roles",
     "accounts.help",
     "accounts.audit",  # ACC-3: a region manager reads their region's entries
+    "exports",  # 我的导出: background exports (core/export_jobs.py)
 ]
 NAV_PLATFORM_ADMIN: list[str] = []  # nothing beyond the managers' entries today
 NAV_ANONYMOUS = ["volunteers.register"]  # only before login

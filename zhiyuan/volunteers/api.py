@@ -10,6 +10,7 @@ from zhiyuan.accounts.scopes import EXPORT
 from zhiyuan.core.api import ERRORS, XLSX, ErrorOut, binary_download, page_bounds
 from zhiyuan.core.audit import client_ip
 from zhiyuan.core.errors import DomainError, PermissionDenied
+from zhiyuan.core.exports import export_operation
 from zhiyuan.core.lists import list_operation
 from zhiyuan.volunteers import availability, code_tables, imports, minors
 from zhiyuan.volunteers import services as svc
@@ -254,6 +255,7 @@ def _require_list(request):
 # organization admins: their members), masked; restricted people never appear.
 list_operation(router, "", VOLUNTEERS, row=VolunteerListItemOut, operation_id="list_volunteers", to_row=volunteer_row,
                errors={**ERRORS, 422: ErrorOut})  # fmt: skip
+export_operation(router, "/export.xlsx", VOLUNTEERS, operation_id="export_volunteers", errors={**ERRORS, 422: ErrorOut})
 
 
 @router.post("/search", response={200: VolunteerSearchOut, **ERRORS, 422: ErrorOut}, operation_id="search_volunteers_by_document")

@@ -23,6 +23,7 @@ from zhiyuan.accounts.models import User
 from zhiyuan.accounts.roles import Role
 from zhiyuan.accounts.scopes import actor_has_role, actor_is_platform_admin, actor_region_prefixes, actor_token_prefix
 from zhiyuan.core.crypto import mask_mobile
+from zhiyuan.core.exports import label_lookup, register_export
 from zhiyuan.core.lists import CodeFilter, Col, ExportCol, IntFilter, ListSpec, Sort
 from zhiyuan.regions.codes import prefix_q, region_prefix
 from zhiyuan.regions.forms import RegionCascadeField
@@ -312,8 +313,16 @@ def volunteer_row(v: Volunteer) -> dict:
     }
 
 
+# The export's labels as text, one table per language (core.exports.label_lookup: a lazy label
+# per row and column cost more than reading the row).
+_ID_TYPE_TEXT = label_lookup(code_tables.id_type_choices)
+_GENDER_TEXT = label_lookup(code_tables.gender_choices)
+_STATUS_TEXT = label_lookup(Volunteer.Status.choices)
+_SEPARATOR = label_lookup([("", _("、"))])
+
+
 def _joined(table: str, codes) -> str:
-    return str(_("、")).join(code_tables.label(table, c.code) for c in codes)
+    return _SEPARATOR("").join(code_tables.label(table, c.code) for c in codes)
 
 
 VOLUNTEERS = ListSpec(
@@ -348,9 +357,9 @@ VOLUNTEERS = ListSpec(
     export=[
         ExportCol(_("志愿者编号"), lambda v: v.volunteer_no),
         ExportCol(_("姓名"), lambda v: v.name),
-        ExportCol(_("证件类型"), lambda v: str(v.id_type_label)),
+        ExportCol(_("证件类型"), lambda v: _ID_TYPE_TEXT(v.id_type)),
         ExportCol(_("证件号码"), lambda v: v.id_number_masked),
-        ExportCol(_("性别"), lambda v: str(v.gender_label)),
+        ExportCol(_("性别"), lambda v: _GENDER_TEXT(v.gender)),
         ExportCol(_("出生日期"), lambda v: v.birth_date.isoformat() if v.birth_date else ""),
         ExportCol(_("年龄"), lambda v: "" if v.age is None else v.age),
         ExportCol(_("手机号"), lambda v: v.mobile_masked),
@@ -359,10 +368,12 @@ VOLUNTEERS = ListSpec(
         ExportCol(_("政治面貌"), lambda v: code_tables.label("political_status", v.political_status)),
         ExportCol(_("技能特长"), lambda v: _joined("skill", v.skills.all())),
         ExportCol(_("服务意向"), lambda v: _joined("service_category", v.service_categories.all())),
-        ExportCol(_("状态"), lambda v: str(v.get_status_display())),
+        ExportCol(_("状态"), lambda v: _STATUS_TEXT(v.status)),
         ExportCol(_("注册时间"), lambda v: timezone.localtime(v.registered_at).strftime("%Y-%m-%d %H:%M")),
     ],
     export_prefetch=("skills", "service_categories"),
     export_title=_("志愿者"),
     export_filename="volunteers.xlsx",
 )
+
+register_export(VOLUNTEERS)  # background exports may name it (core/export_jobs.py)

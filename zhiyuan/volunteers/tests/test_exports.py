@@ -1,0 +1,118 @@
+"""The volunteer list's export through the API and the page (issue #7 item 3): scoped by the
+export action, masked, formula-safe, capped (over the cap a background job, not a cut-off
+file), audited; documented in the OpenAPI with the xlsx content type."""
+
+import io
+import json
+
+import pytest
+from django.db.models import Q
+from openpyxl import load_workbook
+
+from zhiyuan.accounts import scopes
+from zhiyuan.accounts.roles import Role
+from zhiyuan.core.models import AuditEntry, ExportJob
+from zhiyuan.testing import make_user
+from zhiyuan.volunteers import documents
+from zhiyuan.volunteers.models import Volunteer
+
+pytestmark = pytest.mark.django_db
+EXPORT = "/api/v1/volunteers/export.xlsx"
+PAGE_EXPORT = "/volunteers/manage/export.xlsx"
+
+
+def content(r) -> bytes:
+    return b"".join(r.streaming_content) if r.streaming else r.content
+
+
+def rows_of(r) -> list[tuple]:
+    return list(load_workbook(io.BytesIO(content(r))).active.iter_rows(values_only=True))
+
+
+def test_api_export_is_scoped_masked_formula_safe_and_audited(client, county_manager, volunteer, huiyang_volunteer):
+    Volunteer.objects.filter(pk=volunteer.pk).update(name="=HYPERLINK(1)")  # e.g. a legacy row
+    client.force_login(county_manager)
+    r = client.get(EXPORT, {"status": "active"})
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert r.streaming
+    rows = rows_of(r)
+    assert rows[0][:4] == ("志愿者编号", "姓名", "证件类型", "证件号码")
+    assert [row[1] for row in rows[1:]] == ["'=HYPERLINK(1)"]
+    flat = json.dumps([list(map(str, row)) for row in rows], ensure_ascii=False)
+    assert documents.document_unseal(volunteer.id_number_sealed) not in flat and volunteer.user.mobile not in flat
+    assert volunteer.id_number_masked in flat
+    assert huiyang_volunteer.name not in flat  # another county
+    entry = AuditEntry.objects.get(action="volunteer.export")
+    assert entry.actor_id == county_manager.pk and entry.detail["filters"] == {"status": "active", "sort": "-registered_at"}
+
+
+def test_api_export_refuses_roles_without_the_export_scope(client, volunteer, plain_user):
+    admin = make_user("13900000077", "组织管理员", role=Role.ORG_ADMIN, object_id=1)
+
+    def provider(actor):  # an organization admin sees a member (view), and may not export
+        return Q(pk=volunteer.pk) if actor.pk == admin.pk else None
+
+    scopes.register_scope_provider("volunteers.Volunteer", provider)
+    try:
+        client.force_login(admin)
+        assert client.get("/api/v1/volunteers").status_code == 200
+        r = client.get(EXPORT)
+        assert r.status_code == 403 and r.json()["code"] == "forbidden"
+        assert client.get(PAGE_EXPORT).status_code == 403
+        r = client.post("/api/v1/exports/jobs", {"list": "volunteer"}, content_type="application/json")
+        assert r.status_code == 403 and not ExportJob.objects.exists()
+    finally:
+        scopes.unregister_scope_provider("volunteers.Volunteer", provider)
+    client.force_login(plain_user)
+    assert client.get(EXPORT).status_code == 403
+    client.logout()
+    assert client.get(EXPORT).status_code == 401
+    assert not AuditEntry.objects.filter(action="volunteer.export").exists()
+
+
+def test_api_export_bad_filter_is_422(client, county_manager, volunteer):
+    client.force_login(county_manager)
+    for params in ({"gender": "x"}, {"registered_from": "0"}, {"age_min": "abc"}):
+        r = client.get(EXPORT, params)
+        assert r.status_code == 422, params
+    assert not AuditEntry.objects.filter(action="volunteer.export").exists()
+
+
+def test_over_the_cap_the_api_says_409_and_the_page_offers_a_background_job(
+    client, county_manager, volunteer, settings, django_capture_on_commit_callbacks
+):
+    from zhiyuan.volunteers.tests.factories import register
+
+    register(name="乙志愿")
+    settings.ZHIYUAN_EXPORT_SYNC_ROWS = 1
+    client.force_login(county_manager)
+    r = client.get(EXPORT)
+    assert r.status_code == 409 and r.json()["code"] == "export_too_large"
+    page = client.get(PAGE_EXPORT, {"status": "active", "cursor": "abc"})
+    body = page.content.decode()
+    assert page.status_code == 200 and "data-export-offer" in body and 'name="query" value="status=active"' in body
+    assert not AuditEntry.objects.filter(action="volunteer.export").exists()  # nothing was exported
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post("/exports/new/", {"list": "volunteer", "query": "status=active"})
+    assert r.status_code == 302 and r["Location"] == "/exports/"
+    job = ExportJob.objects.get()
+    assert job.status == "done" and job.rows_done == 2 and job.filters_summary == {"status": "active", "sort": "-registered_at"}
+    listing = client.get("/exports/").content.decode()
+    assert f'data-export-job="{job.pk}"' in listing and "data-download" in listing
+    link = client.get(f"/api/v1/exports/jobs/{job.pk}").json()["download_url"]
+    rows = rows_of(client.get(link))
+    assert sorted(row[1] for row in rows[1:]) == sorted(["陈志愿", "乙志愿"])
+
+
+def test_openapi_documents_the_xlsx_download(client):
+    doc = client.get("/api/v1/openapi.json").json()
+    op = doc["paths"]["/api/v1/volunteers/export.xlsx"]["get"]
+    assert op["operationId"] == "export_volunteers"
+    assert "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" in op["responses"]["200"]["content"]
+    assert {"403", "422"} <= set(op["responses"])
+    names = {p["name"] for p in op["parameters"]}
+    assert {"q", "status", "gender", "sort"} <= names and not names & {"cursor", "page_size"}
+    jobs = doc["paths"]["/api/v1/exports/jobs"]
+    assert jobs["post"]["operationId"] == "create_export_job"
+    dl = doc["paths"]["/api/v1/exports/jobs/{job_id}/download"]["get"]
+    assert "410" in dl["responses"]
