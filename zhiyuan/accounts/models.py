@@ -66,7 +66,9 @@ class User(AbstractBaseUser):
 class RoleAssignmentQuerySet(ScopedQuerySet):
     # A region manager sees the assignments inside their region (their own included);
     # higher apps may add organization/station assignments through a scope provider.
+    # The roles page's Excel export is theirs too (core.exports narrows to the "export" action).
     region_field = "region_code"
+    region_actions = frozenset({"view", "export"})
 
 
 class RoleAssignment(models.Model):
