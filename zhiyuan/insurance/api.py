@@ -6,12 +6,12 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
-from zhiyuan.core.api import ERRORS, ErrorOut, binary_download, page_of
+from zhiyuan.core.api import ERRORS, ErrorOut, binary_download
 from zhiyuan.core.errors import DomainError, PermissionDenied
 from zhiyuan.core.lists import list_operation
 from zhiyuan.insurance import selectors, services
 from zhiyuan.insurance.coverage import insurance_covered_many
-from zhiyuan.insurance.lists import POLICIES
+from zhiyuan.insurance.lists import INSURED, POLICIES
 from zhiyuan.insurance.models import InsurancePolicy, InsuredPerson, Kind
 from zhiyuan.insurance.permissions import can_use_insurance
 from zhiyuan.insurance.schemas import (
@@ -20,7 +20,7 @@ from zhiyuan.insurance.schemas import (
     CoverCheckOut,
     ExpiringOut,
     InsuredImportOut,
-    InsuredPageOut,
+    InsuredOut,
     PolicyIn,
     PolicyListItemOut,
     PolicyOut,
@@ -134,11 +134,16 @@ def download_insurance_policy_document(request, policy_id: int):
     return response
 
 
-@router.get("/policies/{policy_id}/insured", response={200: InsuredPageOut, **ERRS}, operation_id="list_insured_persons")
-def list_insured_persons(request, policy_id: int, page: int = 1, page_size: int = 50):
-    """The insured persons of a policy (masked document numbers), in import order."""
-    policy = selectors.policy_get_for_manage(actor=request.user, id=policy_id)
-    return page_of(selectors.insured_scope(policy=policy).order_by("id"), page=page, page_size=page_size, item=insured_out)
+def _insured_context(request, policy_id: int) -> dict:
+    """Fetch-and-authorize the policy (404 outside the caller's scope, 403 when visible but not
+    theirs to manage) before its insured persons are read."""
+    return {"policy": selectors.policy_get_for_manage(actor=request.user, id=policy_id)}
+
+
+# GET /policies/{policy_id}/insured: the insured persons of a policy (lists.INSURED: masked
+# document numbers, import order), keyset pages.
+list_operation(router, "/policies/{policy_id}/insured", INSURED, row=InsuredOut, operation_id="list_insured_persons",
+               to_row=insured_out, errors=ERRS, path_params={"policy_id": int}, context=_insured_context)  # fmt: skip
 
 
 @router.post(

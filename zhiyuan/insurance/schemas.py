@@ -67,13 +67,6 @@ class InsuredOut(Schema):
     added_at: datetime.datetime
 
 
-class InsuredPageOut(Schema):
-    items: list[InsuredOut]
-    count: int
-    page: int
-    page_size: int
-
-
 class InsuredImportRowErrorOut(Schema):
     row: int
     field: str

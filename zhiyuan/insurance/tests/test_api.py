@@ -3,7 +3,7 @@
 import pytest
 
 from zhiyuan.insurance.models import InsuredPerson
-from zhiyuan.insurance.tests.factories import IN_YEAR, insured_list, list_of, listed_policy, policy
+from zhiyuan.insurance.tests.factories import IN_YEAR, id_number, insured_list, list_of, listed_policy, policy
 from zhiyuan.organizations.tests.factories import member
 from zhiyuan.volunteers.tests.factories import register
 
@@ -73,8 +73,11 @@ def test_import_bad_and_good(client, org, org_admin, volunteer):
     assert not InsuredPerson.objects.exists()
     r = c.post(f"{BASE}/policies/{p.pk}/insured/import", {"file": list_of(volunteer)})
     assert r.json()["ok"] is True and r.json()["added"] == 1
-    items = c.get(f"{BASE}/policies/{p.pk}/insured").json()["items"]
+    r = c.get(f"{BASE}/policies/{p.pk}/insured")
+    assert r.json()["next_cursor"] is None
+    items = r.json()["items"]
     assert items[0]["volunteer_no"] == volunteer.volunteer_no and "*" in items[0]["id_number_masked"]
+    assert id_number(volunteer) not in r.content.decode()  # never the plaintext document number
 
 
 def test_cover_check_batch(client, org, org_admin, volunteer):
@@ -95,3 +98,70 @@ def test_cover_check_batch(client, org, org_admin, volunteer):
     assert r.status_code == 422
     r = c.post(f"{BASE}/cover-check", {**body, "organization_id": 999999}, content_type="application/json")
     assert r.status_code == 404
+
+
+# --- the insured list (lists.INSURED through core.lists.list_operation) -----------------------------
+
+NAMES = ("赵一", "钱二", "孙三", "李四", "周五")
+
+
+def test_insured_list_is_keyset_paged_masked_and_in_import_order(client, org, org_admin):
+    people = [register(name=n) for n in NAMES]
+    p = listed_policy(org_admin, org, *people)
+    c = as_user(client, org_admin)
+    seen, cursor, pages = [], None, 0
+    while True:
+        r = c.get(f"{BASE}/policies/{p.pk}/insured", {"page_size": 2, **({"cursor": cursor} if cursor else {})})
+        assert r.status_code == 200, r.content
+        body = r.json()
+        assert set(body) == {"items", "next_cursor"}  # no count, no page number
+        body_text = r.content.decode()
+        assert not any(id_number(v) in body_text for v in people)
+        seen += body["items"]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 3
+    assert [i["volunteer_no"] for i in seen] == [v.volunteer_no for v in people]
+    assert [i["id"] for i in seen] == sorted(i["id"] for i in seen)
+    assert all("*" in i["id_number_masked"] for i in seen)
+    # the filter: one volunteer by number
+    r = c.get(f"{BASE}/policies/{p.pk}/insured", {"volunteer_no": people[3].volunteer_no})
+    assert [i["name"] for i in r.json()["items"]] == ["李四"]
+
+
+def test_insured_list_bad_input_is_422(client, org, org_admin, volunteer):
+    p = listed_policy(org_admin, org, volunteer)
+    c = as_user(client, org_admin)
+    url = f"{BASE}/policies/{p.pk}/insured"
+    assert c.get(url, {"cursor": "not-a-cursor"}).status_code == 422
+    assert c.get(url, {"page_size": 0}).status_code == 422
+    assert c.get(url, {"page_size": 101}).status_code == 422
+    assert c.get(url, {"sort": "name"}).status_code == 422
+    assert c.get(url, {"page": 2}).json()["items"]  # ``page`` is no longer read
+
+
+def test_insured_list_wrong_scope_is_404_whatever_the_filters(client, org, org_admin, other_org_admin, volunteer):
+    p = listed_policy(org_admin, org, volunteer)
+    c = as_user(client, other_org_admin)
+    assert c.get(f"{BASE}/policies/{p.pk}/insured").status_code == 404
+    assert c.get(f"{BASE}/policies/{p.pk}/insured", {"volunteer_no": volunteer.volunteer_no}).status_code == 404
+    assert c.get(f"{BASE}/policies/{p.pk}/insured", {"cursor": "junk"}).status_code == 404
+    assert c.get(f"{BASE}/policies/999999/insured").status_code == 404
+
+
+# session, user, the user's roles, the user's volunteer record, the policy (fetch-and-authorize),
+# one page (insured persons joined to their volunteers): the same at 1 and at 5 rows.
+INSURED_QUERIES = 6
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_insured_list_query_count_is_exact(client, org, org_admin, n, django_assert_num_queries):
+    p = listed_policy(org_admin, org, *[register(name=name) for name in NAMES[:n]])
+    c = as_user(client, org_admin)
+    url = f"{BASE}/policies/{p.pk}/insured"
+    c.get(url)  # the first request after a login saves the session
+    with django_assert_num_queries(INSURED_QUERIES):
+        r = c.get(url)
+    assert r.status_code == 200 and len(r.json()["items"]) == n
