@@ -283,15 +283,3 @@ def page_bounds(page: int, page_size: int) -> tuple[int, int]:
         )
     start = (page - 1) * page_size
     return start, start + page_size
-
-
-def page_of(queryset, *, page: int, page_size: int, item) -> dict:
-    """One page of ``queryset`` in the API's list shape ``{items, count, page, page_size}``;
-    ``item`` turns a row into its output dict."""
-    start, end = page_bounds(page, page_size)
-    return {
-        "items": [item(obj) for obj in queryset[start:end]],
-        "count": queryset.count(),
-        "page": page,
-        "page_size": page_size,
-    }
