@@ -278,8 +278,28 @@ def _hard_limits():
         yield
         return
 
+    from django.db import connection
+
+    # Never raise inside a database call: an exception thrown into psycopg in the middle of its
+    # protocol leaves the connection unusable ("another command is already in progress"). An
+    # alarm that fires during a query marks the time as up; the query's wrapper raises as soon as
+    # it returns, with the connection intact (the transaction then rolls back as usual).
+    state = {"in_db": 0, "expired": False}
+
     def on_alarm(signum, frame):
-        raise JobLimitExceeded(_time_limit_message())
+        state["expired"] = True
+        if not state["in_db"]:
+            raise JobLimitExceeded(_time_limit_message())
+
+    def db_call(execute, sql, params, many, context):
+        state["in_db"] += 1
+        try:
+            result = execute(sql, params, many, context)
+        finally:
+            state["in_db"] -= 1
+        if state["expired"] and not state["in_db"]:
+            raise JobLimitExceeded(_time_limit_message())
+        return result
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, max(settings.ZHIYUAN_IMPORT_MAX_SECONDS, 0.001))
@@ -293,7 +313,8 @@ def _hard_limits():
     except (OSError, ValueError):
         pass  # no /proc: the check between chunks still holds
     try:
-        yield
+        with connection.execute_wrapper(db_call):
+            yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
