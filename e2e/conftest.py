@@ -66,6 +66,15 @@ def pytest_runtest_makereport(item, call):
                 pass
 
 
+@pytest.fixture(autouse=True)
+def _one_address_many_logins(settings):
+    """Every browser in this suite signs in from 127.0.0.1, dozens of times a minute, and the
+    counters live in the shared cache across tests: the per-address login limit (20 a minute,
+    password and code each counting) made whichever test came late in a busy minute fail with a
+    429. The limit itself is tested in zhiyuan/accounts/tests (test_services, test_views)."""
+    settings.ZHIYUAN_LOGIN_RATE = 10_000
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})

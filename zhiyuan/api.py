@@ -47,6 +47,8 @@ ROUTERS = [
     ("/stations", "zhiyuan.stations.api.router"),
     ("/insurance", "zhiyuan.insurance.api.router"),
     ("/training", "zhiyuan.training.api.router"),
+    ("/activities", "zhiyuan.activities.api.router"),
+    ("/records", "zhiyuan.records.api.router"),
     ("/exports", "zhiyuan.core.exports_api.router"),
 ]
 for prefix, path in ROUTERS:

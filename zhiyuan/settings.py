@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "zhiyuan.stations",
     "zhiyuan.insurance",
     "zhiyuan.training",
+    "zhiyuan.activities",
+    "zhiyuan.records",
     "zhiyuan.demo",
 ]
 

@@ -15,5 +15,7 @@ urlpatterns = [
     path("stations/", include("zhiyuan.stations.urls")),
     path("insurance/", include("zhiyuan.insurance.urls")),
     path("training/", include("zhiyuan.training.urls")),
+    path("activities/", include("zhiyuan.activities.urls")),
+    path("records/", include("zhiyuan.records.urls")),
     path("exports/", include("zhiyuan.core.export_urls")),
 ]

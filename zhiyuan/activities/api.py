@@ -1,0 +1,6 @@
+"""/api/v1/activities — projects, activities, the square, enrollment and check-in (ACT-1 … ACT-7).
+Each area keeps its operations in its own router (``api_<area>.py``), added here."""
+
+from ninja import Router
+
+router = Router(tags=["activities"])
