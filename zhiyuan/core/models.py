@@ -180,3 +180,30 @@ class ExportJob(models.Model):
         if not self.rows_total:
             return 0
         return min(99, self.rows_done * 100 // self.rows_total)
+
+
+class Notification(models.Model):
+    """One message to one user in the in-app notification centre (SPEC ACT-7). Written only by
+    ``core.notifications.notify``, which also hands it to the user's other channels (e-mail,
+    SMS). ``dedupe_key`` makes a repeated notice (a scheduled reminder run twice) a no-op."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)  # e.g. "activities.enrollment.accepted"
+    title = models.CharField(max_length=120)
+    body = models.TextField(blank=True, default="")
+    url = models.CharField(max_length=300, blank=True, default="")  # a path inside the site
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    dedupe_key = models.CharField(max_length=120, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"], condition=models.Q(dedupe_key__isnull=False), name="notification_dedupe"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "id"], name="notification_user_id"),
+            models.Index(fields=["user", "read_at", "id"], name="notification_user_unread"),
+        ]
