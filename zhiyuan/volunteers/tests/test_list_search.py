@@ -75,3 +75,25 @@ def test_status_filter_under_every_sort(client, county_manager, sort):
     assert listed_ids(client.get(PAGE, {"status": "suspended", "sort": sort})) == {a.pk, c.pk}
     items = client.get(API, {"status": "active", "sort": sort}).json()["items"]
     assert [i["id"] for i in items] == [b.pk]
+
+
+@pytest.mark.parametrize("q", ['"小明', "小明 OR 王", "明亮*", "NEAR(小 明)", "a'b"])
+def test_search_text_is_a_plain_string_never_index_query_syntax(client, county_manager, names, q):
+    client.force_login(county_manager)
+    r = client.get(PAGE, {"q": q})
+    assert r.status_code == 200
+    assert listed_ids(r) == set()
+
+
+def test_a_changed_or_removed_name_is_found_by_what_it_is_now(client, county_manager, names):
+    """SQLite keeps its trigram table (migration 0012) by triggers in the writer's transaction; a
+    migration that rebuilt the volunteers table without them would fail here."""
+    from zhiyuan.volunteers.models import Volunteer
+
+    v = names["欧阳小明"]
+    Volunteer.objects.filter(pk=v.pk).update(name="司马小明")
+    client.force_login(county_manager)
+    assert listed_ids(client.get(PAGE, {"q": "阳小明"})) == set()
+    assert listed_ids(client.get(PAGE, {"q": "马小明"})) == {v.pk}
+    newcomer = f.register(name="诸葛小明")
+    assert listed_ids(client.get(PAGE, {"q": "葛小明"})) == {newcomer.pk}
