@@ -29,7 +29,7 @@ from zhiyuan.accounts.scopes import REVIEW, actor_has_role, actor_is_platform_ad
 from zhiyuan.activities.models import Activity, ActivityStatus, Project, ProjectStatus
 from zhiyuan.activities.scopes import org_admin_q
 from zhiyuan.core.exports import register_export
-from zhiyuan.core.lists import CodeFilter, Col, ExportCol, ListSpec, Sort
+from zhiyuan.core.lists import CodeFilter, Col, ExportCol, IntFilter, ListSpec, Sort
 from zhiyuan.organizations.lists import RegionFilter
 from zhiyuan.regions.models import Level
 from zhiyuan.volunteers.code_tables import label
@@ -208,7 +208,7 @@ def _starts_until(qs, name, value):
 class ActivityFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("活动名称"), max_length=50, method=_search_activities)
     status = CodeFilter(field_name="status", label=_("状态"), choices=ActivityStatus.choices, empty_label=_("全部状态"))
-    organization = django_filters.Filter(field_name="organization_id", label=_("组织编号"), field_class=forms.IntegerField)
+    organization = IntFilter(field_name="organization_id", label=_("组织编号"), min_value=1)
     date_from = django_filters.DateFilter(label=_("日期（起）"), method=_starts_from,
                                           widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
     date_to = django_filters.DateFilter(label=_("日期（止）"), method=_starts_until,
