@@ -374,7 +374,8 @@ def _sync(activity: Activity, *, positions: list[dict] | None, windows: list | N
     current_shifts = {s.starts_at: s for s in activity.shifts.all()}
     slots = list(Slot.objects.filter(shift__activity=activity).select_related("shift", "position"))
     enrolled_slots = set(Enrollment.objects.filter(activity=activity).values_list("slot_id", flat=True).distinct())
-    errors: list = []
+    errors: list = []  # positions
+    schedule_errors: list = []
 
     # the checks first: nothing is written unless every change is allowed
     keep_positions: set[int] = set(current_positions)
@@ -408,9 +409,9 @@ def _sync(activity: Activity, *, positions: list[dict] | None, windows: list | N
                 errors.append(_("%(when)s 的班次已有报名记录，不能删除。") % {"when": _when(start)})
             elif new_windows[start] != shift.ends_at:
                 errors.append(_("%(when)s 的班次已有报名记录，不能修改时间。") % {"when": _when(start)})
-    if errors:
-        raise DomainError("conflict", errors[0], fields={"schedule" if windows is not None else "positions": errors},
-                          status=409)  # fmt: skip
+    if errors or schedule_errors:
+        fields = {k: v for k, v in (("positions", errors), ("shifts", schedule_errors)) if v}
+        raise Conflict("below_enrolled", (errors or schedule_errors)[0], fields=fields)
 
     # positions
     if positions is not None:
