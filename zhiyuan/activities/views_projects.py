@@ -104,8 +104,13 @@ def project_edit(request, project_id: int):
 def _detail(request, project, *, status=200, **forms):
     may_manage = can(request.user, project, MANAGE)
     may_review = can(request.user, project, REVIEW) and not org_admin_test(request.user, project)
+    from zhiyuan.organizations.selectors import region_name
+    from zhiyuan.volunteers.code_tables import label
+
     context = {
         "project": project,
+        "region_name": region_name(project.region_code),
+        "category_label": label("service_category", project.category),
         "history": projects.project_history(project=project),
         "may_manage": may_manage,
         "may_review": may_review,

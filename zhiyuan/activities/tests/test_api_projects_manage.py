@@ -193,3 +193,16 @@ def test_managed_activity_list_query_count_is_exact(client, org, admin, county_m
 
 
 ACTIVITY_LIST_QUERIES = 6  # as PROJECT_LIST_QUERIES_*
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_review_queue_query_count_is_exact(client, org, admin, county_manager, n, django_assert_num_queries):
+    from zhiyuan.activities import projects
+
+    for i in range(n):
+        projects.project_submit(actor=admin, project=draft_project(admin, org, name=f"待审{i}"))
+    c = as_user(client, county_manager)
+    c.get(f"{BASE}/projects/review-queue")
+    with django_assert_num_queries(PROJECT_LIST_QUERIES_MANAGER):
+        r = c.get(f"{BASE}/projects/review-queue")
+    assert len(r.json()["items"]) == n
