@@ -293,7 +293,7 @@ def project_review(*, actor, project: Project, decision: str, note: str = "", is
     project."""
     if decision not in ("approve", "reject"):
         raise _invalid({"decision": [_("请选择通过或不通过。")]})
-    audit_action = f"activities.project.{decision}"
+    audit_action = "activities.project.approve" if decision == "approve" else "activities.project.reject"
     _require_reviewer(actor, project, audit_action, request)
     note = _note(note, required=decision == "reject", message=_("不通过时请填写审核意见，申报组织将看到该意见。"))
     approve = decision == "approve"
