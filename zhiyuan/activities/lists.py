@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from zhiyuan.accounts.roles import Role
 from zhiyuan.accounts.scopes import REVIEW, actor_has_role, actor_is_platform_admin, actor_region_prefixes
 from zhiyuan.activities.models import Activity, ActivityStatus, Project, ProjectStatus
+from zhiyuan.activities.schedule import YEARS
 from zhiyuan.activities.scopes import org_admin_q
 from zhiyuan.core.exports import register_export
 from zhiyuan.core.lists import CodeFilter, Col, ExportCol, IntFilter, ListSpec, Sort
@@ -197,11 +198,15 @@ def _search_activities(qs, name, value):
 
 def _starts_from(qs, name, value):
     """Activities still running on or after the day (their end is on or after its start)."""
+    if value.year < YEARS[0]:
+        return qs  # before any activity: no bound (and no time off the calendar)
     return qs.filter(ends_at__gte=timezone.make_aware(dt.datetime.combine(value, dt.time.min)))
 
 
 def _starts_until(qs, name, value):
     """Activities that begin on or before the day."""
+    if value.year > YEARS[1]:
+        return qs
     return qs.filter(starts_at__lt=timezone.make_aware(dt.datetime.combine(value + dt.timedelta(days=1), dt.time.min)))
 
 

@@ -19,6 +19,9 @@ MAX_SHIFTS = 366
 MAX_SPAN_DAYS = 731
 MAX_SHIFT_HOURS = 24
 MAX_EXCEPTIONS = 366
+# Shifts lie in these years: outside them an aware time can fall off the calendar when the
+# database converts it to UTC (0001-01-01 00:30 +08:00), and no real activity is planned there.
+YEARS = (2000, 2100)
 INVALID = _("提交的数据有误，请检查后重试。")
 WEEKDAY_LABELS = (_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日"))
 
@@ -89,6 +92,8 @@ def recurrence_clean(rec: Recurrence | dict) -> tuple[dict, list[tuple[dt.dateti
     if end <= start:
         raise _invalid("recurrence", _("每次的结束时间须晚于开始时间（不跨天）。"))
     first, until = _date(rec.first, "recurrence"), _date(rec.until, "recurrence")
+    if not (YEARS[0] <= first.year <= YEARS[1] and YEARS[0] <= until.year <= YEARS[1]):
+        raise _invalid("recurrence", _("活动日期须在%(a)d年至%(b)d年之间。") % {"a": YEARS[0], "b": YEARS[1]})
     if until < first:
         raise _invalid("recurrence", _("重复的截止日期不能早于起始日期。"))
     if (until - first).days >= MAX_SPAN_DAYS:
@@ -98,13 +103,12 @@ def recurrence_clean(rec: Recurrence | dict) -> tuple[dict, list[tuple[dt.dateti
     exceptions = sorted({_date(d, "recurrence") for d in rec.exceptions})
     skip = set(exceptions)
     windows = []
-    day = first
-    while day <= until:
+    for offset in range((until - first).days + 1):  # never steps past ``until`` (9999-12-31)
+        day = first + dt.timedelta(days=offset)
         if day.weekday() in weekdays and day not in skip:
             windows.append((local(day, start), local(day, end)))
             if len(windows) > MAX_SHIFTS:
                 raise _invalid("recurrence", _("重复活动最多 %(n)d 个班次，请缩短时间范围。") % {"n": MAX_SHIFTS})
-        day += dt.timedelta(days=1)
     if not windows:
         raise _invalid("recurrence", _("按此规则没有任何班次，请检查星期、日期范围和例外日期。"))
     data = {
@@ -146,6 +150,8 @@ def windows_clean(windows) -> list[tuple[dt.datetime, dt.datetime]]:
     out = []
     for a, b in pairs:
         start, end = _aware(a, "shifts"), _aware(b, "shifts")
+        if not all(YEARS[0] <= timezone.localtime(t).year <= YEARS[1] for t in (start, end)):
+            raise _invalid("shifts", _("活动日期须在%(a)d年至%(b)d年之间。") % {"a": YEARS[0], "b": YEARS[1]})
         if end <= start:
             raise _invalid("shifts", _("班次的结束时间须晚于开始时间。"))
         if end - start > dt.timedelta(hours=MAX_SHIFT_HOURS):

@@ -206,3 +206,17 @@ def test_review_queue_query_count_is_exact(client, org, admin, county_manager, n
     with django_assert_num_queries(PROJECT_LIST_QUERIES_MANAGER):
         r = c.get(f"{BASE}/projects/review-queue")
     assert len(r.json()["items"]) == n
+
+
+def test_date_filters_at_the_ends_of_the_calendar(client, org, admin):
+    a = published_activity(org)
+    c = as_user(client, admin)
+    r = c.get(f"{BASE}/manage", {"date_from": "0001-01-01", "date_to": "9999-12-31"})
+    assert r.status_code == 200 and [i["id"] for i in r.json()["items"]] == [a.pk]
+    day = a.starts_at.date().isoformat()
+    assert [i["id"] for i in c.get(f"{BASE}/manage", {"date_from": day, "date_to": day}).json()["items"]] == [a.pk]
+    assert c.get(f"{BASE}/manage", {"date_to": "2000-01-01"}).json()["items"] == []
+    r = c.post(f"{BASE}/manage", {**ACTIVITY, "organization_id": org.pk,
+                                   "shifts": [{"starts_at": "0001-01-01T00:30", "ends_at": "0001-01-01T02:00"}]},
+               content_type=JSON)  # fmt: skip
+    assert r.status_code == 422 and r.json()["fields"]["shifts"] == ["活动日期须在2000年至2100年之间。"]

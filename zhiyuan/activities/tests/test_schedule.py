@@ -89,3 +89,13 @@ def test_explicit_shifts_are_checked():
         with pytest.raises(DomainError) as e:
             windows_clean(windows)
         assert e.value.fields == {"shifts": [message]}
+
+
+def test_dates_off_the_calendar_are_refused_not_a_server_error():
+    message = "活动日期须在2000年至2100年之间。"
+    with pytest.raises(DomainError) as e:
+        recurrence_clean(Recurrence(weekdays=list(range(7)), start="09:00", end="10:00", first="9999-12-30", until="9999-12-31"))
+    assert e.value.fields == {"recurrence": [message]}
+    with pytest.raises(DomainError) as e:
+        windows_clean([("0001-01-01T00:30", "0001-01-01T02:00")])
+    assert e.value.fields == {"shifts": [message]}
