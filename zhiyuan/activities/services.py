@@ -171,6 +171,8 @@ def _coordinate(value, *, bound: int, label, field_name: str, errors: dict):
 def _ids(values, name: str, errors: dict, key: str) -> list[int]:
     try:
         ids = sorted({int(v) for v in (values or [])})
+        if any(not 0 < i < 2**63 for i in ids):  # a database integer, or the query itself fails
+            raise ValueError
     except (TypeError, ValueError):
         errors[key] = [_("%(name)s格式错误。") % {"name": name}]
         return []

@@ -117,6 +117,7 @@ def test_requirements_are_kept_on_the_position(org, admin, county_manager):
         (P(name="引导", slots=2, skills=["flying"]), "skills", "请从列表中选择所需技能。"),
         (P(name="引导", slots=2, required_course_ids=[999999]), "required_course_ids", "所选培训课程不存在或已停用。"),
         (P(name="引导", slots=2, required_qualification_ids=["x"]), "required_qualification_ids", "须具备的资格格式错误。"),
+        (P(name="引导", slots=2, required_course_ids=[2**70]), "required_course_ids", "须完成的培训格式错误。"),
     ],
 )  # fmt: skip
 def test_a_bad_position_is_refused_and_nothing_is_saved(org, admin, position, field, message):
