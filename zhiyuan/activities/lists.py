@@ -213,7 +213,7 @@ def _starts_until(qs, name, value):
 class ActivityFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("活动名称"), max_length=50, method=_search_activities)
     status = CodeFilter(field_name="status", label=_("状态"), choices=ActivityStatus.choices, empty_label=_("全部状态"))
-    organization = IntFilter(field_name="organization_id", label=_("组织编号"), min_value=1)
+    organization = IntFilter(field_name="organization_id", label=_("组织编号"), min_value=1, max_value=2**63 - 1)
     date_from = django_filters.DateFilter(label=_("日期（起）"), method=_starts_from,
                                           widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
     date_to = django_filters.DateFilter(label=_("日期（止）"), method=_starts_until,

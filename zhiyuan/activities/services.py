@@ -81,7 +81,11 @@ def _sync(activity: Activity, *, positions: list[dict] | None, windows: list | N
 
     current_positions = {p.pk: p for p in activity.positions.all()}
     current_shifts = {s.starts_at: s for s in activity.shifts.all()}
-    slots = list(Slot.objects.filter(shift__activity=activity).select_related("shift", "position"))
+    # the slots are locked as a sign-up locks them, so no enrollment is accepted between the
+    # check below and the new capacity (the database would refuse it: slot_never_overbooked)
+    slots = list(
+        Slot.objects.filter(shift__activity=activity).select_related("shift", "position").select_for_update(of=("self",))
+    )
     enrolled_slots = set(Enrollment.objects.filter(activity=activity).values_list("slot_id", flat=True).distinct())
     errors: list = []  # positions
     schedule_errors: list = []

@@ -220,3 +220,8 @@ def test_date_filters_at_the_ends_of_the_calendar(client, org, admin):
                                    "shifts": [{"starts_at": "0001-01-01T00:30", "ends_at": "0001-01-01T02:00"}]},
                content_type=JSON)  # fmt: skip
     assert r.status_code == 422 and r.json()["fields"]["shifts"] == ["活动日期须在2000年至2100年之间。"]
+
+
+def test_an_organization_filter_beyond_a_database_integer_is_a_422(client, admin):
+    r = as_user(client, admin).get(f"{BASE}/manage", {"organization": 2**70})
+    assert r.status_code == 422 and "organization" in r.json()["fields"]
