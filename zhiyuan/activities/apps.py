@@ -8,4 +8,43 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("志愿服务项目与活动")
 
     def ready(self):
-        pass
+        # projects and the organizer's side of activities (ACT-1, ACT-2)
+        from zhiyuan.activities import scopes
+
+        scopes.register()
+        self._register_projects()
+
+    def _register_projects(self):
+        from zhiyuan.accounts.roles import Role
+        from zhiyuan.core.audit_actions import register_audit_actions
+        from zhiyuan.core.nav import NavItem, register_nav
+
+        register_audit_actions(
+            "activities.",
+            _("志愿服务项目与活动"),
+            {
+                "activities.project.create": _("创建项目"),
+                "activities.project.update": _("修改项目"),
+                "activities.project.submit": _("提交项目审核"),
+                "activities.project.approve": _("项目立项"),
+                "activities.project.reject": _("项目未通过"),
+                "activities.project.start": _("项目开始实施"),
+                "activities.project.close": _("项目结项"),
+                "activities.project.evaluate": _("项目成效评估"),
+                "activities.project.flags": _("设置示范/品牌项目"),
+                "activities.project.export": _("导出项目"),
+                "activities.activity.create": _("创建活动"),
+                "activities.activity.update": _("修改活动"),
+                "activities.activity.publish": _("发布活动"),
+                "activities.activity.close": _("停止招募"),
+                "activities.activity.reopen": _("重新招募"),
+                "activities.activity.cancel": _("取消活动"),
+                "activities.activity.finish": _("结束活动"),
+                "activities.activity.export": _("导出活动"),
+            },
+        )
+        managers = frozenset({Role.ORG_ADMIN, Role.REGION_MANAGER, Role.PLATFORM_ADMIN})
+        register_nav(NavItem("projects", _("项目库"), "activities:project_list", roles=managers, order=60, group="manage"))
+        register_nav(
+            NavItem("activities_manage", _("活动管理"), "activities:manage_list", roles=managers, order=61, group="manage")
+        )

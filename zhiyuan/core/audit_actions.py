@@ -154,6 +154,8 @@ AUDITED_MODELS = (
     "accounts.user",
     "accounts.roleassignment",
     "accounts.apitoken",
+    "activities.activity",  # ACT-2
+    "activities.project",  # ACT-1
     "core.auditentry",
     "core.exportjob",
     "organizations.organization",

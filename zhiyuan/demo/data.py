@@ -117,6 +117,12 @@ DEMO_LOGINS = {
         + NAV_TRAINING_MANAGE,
     },
 }
+# Projects and activity management (ACT-1, ACT-2): managers and organization admins.
+NAV_PROJECTS = ["projects", "activities_manage"]
+for _key in ("platform_admin", "city_manager", "county_manager", "county_manager_huiyang", "org_admin"):
+    DEMO_LOGINS[_key]["nav"] = DEMO_LOGINS[_key]["nav"] + NAV_PROJECTS
+for _key in ("station_admin", "volunteer"):
+    DEMO_LOGINS[_key]["nav_hidden"] = DEMO_LOGINS[_key]["nav_hidden"] + NAV_PROJECTS
 
 VOLUNTEER_COUNT = 200
 MINOR_COUNT = 6  # of VOLUNTEER_COUNT: 15-17-year-olds registered with a guardian's consent (VOL-5)
@@ -392,6 +398,7 @@ def seed(*, progress=print, province_prefix: str | None = None) -> dict:
         volunteers=[v for v in city_volunteers if v.region_code.startswith("441302") and v.pk != volunteer.pk],
         applicant_volunteer=volunteer,
     )
+    _optional_seed("zhiyuan.demo.projects", org_admin_user=org_admin_volunteer.user, reviewer_user=_ensure_user("city_manager"))
     return {
         "volunteers_created": created,
         "volunteers": Volunteer.objects.filter(region_code__startswith="4413").count(),
