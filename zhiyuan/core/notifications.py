@@ -18,7 +18,9 @@ settings page and ``/api/v1/notifications/preferences``). A kind under no regist
 in the ``other`` topic (e-mail on, no SMS). Apps add topics with ``register_notice_topic``.
 """
 
+import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -279,14 +281,47 @@ def notification_preferences_set(*, actor, choices: dict[str, dict[str, bool]]) 
     return preferences_of(actor)
 
 
+# --- periodic notices (reminders) -----------------------------------------------------------------
+
+
+_periodic: dict[str, Callable[[dt.datetime], int]] = {}
+
+
+def register_periodic_notice(name: str, run) -> None:
+    """A reminder ``manage.py notifications_remind`` runs: ``run(now) -> notices written``. It
+    finds what is due at ``now`` and calls ``notify`` with a ``dedupe_key`` naming the thing and
+    the occasion (``f"activities.shift.reminder:{shift.pk}:{shift.starts_at:%Y%m%d%H%M}"``), so
+    running it again — the schedule overlaps, a run crashed half-way — tells nobody twice.
+    Registered in the app's ``AppConfig.ready`` (training, insurance)."""
+    _periodic[name] = run
+
+
+def periodic_notices() -> list[str]:
+    return sorted(_periodic)
+
+
+def periodic_notices_run(*, now=None, only: list[str] | None = None) -> dict[str, int | Exception]:
+    """Run every registered reminder (or ``only`` those): ``{name: notices written}``; one that
+    fails is logged and returned as its exception, and the others still run."""
+    now = now or timezone.now()
+    out: dict[str, int | Exception] = {}
+    for name in periodic_notices():
+        if only and name not in only:
+            continue
+        try:
+            out[name] = int(_periodic[name](now) or 0)
+        except Exception as exc:
+            logger.exception("periodic notice %s failed", name)
+            out[name] = exc
+    return out
+
+
 # --- retention -----------------------------------------------------------------------------------
 
 
 def notifications_sweep(*, now=None, keep_days: int | None = None) -> int:
     """Delete read notices read more than ``ZHIYUAN_NOTIFICATION_KEEP_DAYS`` days ago (unread ones
     stay until read). Returns how many were deleted (their delivery rows go with them)."""
-    import datetime as dt
-
     now = now or timezone.now()
     days = settings.ZHIYUAN_NOTIFICATION_KEEP_DAYS if keep_days is None else keep_days
     cutoff = now - dt.timedelta(days=days)
