@@ -52,7 +52,8 @@ def bob(db):
 
 
 def shift_notice(user, **kw):
-    values = {"kind": "activities.shift.reminder", "title": "明天 09:00 上岗：河边清洁", "body": "请带手套。", "url": "/activities/7/"}
+    values = {"kind": "activities.shift.reminder", "title": "明天 09:00 上岗：河边清洁", "body": "请带手套。"}
+    values["url"] = "/activities/7/"
     values.update(kw)
     return notify(user=user, **values)
 
