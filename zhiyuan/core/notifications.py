@@ -227,9 +227,10 @@ def _send_sms(notice: Notification) -> None:
 
 
 def unread_count(user) -> int:
-    """Unread notices of ``user``, counted up to ``BADGE_CAP + 1`` on the (user, unread, id)
-    index: the badge's one query, bounded whatever the user's backlog (rule 9)."""
-    return Notification.objects.filter(user=user, unread=True).values("id")[: BADGE_CAP + 1].count()
+    """Unread notices of ``user``, up to ``BADGE_CAP + 1``: the badge's one query, the ids of at
+    most 100 rows read from the (user, unread, id) index — bounded whatever the user's backlog,
+    and no COUNT (rule 9: the pages' tests refuse any COUNT on a page)."""
+    return len(Notification.objects.filter(user=user, unread=True).values_list("id", flat=True)[: BADGE_CAP + 1])
 
 
 def notification_get(*, actor, id) -> Notification:
