@@ -191,8 +191,21 @@ def _send(channel: str, notice: Notification) -> tuple[str, str]:
             _send_sms(notice)
     except Exception as exc:  # SMTP refused, provider down, timeout: recorded, never raised
         logger.warning("notification %s: %s delivery failed: %s", notice.pk, channel, exc.__class__.__name__)
-        return S.FAILED, f"{exc.__class__.__name__}: {exc}"
+        return S.FAILED, _error_text(exc, notice.user)
     return S.SENT, ""
+
+
+def _error_text(exc: Exception, user) -> str:
+    """The error as recorded: its class and message without the address it was sent to (an SMTP
+    refusal names the recipient)."""
+    from zhiyuan.core.crypto import mask_mobile
+
+    text = f"{exc.__class__.__name__}: {exc}"
+    if user.email:
+        text = text.replace(user.email, "***@" + user.email.rpartition("@")[2])
+    if user.mobile:
+        text = text.replace(user.mobile, mask_mobile(user.mobile))
+    return text[:200]
 
 
 def site_url(path: str) -> str:

@@ -156,6 +156,7 @@ def test_no_address_is_recorded_as_skipped_and_a_failure_never_reaches_the_calle
         notice = shift_notice(alice)  # must not raise
     rows = {d.channel: d for d in NotificationDelivery.objects.filter(notification=notice)}
     assert rows["email"].status == "failed" and "SMTPServerDisconnected" in rows["email"].error
+    assert "alice@" not in rows["email"].error and "***@example.cn" in rows["email"].error  # no address kept
     assert rows["sms"].status == "failed" and "SmsError" in rows["sms"].error
     assert Notification.objects.filter(pk=notice.pk).exists()
     # the worker runs it again later: it tries again, and counts
@@ -175,7 +176,7 @@ class BrokenEmailBackend:
     def send_messages(self, messages):
         import smtplib
 
-        raise smtplib.SMTPServerDisconnected("the server went away")
+        raise smtplib.SMTPServerDisconnected(f"the server went away while sending to {messages[0].to[0]}")
 
 
 class BrokenSmsBackend(sms.SmsBackend):
