@@ -50,6 +50,7 @@ ROUTERS = [
     ("/activities", "zhiyuan.activities.api.router"),
     ("/records", "zhiyuan.records.api.router"),
     ("/exports", "zhiyuan.core.exports_api.router"),
+    ("/notifications", "zhiyuan.core.notifications_api.router"),
 ]
 for prefix, path in ROUTERS:
     api.add_router(prefix, import_string(path))

@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "zhiyuan.accounts.context_processors.navigation",
+                "zhiyuan.core.context_processors.notifications",
             ],
         },
     },
@@ -180,6 +181,29 @@ ZHIYUAN_SMS_ALIYUN_ACCESS_KEY_ID = env("ZHIYUAN_SMS_ALIYUN_ACCESS_KEY_ID", "")
 ZHIYUAN_SMS_ALIYUN_ACCESS_KEY_SECRET = env("ZHIYUAN_SMS_ALIYUN_ACCESS_KEY_SECRET", "")
 ZHIYUAN_SMS_ALIYUN_SIGN_NAME = env("ZHIYUAN_SMS_ALIYUN_SIGN_NAME", "")
 ZHIYUAN_SMS_ALIYUN_TEMPLATES = [tuple(p.split("=", 1)) for p in env_list("ZHIYUAN_SMS_ALIYUN_TEMPLATES", []) if "=" in p]
+
+# --- notifications (SPEC ACT-7; core/notifications.py, docs/operations.md "Notifications") ----
+# E-mail: SMTP when ZHIYUAN_EMAIL_HOST is set, else the console backend (demo, development:
+# messages go to the log); ZHIYUAN_EMAIL_BACKEND overrides (smtp | console | locmem | dummy |
+# a dotted path). Tests use Django's locmem backend. Sent by the background worker, never in
+# a request.
+_EMAIL_BACKENDS = {k: f"django.core.mail.backends.{k}.EmailBackend" for k in ("smtp", "console", "locmem", "dummy")}
+EMAIL_HOST = env("ZHIYUAN_EMAIL_HOST", "") or "localhost"
+_email_backend = env("ZHIYUAN_EMAIL_BACKEND", "") or ("smtp" if env("ZHIYUAN_EMAIL_HOST", "") else "console")
+EMAIL_BACKEND = _EMAIL_BACKENDS.get(_email_backend, _email_backend)
+EMAIL_PORT = env_int("ZHIYUAN_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("ZHIYUAN_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("ZHIYUAN_EMAIL_HOST_PASSWORD", "")  # or ZHIYUAN_EMAIL_HOST_PASSWORD_FILE
+EMAIL_USE_TLS = env_bool("ZHIYUAN_EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("ZHIYUAN_EMAIL_USE_SSL", False)
+if EMAIL_USE_SSL:
+    EMAIL_USE_TLS = False  # Django refuses both at once
+EMAIL_TIMEOUT = env_int("ZHIYUAN_EMAIL_TIMEOUT", 10)  # seconds; a slow server fails the delivery, not the worker
+DEFAULT_FROM_EMAIL = env("ZHIYUAN_EMAIL_FROM", "志愿服务信息系统 <noreply@localhost>")
+# The site's address in e-mailed links (https://zhiyuan.example.gov.cn); empty: paths only.
+ZHIYUAN_SITE_URL = env("ZHIYUAN_SITE_URL", "")
+# Read notices are deleted this many days after they were read (manage.py notifications_sweep).
+ZHIYUAN_NOTIFICATION_KEEP_DAYS = env_int("ZHIYUAN_NOTIFICATION_KEEP_DAYS", 180)
 
 CACHES = {
     "default": {

@@ -18,4 +18,5 @@ urlpatterns = [
     path("activities/", include("zhiyuan.activities.urls")),
     path("records/", include("zhiyuan.records.urls")),
     path("exports/", include("zhiyuan.core.export_urls")),
+    path("notifications/", include("zhiyuan.core.notification_urls")),
 ]

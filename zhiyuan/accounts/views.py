@@ -300,8 +300,12 @@ def account_settings(request):
             else:
                 messages.success(request, _("两步验证已关闭。"))
                 return redirect("accounts:settings")
+    elif action == "notifications":
+        _notification_preferences_save(request)
+        return redirect(reverse("accounts:settings") + "#notifications")
     roles = [_role_display(r) for r in actor_roles(user)]
     context = {
+        "notice_preferences": _notification_preferences(user),
         "profile_form": profile_form,
         "password_form": password_form,
         "disable_form": disable_form,
@@ -310,6 +314,26 @@ def account_settings(request):
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/account_settings.html", context, status=status)
+
+
+def _notification_preferences(user) -> list[dict]:
+    """The rows of the settings page's 通知设置: each topic with its e-mail and SMS choice."""
+    from zhiyuan.core.notifications import notice_topics, preferences_of
+
+    prefs = preferences_of(user)
+    return [{"topic": t, "email": prefs[t.key]["email"], "sms": prefs[t.key]["sms"]} for t in notice_topics()]
+
+
+def _notification_preferences_save(request) -> None:
+    """A checkbox left unticked is not posted: every topic gets exactly what the form shows."""
+    from zhiyuan.core.notifications import notice_topics, notification_preferences_set
+
+    choices = {
+        t.key: {"email": f"email:{t.key}" in request.POST, "sms": bool(t.sms_template) and f"sms:{t.key}" in request.POST}
+        for t in notice_topics()
+    }
+    notification_preferences_set(actor=request.user, choices=choices)
+    messages.success(request, _("通知设置已保存。"))
 
 
 def _role_display(ref) -> dict:

@@ -194,6 +194,10 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True, default="")  # a path inside the site
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Kept with ``read_at`` (True exactly while it is NULL) so "unread first, newest first" is a
+    # keyset order on one index, (user, unread, id): core.lists orders NULLs last in both
+    # directions, which would put unread notices last.
+    unread = models.BooleanField(default=True)
     dedupe_key = models.CharField(max_length=120, null=True, blank=True)
 
     class Meta:
@@ -202,8 +206,55 @@ class Notification(models.Model):
             models.UniqueConstraint(
                 fields=["user", "dedupe_key"], condition=models.Q(dedupe_key__isnull=False), name="notification_dedupe"
             ),
+            models.CheckConstraint(
+                condition=models.Q(unread=True, read_at__isnull=True) | models.Q(unread=False, read_at__isnull=False),
+                name="notification_unread_matches_read_at",
+            ),
         ]
         indexes = [
             models.Index(fields=["user", "id"], name="notification_user_id"),
-            models.Index(fields=["user", "read_at", "id"], name="notification_user_unread"),
+            # the centre's order and the badge's count (user, unread = true)
+            models.Index(fields=["user", "unread", "id"], name="notification_user_unread"),
+            # the retention sweep: read notices older than ZHIYUAN_NOTIFICATION_KEEP_DAYS
+            models.Index(fields=["read_at"], name="notification_read_at"),
+        ]
+
+
+class NotificationDelivery(models.Model):
+    """How one notice went out on one channel besides the in-app centre (e-mail, SMS): written
+    by the delivery task after the caller's transaction committed. A failure is recorded here
+    and logged, never raised to whoever called ``notify``."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+        SKIPPED = "skipped", _("未发送")  # no address (no e-mail on the account)
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=10)  # email | sms (core.notifications.CHANNELS)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True, default="")  # no personal data
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="notification_delivery_once"),
+            models.CheckConstraint(condition=models.Q(channel__in=["email", "sms"]), name="notification_delivery_channel"),
+        ]
+
+
+class NotificationPreference(models.Model):
+    """A user's choice of channels for one notice topic (``core.notifications`` topics: a kind
+    prefix such as ``activities.shift``). No row: the topic's defaults. The in-app centre is
+    always on and not a choice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences")
+    topic = models.CharField(max_length=40)
+    email = models.BooleanField(default=True)
+    sms = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="notification_preference_once"),
         ]

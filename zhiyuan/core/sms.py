@@ -37,6 +37,10 @@ logger = logging.getLogger("zhiyuan.sms")
 # its own approved copy of each).
 TEMPLATES = {
     "recovery_code": "您正在重置志愿服务信息系统的登录密码，验证码 {code}，{minutes} 分钟内有效。如非本人操作，请忽略本短信。",
+    # notices (core.notifications topics): one parameter, the notice's title (≤ 30 characters)
+    "notice_shift_reminder": "上岗提醒：{title}。请准时到岗，详情请登录志愿服务信息系统查看。",
+    "notice_enrollment": "报名结果：{title}。详情请登录志愿服务信息系统查看。",
+    "notice_training_renewal": "证书续期提醒：{title}。请及时参加复训，详情请登录志愿服务信息系统查看。",
 }
 
 

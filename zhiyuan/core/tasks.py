@@ -11,3 +11,12 @@ def export_job_task(job_id: int) -> str:
     from zhiyuan.core.export_jobs import export_job_run
 
     return str(export_job_run(job_id=job_id))
+
+
+@task()
+def notification_deliver_task(notification_id: int) -> dict:
+    """Send one notice by e-mail/SMS after its transaction committed
+    (``core.notifications.notification_deliver``: failures are recorded, not raised)."""
+    from zhiyuan.core.notifications import notification_deliver
+
+    return notification_deliver(notification_id)

@@ -42,8 +42,10 @@ class InsuranceConfig(AppConfig):
         from zhiyuan.accounts.scopes import register_scope_provider
         from zhiyuan.core.audit_actions import register_audit_actions
         from zhiyuan.core.nav import NavItem, register_nav
+        from zhiyuan.core.notifications import register_periodic_notice
         from zhiyuan.core.sealed import register_blind_index, register_sealed_column
         from zhiyuan.insurance.models import DOCUMENT_PURPOSE
+        from zhiyuan.insurance.services import policy_expiry_alerts_run
         from zhiyuan.volunteers.documents import ID_PURPOSE
 
         register_scope_provider(
@@ -79,3 +81,5 @@ class InsuranceConfig(AppConfig):
                 group="manage",
             )
         )
+        # periodic notices (manage.py notifications_remind; core/notifications.py)
+        register_periodic_notice("insurance.expiry", policy_expiry_alerts_run)

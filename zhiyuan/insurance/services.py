@@ -391,3 +391,65 @@ def insured_remove(*, actor, policy: InsurancePolicy, person_id: int, request=No
             request=request,
             detail={"policy_no": policy.policy_no, "volunteer_id": person.volunteer_id},
         )
+
+
+# --- expiry alerts (FUN-4) as notices -------------------------------------------------------------
+
+
+def policy_alert_recipients(policy: InsurancePolicy) -> list:
+    """Who is told that ``policy`` ends soon: the active admins of its holder organization (and of
+    the holder's parent, which also manages it); for a platform policy, the region managers whose
+    region contains the region it covers."""
+    from zhiyuan.accounts.models import RoleAssignment, User
+    from zhiyuan.accounts.roles import Role
+    from zhiyuan.regions.codes import ancestor_codes
+
+    if policy.holder_id:
+        orgs = [i for i in (policy.holder_id, policy.holder.parent_id) if i]
+        q = RoleAssignment.objects.filter(role=Role.ORG_ADMIN, object_id__in=orgs, active=True)
+    else:
+        codes = [policy.region_code, *ancestor_codes(policy.region_code)]
+        q = RoleAssignment.objects.filter(role=Role.REGION_MANAGER, region_code__in=codes, active=True)
+    return list(User.objects.filter(pk__in=q.values("user_id"), is_active=True).order_by("pk"))
+
+
+def policy_expiry_notify(*, policies) -> int:
+    """Tell each policy's managers (``policy_alert_recipients``) that it ends soon: one notice per
+    person, policy and end date (``dedupe_key``), so the daily ``insurance_expiry_alerts`` run
+    repeats nothing and a renewed period (a new end date) is told again. Returns the notices
+    written."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    from zhiyuan.core.notifications import notify
+
+    written = 0
+    with transaction.atomic():
+        for p in policies:
+            for user in policy_alert_recipients(p):
+                with translation.override(user.language or settings.LANGUAGE_CODE):
+                    title = _("保单 %(no)s 将于%(date)s到期") % {"no": p.policy_no, "date": p.ends_on.isoformat()}
+                    body = _("%(holder)s在%(insurer)s投保的保单 %(no)s（被保险人 %(n)d 人）将于%(date)s到期，请及时续保。") % {
+                        "holder": p.holder_name, "insurer": p.insurer, "no": p.policy_no, "n": p.insured_count,
+                        "date": p.ends_on.isoformat(),
+                    }  # fmt: skip
+                    notice = notify(
+                        user=user,
+                        kind="insurance.policy.expiry",
+                        title=title,
+                        body=body,
+                        url=reverse("insurance:detail", args=[p.pk]),
+                        dedupe_key=f"insurance.expiry:{p.pk}:{p.ends_on.isoformat()}",
+                    )
+                written += notice is not None
+    return written
+
+
+def policy_expiry_alerts_run(now) -> int:
+    """The periodic notice ``insurance.expiry`` (``manage.py notifications_remind``): policies in
+    force ending within ``ZHIYUAN_INSURANCE_EXPIRY_ALERT_DAYS``; returns the notices written."""
+    from django.utils import timezone
+
+    from zhiyuan.insurance.selectors import policies_expiring
+
+    return policy_expiry_notify(policies=list(policies_expiring(on=timezone.localdate(now))))

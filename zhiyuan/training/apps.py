@@ -52,8 +52,10 @@ class TrainingConfig(AppConfig):
         from zhiyuan.accounts.scopes import register_scope_provider
         from zhiyuan.core.audit_actions import register_audit_actions
         from zhiyuan.core.nav import NavItem, register_nav
+        from zhiyuan.core.notifications import register_periodic_notice
         from zhiyuan.core.sealed import register_sealed_column
         from zhiyuan.training.services.qualifications import EVIDENCE_PURPOSE
+        from zhiyuan.training.services.records import certificate_renewal_reminders_run
         from zhiyuan.volunteers.data_export import register_data_export_provider
 
         for label in ("training.TrainingCourse", "training.Trainer", "training.TrainingBase", "training.TrainingSession"):
@@ -101,3 +103,5 @@ class TrainingConfig(AppConfig):
                 group="manage",
             )
         )
+        # periodic notices (manage.py notifications_remind; core/notifications.py)
+        register_periodic_notice("training.renewal", certificate_renewal_reminders_run)

@@ -22,11 +22,11 @@ _keys = itertools.count()
 # Session, user, roles (+ the volunteer role provider) and one page query; the pages add the
 # navigation's and the buttons' checks. None of them counts the scope or reads per row.
 QUERIES = {
-    "/accounts/roles/": 7,
+    "/accounts/roles/": 8,  # + the unread-notice badge (core.context_processors.notifications)
     f"{API}/role-assignments": 6,
-    "/accounts/audit/": 5,
+    "/accounts/audit/": 6,
     f"{API}/audit-entries": 5,
-    "/accounts/tokens/": 6,
+    "/accounts/tokens/": 7,
     f"{API}/tokens": 3,  # the owner's tokens: no role lookup at all
 }
 

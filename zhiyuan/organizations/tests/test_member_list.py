@@ -47,7 +47,7 @@ def member_ids(r) -> list[int]:
 # Session, user, roles, the admin's own volunteer row, the organization, its categories, its region
 # name, its status history, its sub-teams, one page of members (with their volunteers and users:
 # one joined query). The same whatever the number of members.
-PAGE_QUERIES = 10
+PAGE_QUERIES = 11  # + the unread-notice badge (core.context_processors.notifications)
 
 
 def test_member_page_query_count_is_exact_and_does_not_grow(client, org, django_assert_num_queries):

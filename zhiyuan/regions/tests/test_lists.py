@@ -15,7 +15,7 @@ API = "/api/v1/regions/"
 # populations, the actor's regions (shortcuts), the list's parent check, the rows with their
 # latest population (one query: subqueries), the jump picker (the region, its path, the choices
 # of its three levels). API: the parent's check, the rows.
-PAGE_QUERIES = 15
+PAGE_QUERIES = 16  # + the unread-notice badge (core.context_processors.notifications)
 API_QUERIES = 2
 
 

@@ -31,7 +31,7 @@ def warm(client, url):
 # Filtered by region: session, user, roles, the actor's own volunteer row, the region filter's
 # code check, the page of rows (parent and operator joined), their region names; the page adds
 # the region picker (its root and its choices).
-PAGE_QUERIES = 9
+PAGE_QUERIES = 10  # + the unread-notice badge (core.context_processors.notifications)
 API_QUERIES = 7
 # Public page and API (anonymous, no region filter): the rows and their regions; the page adds
 # the region picker's choices.
@@ -39,7 +39,7 @@ PUBLIC_PAGE_QUERIES = 3
 PUBLIC_API_QUERIES = 2
 # 「我的站点」 (a station admin with several points): session, user, roles, the actor's own
 # volunteer row, rows, regions.
-MINE_PAGE_QUERIES = 6
+MINE_PAGE_QUERIES = 7  # + the unread-notice badge (core.context_processors.notifications)
 MINE_API_QUERIES = 6
 
 

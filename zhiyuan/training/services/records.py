@@ -132,15 +132,21 @@ def certificates_due_for_renewal(*, on: dt.date, days: int | None = None):
 def certificate_renewal_remind(*, on: dt.date | None = None, days: int | None = None, dry_run: bool = False) -> list:
     """Remind the holders of certificates about to expire: each certificate once, marked with
     the day it was reminded (``manage.py training_renewal_reminders``, run daily). Returns the
-    certificates reminded. The reminder itself is the entry on the volunteer's certificate page
-    (「即将到期，请及时复训」) until an SMS channel exists."""
+    certificates reminded. The reminder is a notice (``core.notifications.notify``, kind
+    ``training.certificate.renewal``, deduplicated per certificate and expiry date: a second run
+    the same day, or a run after a crash between the notice and the mark, repeats nothing) that
+    goes on by e-mail/SMS as the holder chose; the certificate page still says
+    「即将到期，请及时复训」. Restricted people (consent withdrawn) are marked but not notified."""
     on = on or today_shanghai()
-    due = list(certificates_due_for_renewal(on=on, days=days)[:10000])
+    due = list(certificates_due_for_renewal(on=on, days=days).select_related("volunteer__user")[:10000])
     if not dry_run and due:
         with transaction.atomic():
             TrainingCertificate.objects.filter(pk__in=[c.pk for c in due], renewal_reminded_on__isnull=True).update(
                 renewal_reminded_on=on
             )
+            for c in due:
+                if c.volunteer.restricted_at is None:
+                    _renewal_notify(c)
             audit_record(
                 actor=None,
                 action="training.certificate.renewal_remind",
@@ -148,3 +154,33 @@ def certificate_renewal_remind(*, on: dt.date | None = None, days: int | None = 
                 detail={"count": len(due), "on": on.isoformat()},
             )
     return due
+
+
+def _renewal_notify(certificate: TrainingCertificate) -> None:
+    from django.urls import reverse
+    from django.utils import translation
+
+    from zhiyuan.core.notifications import notify
+
+    user = certificate.volunteer.user
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        title = _("证书「%(title)s」将于%(date)s到期") % {"title": certificate.title, "date": certificate.expires_on.isoformat()}
+        body = _("您的培训证书 %(no)s（%(issuer)s）将于%(date)s到期，请及时参加复训或重新认证。") % {
+            "no": certificate.certificate_no, "issuer": certificate.issuer, "date": certificate.expires_on.isoformat(),
+        }  # fmt: skip
+        notify(
+            user=user,
+            kind="training.certificate.renewal",
+            title=str(title),
+            body=str(body),
+            url=reverse("training:certificate", args=[certificate.pk]),
+            dedupe_key=f"training.renewal:{certificate.pk}:{certificate.expires_on.isoformat()}",
+        )
+
+
+def certificate_renewal_reminders_run(now) -> int:
+    """The periodic notice ``training.renewal`` (``manage.py notifications_remind``): today's
+    renewal reminders; returns the certificates reminded."""
+    from django.utils import timezone
+
+    return len(certificate_renewal_remind(on=timezone.localdate(now)))

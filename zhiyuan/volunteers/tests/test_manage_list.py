@@ -105,7 +105,7 @@ def test_restricted_people_are_not_listed_searched_or_exported(client, county_ma
 
 # Session, user, roles, the manager's own volunteer row, the page of rows, their regions; the
 # page adds the region picker's choices. The same whatever the rows and the depth.
-PAGE_QUERIES = 7
+PAGE_QUERIES = 8  # + the unread-notice badge (core.context_processors.notifications)
 API_QUERIES = 6
 
 

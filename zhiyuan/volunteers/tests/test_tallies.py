@@ -175,7 +175,7 @@ def test_page_total_reads_the_tally_not_the_volunteers(client, county_manager, d
 
 
 # The list page's queries (test_manage_list.PAGE_QUERIES) and one for the total.
-PAGE_QUERIES_WITH_TOTAL = 8
+PAGE_QUERIES_WITH_TOTAL = 9
 API_QUERIES = 6
 
 
