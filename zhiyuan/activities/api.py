@@ -4,3 +4,7 @@ Each area keeps its operations in its own router (``api_<area>.py``), added here
 from ninja import Router
 
 router = Router(tags=["activities"])
+
+from zhiyuan.activities import api_square  # noqa: E402  (the square and evaluation, ACT-2/ACT-6)
+
+router.add_router("", api_square.router)

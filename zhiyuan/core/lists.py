@@ -250,6 +250,11 @@ def _encode(value) -> Any:
 def _decode(model, name: str, raw):
     if raw is None:
         return None
+    if name != "pk" and name not in {f.name for f in model._meta.get_fields()}:
+        # an annotation (the square's distance): a JSON number round-trips exactly
+        if not isinstance(raw, int | float) or isinstance(raw, bool):
+            raise ValueError
+        return raw
     return (model._meta.pk if name == "pk" else model._meta.get_field(name)).to_python(raw)  # pk: not always "id"
 
 
