@@ -14,7 +14,7 @@ Indexes (docs/architecture.md "The activity square"):
   ``(status, starts_at, id)``, read in order;
 * region — a range on the 12-digit code (``regions.codes.prefix_q``), the ``activity_region_start``
   index ``(region_code, starts_at, id)``;
-* distance from me — a bounding box (latitude ± r / 111.32 km, longitude ± r / (111.32 km ·
+* distance from me — a bounding box (latitude ± r / 111.2 km, longitude ± r / (111.2 km ·
   cos latitude)) through ``activity_square_geo`` ``(status, latitude, longitude, id)``, then the
   exact great-circle (haversine) distance in SQL for the rows inside the box, which filters the
   circle and orders the page. Django registers the trigonometric functions on SQLite, PostgreSQL
@@ -43,7 +43,7 @@ from zhiyuan.volunteers import code_tables
 from zhiyuan.volunteers.codes import ServiceCategory
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG)
-KM_PER_DEGREE_LAT = 111.32
+KM_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180 / 1000  # on the sphere the distance is measured on
 DEFAULT_RADIUS_KM = 20
 MAX_RADIUS_KM = 100
 RADIUS_CHOICES = (1, 3, 5, 10, 20, 50, 100)
@@ -81,9 +81,10 @@ def square_source(actor=None):
 def bounding_box(lat: float, lng: float, radius_m: float) -> tuple[float, float, float, float]:
     """(south, north, west, east) of a box that contains the circle of ``radius_m`` around the
     point (slightly larger than the circle; the exact distance decides afterwards)."""
-    dlat = radius_m / 1000 / KM_PER_DEGREE_LAT
-    cos_lat = max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-6)
-    dlng = min(radius_m / 1000 / (KM_PER_DEGREE_LAT * cos_lat), 180.0)
+    km = radius_m / 1000 * 1.001  # a hair wider: floating point never drops a row on the circle
+    dlat = km / KM_PER_DEGREE
+    cos_lat = max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-6)  # the box's widest latitude
+    dlng = min(km / (KM_PER_DEGREE * cos_lat), 180.0)
     return lat - dlat, lat + dlat, lng - dlng, lng + dlng
 
 

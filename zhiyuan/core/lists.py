@@ -493,6 +493,8 @@ def _field_type(f: forms.Field):
         from zhiyuan.core.api import IsoDate  # YYYY-MM-DD only: pydantic reads "0" as 1970-01-01
 
         return IsoDate
+    if isinstance(f, forms.DecimalField | forms.FloatField):  # before int: both subclass IntegerField
+        return float
     if isinstance(f, forms.IntegerField):
         return int
     return str
