@@ -258,9 +258,7 @@ def beneficiary_feedback_create(
         return None
     statuses = (ActivityStatus.PUBLISHED, ActivityStatus.CLOSED, ActivityStatus.FINISHED)
     if activity.status not in statuses or not feedback_open(activity):
-        raise Conflict(
-            "feedback_closed", _("此活动现在不接受反馈：活动开始后至结束后%(n)d天内可以提交。") % {"n": FEEDBACK_DAYS}
-        )
+        raise Conflict("feedback_closed", _("此活动现在不接受反馈：活动开始后至结束后%(n)d天内可以提交。") % {"n": FEEDBACK_DAYS})
     stars = stars_check(stars)
     comment = comment_clean(comment)
     contact = comment_clean(contact, field="contact")[:50]

@@ -67,7 +67,9 @@ def test_only_published_open_public_activities_are_on_the_square(client, org):
         assert hidden.title not in html
 
 
-def test_members_only_activities_show_to_active_members_of_the_organizer_only(client, org, other_org, org_admin_user, volunteer, huiyang_volunteer):
+def test_members_only_activities_show_to_active_members_of_the_organizer_only(
+    client, org, other_org, org_admin_user, volunteer, huiyang_volunteer
+):
     mine = published_activity(org, visibility=Visibility.MEMBERS)
     theirs = published_activity(other_org, visibility=Visibility.MEMBERS)
     member(org, volunteer, admin=org_admin_user)
@@ -93,9 +95,18 @@ def test_the_detail_page_is_404_for_drafts_and_cancelled_and_shows_the_notice(cl
         conditions="年满18周岁。", signup_method="在线报名。",
     )  # fmt: skip
     html = client.get(reverse("activities:square_detail", args=[a.pk])).content.decode()
-    for text in ("夏季高温，注意防暑。", "提供饮用水和意外险。", "年满18周岁。", "在线报名。", "引导员", "摄影", a.contact_phone, a.address):
+    for text in (
+        "夏季高温，注意防暑。",
+        "提供饮用水和意外险。",
+        "年满18周岁。",
+        "在线报名。",
+        "引导员",
+        "摄影",
+        a.contact_phone,
+        a.address,
+    ):
         assert text in html
-    assert 'data-signup' in html and "next=" in html  # TODO(enroll): activities:enroll once merged
+    assert "data-signup" in html and "next=" in html  # TODO(enroll): activities:enroll once merged
     body = client.get(f"/api/v1/activities/{a.pk}/public").json()
     assert [(p["name"], p["slots_per_shift"], p["open_slots"]) for p in body["positions"]] == [("引导员", 3, 6), ("摄影", 1, 2)]
     assert [s["open_slots"] for s in body["shifts"]] == [4, 4]
@@ -108,7 +119,9 @@ def test_the_detail_page_is_404_for_drafts_and_cancelled_and_shows_the_notice(cl
 def test_search_category_region_dates_and_open_slots_filter_the_square(client, org):
     park = published_activity(org, title="湖边公园清洁", category="environment", shifts=[(at(2, 9), at(2, 12))])
     library = published_activity(org, title="图书馆导读", category="education_support", shifts=[(at(10, 9), at(10, 12))])
-    huiyang = published_activity(org, region_code=HUIYANG_TOWN, title="淡水助老", category="smart_elderly", shifts=[(at(5, 9), at(5, 12))])
+    huiyang = published_activity(
+        org, region_code=HUIYANG_TOWN, title="淡水助老", category="smart_elderly", shifts=[(at(5, 9), at(5, 12))]
+    )
     full = published_activity(org, title="满员活动")
     full.__class__.objects.filter(pk=full.pk).update(slots_open=0)
 
@@ -222,7 +235,9 @@ def test_the_api_page_reads_a_constant_number_of_queries(client, org, rows, djan
 
 
 @pytest.mark.parametrize("rows", [1, 5])
-def test_the_square_page_reads_a_constant_number_of_queries(client, org, org_admin_user, volunteer, rows, django_assert_num_queries):
+def test_the_square_page_reads_a_constant_number_of_queries(
+    client, org, org_admin_user, volunteer, rows, django_assert_num_queries
+):
     for _ in range(rows):
         published_activity(org, visibility=Visibility.MEMBERS)
     with django_assert_num_queries(2):
