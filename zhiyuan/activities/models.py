@@ -206,11 +206,15 @@ class Activity(models.Model):
         ]
         indexes = [
             # the square: published, by start, within a region range
-            models.Index(fields=["status", "starts_at", "id"], name="activity_square"),
+            # (then the square's other conditions — ended, visibility, region, category — checked in
+            # the index entry: a published activity already over costs an entry, not a row read)
+            models.Index(
+                fields=["status", "starts_at", "id", "ends_at", "visibility", "region_code", "category"], name="activity_square"
+            ),
             models.Index(fields=["region_code", "starts_at", "id"], name="activity_region_start"),
             models.Index(fields=["organization", "starts_at", "id"], name="activity_org_start"),
             # "distance from me" on the square: a bounding box, a range on latitude in this index
-            models.Index(fields=["status", "latitude", "longitude", "id"], name="activity_square_geo"),
+            models.Index(fields=["status", "latitude", "longitude", "ends_at", "visibility", "id"], name="activity_square_geo"),
         ]
 
     def __str__(self):

@@ -44,9 +44,9 @@ from zhiyuan.volunteers.codes import ServiceCategory
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG)
 KM_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180 / 1000  # on the sphere the distance is measured on
-DEFAULT_RADIUS_KM = 20
-MAX_RADIUS_KM = 100
-RADIUS_CHOICES = (1, 3, 5, 10, 20, 50, 100)
+DEFAULT_RADIUS_KM = 10
+MAX_RADIUS_KM = 50  # the rows inside the box are all read and sorted: a bound keeps that small
+RADIUS_CHOICES = (1, 3, 5, 10, 20, 50)
 DETAIL_SHIFTS = 60  # shifts listed on the detail page (a long series shows the next ones)
 PUBLIC_DETAIL_STATUSES = (ActivityStatus.PUBLISHED, ActivityStatus.CLOSED, ActivityStatus.FINISHED)
 
@@ -66,12 +66,22 @@ def square_visibility_q(actor) -> Q:
     return q
 
 
+# What a card shows: the page's rows carry these only (the notice's long texts would widen every
+# row the database sorts, e.g. all the activities inside the distance box)
+CARD_FIELDS = (
+    "id", "title", "organization_id", "organization__name", "region_code", "category", "address", "starts_at",
+    "ends_at", "latitude", "longitude", "recurrence", "visibility", "slots_total", "slots_open", "rating_count",
+    "rating_sum", "status",
+)  # fmt: skip
+
+
 def square_source(actor=None):
     """What the square lists: published, not yet ended, visible to ``actor``."""
     return (
         Activity.objects.filter(status=ActivityStatus.PUBLISHED, ends_at__gt=timezone.now())
         .filter(square_visibility_q(actor))
         .select_related("organization")
+        .only(*CARD_FIELDS)
     )
 
 

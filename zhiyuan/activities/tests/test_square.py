@@ -150,10 +150,11 @@ def test_nearest_first_within_the_radius_on_both_databases(client, org):
         assert abs(item["distance_m"] - exact) <= 1  # the exact distance, not the box
     assert out_of_range.pk not in ids(client.get(API, {"lat": HERE[0], "lng": HERE[1], "radius": 30}))
     assert out_of_range.pk in ids(client.get(API, {"lat": HERE[0], "lng": HERE[1], "radius": 50}))
-    # the default sort keeps time order and still shows the distance
+    # the default sort keeps time order and still shows the distance; the default radius is 10 km
     items = client.get(API, {"lat": HERE[0], "lng": HERE[1]}).json()["items"]
-    assert all(i["distance_m"] is not None for i in items)
-    page = client.get(reverse("activities:square"), {"lat": HERE[0], "lng": HERE[1], "sort": "distance"}).content.decode()
+    assert {i["id"] for i in items} == {near.pk, mid.pk} and all(i["distance_m"] is not None for i in items)
+    page = client.get(reverse("activities:square"), {"lat": HERE[0], "lng": HERE[1], "sort": "distance", "radius": 20})
+    page = page.content.decode()
     assert page.index("1公里") < page.index("5公里") < page.index("12公里")
 
 
