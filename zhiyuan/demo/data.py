@@ -393,6 +393,7 @@ def seed(*, progress=print, province_prefix: str | None = None) -> dict:
         volunteers=[v for v in city_volunteers if v.region_code.startswith("441302") and v.pk != volunteer.pk],
         applicant_volunteer=volunteer,
     )
+    _optional_seed("zhiyuan.demo.square")  # evaluations of past activities (ACT-6), after the activities seed
     return {
         "volunteers_created": created,
         "volunteers": Volunteer.objects.filter(region_code__startswith="4413").count(),
