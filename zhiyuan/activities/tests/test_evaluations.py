@@ -246,3 +246,19 @@ def test_the_feedback_page_works_without_login(client, past):
     assert r.status_code == 200 and "data-thanks" in r.content.decode()
     assert BeneficiaryFeedback.objects.get().stars == 4
     assert Activity.objects.get(pk=past.pk).rating_count == 0  # the volunteers' average only
+
+
+@pytest.mark.parametrize("people", [1, 3])
+def test_the_participants_list_reads_a_constant_number_of_queries(
+    client, past, org_admin_user, people, django_assert_num_queries
+):
+    from zhiyuan.volunteers.tests.factories import register
+
+    for i in range(people):
+        served(past, register(name=["张三", "李四", "王五"][i]))
+    login(client, org_admin_user)
+    # session, user, roles, volunteer (role provider), the activity, the participants with their
+    # volunteers, the ratings, and the session's refresh in its savepoint (3) — none per person
+    with django_assert_num_queries(10):
+        r = client.get(f"/api/v1/activities/{past.pk}/participants")
+    assert len(r.json()) == people
