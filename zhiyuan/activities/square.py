@@ -11,14 +11,16 @@ view and ``GET /api/v1/activities/square`` derive from it. Keyset pages, no COUN
 Indexes (docs/architecture.md "The activity square"):
 
 * default order ``(starts_at, id)`` under ``status = published`` — the ``activity_square`` index
-  ``(status, starts_at, id)``, read in order;
+  ``(status, starts_at, id, ends_at, visibility, region_code, category)``, read in order, the
+  other conditions tested on the entry (an activity already over costs no row read);
 * region — a range on the 12-digit code (``regions.codes.prefix_q``), the ``activity_region_start``
   index ``(region_code, starts_at, id)``;
 * distance from me — a bounding box (latitude ± r / 111.2 km, longitude ± r / (111.2 km ·
-  cos latitude)) through ``activity_square_geo`` ``(status, latitude, longitude, id)``, then the
+  cos latitude)) through ``activity_square_geo`` ``(status, latitude, longitude, ends_at,
+  visibility, id)``, then the
   exact great-circle (haversine) distance in SQL for the rows inside the box, which filters the
-  circle and orders the page. Django registers the trigonometric functions on SQLite, PostgreSQL
-  has them, so one expression serves both.
+  circle and orders the page. PostgreSQL and SQLite (≥ 3.35, or Django's registered versions)
+  have the trigonometric functions, so one expression serves both.
 """
 
 import datetime as dt

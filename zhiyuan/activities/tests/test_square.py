@@ -1,8 +1,10 @@
 """The public activity square (ACT-2): who sees what, the filters, distance, keyset pages, bad
 parameters and the number of queries per page — through the API and the page."""
 
+from urllib.parse import quote
+
 import pytest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from zhiyuan.activities.models import ActivityStatus, Visibility
 from zhiyuan.activities.square import bounding_box, haversine_m
@@ -106,7 +108,13 @@ def test_the_detail_page_is_404_for_drafts_and_cancelled_and_shows_the_notice(cl
         a.address,
     ):
         assert text in html
-    assert "data-signup" in html and "next=" in html  # TODO(enroll): activities:enroll once merged
+    # the sign-up button: the enrollment page (activities:enroll) where it exists, else the login
+    # page that comes back to this notice
+    try:
+        signup = reverse("activities:enroll", args=[a.pk])
+    except NoReverseMatch:
+        signup = reverse("accounts:login") + "?next=" + quote(f"/activities/square/{a.pk}/", safe="")
+    assert f'href="{signup}" data-signup' in html
     body = client.get(f"/api/v1/activities/{a.pk}/public").json()
     assert [(p["name"], p["slots_per_shift"], p["open_slots"]) for p in body["positions"]] == [("引导员", 3, 6), ("摄影", 1, 2)]
     assert [s["open_slots"] for s in body["shifts"]] == [4, 4]
