@@ -13,12 +13,12 @@ Indexes (docs/architecture.md "The activity square"):
 * default order ``(starts_at, id)`` under ``status = published`` — the ``activity_square`` index
   ``(status, starts_at, id, ends_at, visibility, region_code, category)``, read in order, the
   other conditions tested on the entry (an activity already over costs no row read);
-* region — a range on the 12-digit code (``regions.codes.prefix_q``), the ``activity_region_start``
-  index ``(region_code, starts_at, id)``;
+* region — a range on the indexed 12-digit code (``regions.codes.prefix_q``), never LIKE
+  (PostgreSQL tests it on the ``activity_square`` entries; SQLite takes the county's rows
+  through the ``region_code`` index and sorts them — docs/benchmarks.md "Activity square");
 * distance from me — a bounding box (latitude ± r / 111.2 km, longitude ± r / (111.2 km ·
   cos latitude)) through ``activity_square_geo`` ``(status, latitude, longitude, ends_at,
-  visibility, id)``, then the
-  exact great-circle (haversine) distance in SQL for the rows inside the box, which filters the
+  visibility, id)``, then the exact great-circle (haversine) distance in SQL for the rows inside the box, which filters the
   circle and orders the page. PostgreSQL and SQLite (≥ 3.35, or Django's registered versions)
   have the trigonometric functions, so one expression serves both.
 """
