@@ -71,3 +71,34 @@ def test_the_square_on_a_phone(phone, activities):
     assert box["height"] >= 44 and box["x"] + box["width"] <= width + 0.5
     assert no_horizontal_overflow(page)
     assert errors == []
+
+
+def test_the_organizer_rates_a_participant_on_a_phone(phone, demo):
+    """ACT-6: the organizer's evaluation page fits a 390-px screen; a rating is saved from a card."""
+    from e2e_support import login
+
+    from zhiyuan.accounts.models import RoleAssignment
+    from zhiyuan.activities.evaluation_models import VolunteerRating
+    from zhiyuan.activities.tests.factories import at, published_activity
+    from zhiyuan.activities.tests.test_evaluations import served
+    from zhiyuan.organizations.models import Organization
+    from zhiyuan.volunteers.models import Volunteer
+
+    role = RoleAssignment.objects.filter(role="org_admin", active=True, user__mobile=demo["org_admin"]["mobile"]).first()
+    a = published_activity(Organization.objects.get(pk=role.object_id), shifts=[(at(-2, 9), at(-2, 12))])
+    people = list(Volunteer.objects.order_by("id")[:2])
+    for v in people:
+        served(a, v)
+    page = phone
+    errors = watch_console(page)
+    login(page, demo["org_admin"])
+    page.goto(f"/activities/{a.pk}/evaluations/")
+    assert no_horizontal_overflow(page)
+    card = page.locator(f'[data-participant="{people[0].pk}"]')
+    card.locator("select[name=stars]").select_option("4")
+    card.locator("input[name=comment]").fill("准时到岗，认真负责")
+    card.locator("button[type=submit]").click()
+    page.wait_for_selector(f'[data-participant="{people[0].pk}"] [data-stars]')
+    assert VolunteerRating.objects.get(activity=a, volunteer=people[0]).stars == 4
+    assert no_horizontal_overflow(page) and small_targets(page) == []
+    assert errors == []
