@@ -13,6 +13,7 @@ class ActivitiesConfig(AppConfig):
 
         scopes.register()
         self._register_projects()
+        self._ready_square()
 
     def _register_projects(self):
         from zhiyuan.accounts.roles import Role
@@ -47,4 +48,19 @@ class ActivitiesConfig(AppConfig):
         register_nav(NavItem("projects", _("项目库"), "activities:project_list", roles=managers, order=60, group="manage"))
         register_nav(
             NavItem("activities_manage", _("活动管理"), "activities:manage_list", roles=managers, order=61, group="manage")
+        )
+
+    def _ready_square(self):
+        """The square for everyone in the menu; the evaluation audit labels (ACT-2, ACT-6)."""
+        from zhiyuan.core.audit_actions import register_audit_actions
+        from zhiyuan.core.nav import NavItem, register_nav
+
+        register_nav(NavItem("activities_square", _("活动广场"), "activities:square", order=30, audience="anyone"))
+        register_audit_actions(
+            "activities.rating.",
+            _("活动评价"),
+            {
+                "activities.rating.volunteer_create": _("评价志愿者"),
+                "activities.rating.volunteer_update": _("修改对志愿者的评价"),
+            },
         )

@@ -172,6 +172,10 @@ class Activity(models.Model):
     # Kept in the same transaction as the slots and enrollments (rule 9): the square shows them.
     slots_total = models.PositiveIntegerField(_("招募人数"), default=0)
     slots_open = models.PositiveIntegerField(_("剩余名额"), default=0)
+    # The volunteers' ratings of the activity (ACT-6), kept in the rating's transaction
+    # (evaluations.py): the square card shows sum / count without aggregating per request.
+    rating_count = models.PositiveIntegerField(_("评价人数"), default=0)
+    rating_sum = models.PositiveIntegerField(_("评分合计"), default=0)
     insurance_policy = models.ForeignKey(
         "insurance.InsurancePolicy", verbose_name=_("活动保险"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
@@ -195,16 +199,30 @@ class Activity(models.Model):
                 name="activity_coordinates",
             ),
             models.CheckConstraint(condition=Q(slots_open__lte=F("slots_total")), name="activity_open_slots_bounded"),
+            models.CheckConstraint(
+                condition=Q(rating_sum__gte=F("rating_count"), rating_sum__lte=F("rating_count") * 5),
+                name="activity_rating_sum_bounded",
+            ),
         ]
         indexes = [
             # the square: published, by start, within a region range
-            models.Index(fields=["status", "starts_at", "id"], name="activity_square"),
+            # (then the square's other conditions — ended, visibility, region, category — checked in
+            # the index entry: a published activity already over costs an entry, not a row read)
+            models.Index(
+                fields=["status", "starts_at", "id", "ends_at", "visibility", "region_code", "category"], name="activity_square"
+            ),
             models.Index(fields=["region_code", "starts_at", "id"], name="activity_region_start"),
             models.Index(fields=["organization", "starts_at", "id"], name="activity_org_start"),
+            # "distance from me" on the square: a bounding box, a range on latitude in this index
+            models.Index(fields=["status", "latitude", "longitude", "ends_at", "visibility", "id"], name="activity_square_geo"),
         ]
 
     def __str__(self):
         return self.title
+
+    @property
+    def rating_average(self) -> float | None:
+        return round(self.rating_sum / self.rating_count, 1) if self.rating_count else None
 
 
 class Shift(models.Model):
@@ -390,3 +408,7 @@ class CheckEvent(models.Model):
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     result = models.JSONField(default=dict)  # the answer given, replayed for a repeated request
+
+
+# The evaluations (ACT-6) live in their own module; imported here so Django finds them.
+from zhiyuan.activities.evaluation_models import ActivityRating, BeneficiaryFeedback, VolunteerRating  # noqa: E402, F401

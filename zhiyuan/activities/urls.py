@@ -3,9 +3,12 @@ its patterns in its own module (``urls_<area>.py``) and is included here."""
 
 from django.urls import include, path
 
+from zhiyuan.activities import urls_square
+
 app_name = "activities"
 
 urlpatterns: list = [
     path("", include("zhiyuan.activities.urls_projects")),  # ACT-1 /activities/projects/
     path("", include("zhiyuan.activities.urls_manage")),  # ACT-2 organizer: /activities/manage/
 ]
+urlpatterns += urls_square.urlpatterns  # ACT-2 the square, ACT-6 evaluation

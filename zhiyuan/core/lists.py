@@ -250,6 +250,11 @@ def _encode(value) -> Any:
 def _decode(model, name: str, raw):
     if raw is None:
         return None
+    if name != "pk" and name not in {f.name for f in model._meta.get_fields()}:
+        # an annotation (the square's distance): a JSON number round-trips exactly
+        if not isinstance(raw, int | float) or isinstance(raw, bool):
+            raise ValueError
+        return raw
     return (model._meta.pk if name == "pk" else model._meta.get_field(name)).to_python(raw)  # pk: not always "id"
 
 
@@ -488,6 +493,8 @@ def _field_type(f: forms.Field):
         from zhiyuan.core.api import IsoDate  # YYYY-MM-DD only: pydantic reads "0" as 1970-01-01
 
         return IsoDate
+    if isinstance(f, forms.DecimalField | forms.FloatField):  # before int: both subclass IntegerField
+        return float
     if isinstance(f, forms.IntegerField):
         return int
     return str

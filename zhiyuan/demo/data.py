@@ -27,6 +27,7 @@ HUIYANG = "441303000000"  # 惠阳区
 # Navigation keys (``data-nav``, registered with ``core.nav.register_nav`` in each app's
 # ``apps.py``), grouped by who sees them.
 NAV_SIGNED_IN = ["organizations_directory", "stations_public", "accounts.settings"]  # all users
+NAV_SIGNED_IN += ["activities_square"]  # the activity square (everyone, signed in or not)
 NAV_VOLUNTEER = ["volunteers.card", "volunteers.profile", "organizations.my", "training.my"]
 NAV_ORG_ADMIN = ["organizations_admin"]
 NAV_STATION_ADMIN = ["my_station"]
@@ -400,6 +401,7 @@ def seed(*, progress=print, province_prefix: str | None = None) -> dict:
     )
     _optional_seed("zhiyuan.demo.projects", org_admin_user=org_admin_volunteer.user, reviewer_user=_ensure_user("city_manager"))
     _optional_seed("zhiyuan.demo.notify", volunteer_user=volunteer.user, manager_user=_ensure_user("city_manager"))
+    _optional_seed("zhiyuan.demo.square")  # evaluations of past activities (ACT-6), after the activities seed
     return {
         "volunteers_created": created,
         "volunteers": Volunteer.objects.filter(region_code__startswith="4413").count(),
