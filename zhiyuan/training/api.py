@@ -7,7 +7,7 @@ from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
 from zhiyuan.accounts.scopes import MANAGE, REVIEW, get_for, pk_or_404
-from zhiyuan.core.api import ERRORS, IsoDate
+from zhiyuan.core.api import ERRORS, ErrorOut, IsoDate
 from zhiyuan.core.errors import DomainError, NotFound
 from zhiyuan.core.lists import list_operation
 from zhiyuan.organizations.models import Organization
@@ -24,7 +24,6 @@ from zhiyuan.training.schemas import (
     EligibilityOut,
     EnrollmentOut,
     EvaluationIn,
-    ImportResultOut,
     QualificationOut,
     QualificationReviewIn,
     QualificationRow,
@@ -44,8 +43,8 @@ from zhiyuan.training.schemas import (
 )
 from zhiyuan.training.services import courses, qualifications, quiz
 from zhiyuan.training.services.eligibility import Requirement, training_requirements_met_batch
-from zhiyuan.training.services.imports import record_import
 from zhiyuan.volunteers.models import Volunteer
+from zhiyuan.volunteers.schemas_manage import ImportJobOut
 from zhiyuan.volunteers.selectors import volunteer_for
 
 router = Router(tags=["training"])
@@ -355,14 +354,34 @@ def evaluate_training_session(request, session_id: int, payload: EvaluationIn):
 
 
 @router.post(
-    "/courses/{course_id}/records/import", response={200: ImportResultOut, **ERRORS}, operation_id="import_training_records"
+    "/courses/{course_id}/records/import",
+    response={200: ImportJobOut, 202: ImportJobOut, **ERRORS, 422: ErrorOut},
+    operation_id="import_training_records",
 )
-def import_training_records(request, course_id: int, file: File[UploadedFile], dry_run: Form[bool] = False):
-    """Offline training records from Excel (志愿者编号*, 完成日期*, 学时, 成绩): every row checked,
-    then all written or none; ``errors`` names each bad row."""
+def import_training_records(
+    request,
+    course_id: int,
+    file: File[UploadedFile],
+    dry_run: Form[bool] = False,
+    valid_only: Form[bool] = False,
+    client_id: Form[str] = "",
+):
+    """Offline training records from Excel (志愿者编号*, 完成日期*, 学时, 成绩) as an import job
+    of kind ``training.record`` — the same job as the volunteers' import: a small file is
+    processed at once and answered **200** with the finished job and its report (row, field,
+    Chinese message); a larger one **202** with the queued job — follow ``GET
+    /volunteers/import/jobs/{id}``. ``dry_run`` checks without saving; otherwise all rows are
+    written or none (unless ``valid_only``). A file refused as a whole: 400, field ``file``."""
+    from zhiyuan.training.services.imports import record_import_submit
+    from zhiyuan.volunteers import imports
+    from zhiyuan.volunteers.api import import_job_out
+
     course = selectors.course_get(actor=request.user, id=course_id, action=MANAGE)
-    result = record_import(actor=request.user, course=course, fileobj=file, dry_run=dry_run)
-    return {"rows": result.rows, "written": result.written, "errors": [{"row": n, "message": m} for n, m in result.errors]}
+    mode = imports.mode_of(dry_run=dry_run, valid_only=valid_only)
+    job, created = record_import_submit(
+        actor=request.user, course=course, upload=file, mode=mode, client_id=client_id, request=request
+    )
+    return (200 if job.finished else 202), import_job_out(job, repeated=not created)
 
 
 # --- the volunteer's own -----------------------------------------------------------------------------

@@ -272,14 +272,3 @@ class EligibilityItemOut(Schema):
 
 class EligibilityOut(Schema):
     items: list[EligibilityItemOut]
-
-
-class ImportErrorOut(Schema):
-    row: int
-    message: str
-
-
-class ImportResultOut(Schema):
-    rows: int
-    written: int
-    errors: list[ImportErrorOut]

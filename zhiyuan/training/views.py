@@ -272,6 +272,25 @@ def course_create(request):
     return render(request, "training/course_form.html", {"form": form})
 
 
+def _course_page(request, course, *, form=None, import_form=None, status=200):
+    import uuid
+
+    from zhiyuan.volunteers.forms_manage import ImportForm
+
+    return render(
+        request,
+        "training/course_manage.html",
+        {
+            "course": course,
+            "can_manage": can(request.user, course, MANAGE),
+            "question_count": Question.objects.filter(course=course, active=True).count(),
+            "form": form or QuestionForm(),
+            "import_form": import_form or ImportForm(initial={"client_id": uuid.uuid4().hex}),
+        },
+        status=status,
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_http
@@ -287,38 +306,45 @@ def course_manage(request, course_id):
             if exc.status == 403:
                 raise
             apply_domain_error(form, exc)
-    return render(
-        request,
-        "training/course_manage.html",
-        {
-            "course": course,
-            "can_manage": can(request.user, course, MANAGE),
-            "question_count": Question.objects.filter(course=course, active=True).count(),
-            "form": form,
-        },
-    )
+    return _course_page(request, course, form=form)
 
 
 @login_required
 @require_POST
 @domain_http
 def course_records_import(request, course_id):
-    """Offline records from Excel for this course: all rows or none, bad rows listed."""
-    from zhiyuan.training.services.imports import record_import
+    """Offline records from Excel for this course, as an import job (``services.imports``): the
+    browser goes on to the job's page (progress, errors per row, the report workbook); a file
+    refused as a whole comes back to the course page with the reason on the form."""
+    import uuid
+
+    from zhiyuan.training.services.imports import record_import_submit
+    from zhiyuan.volunteers import imports
+    from zhiyuan.volunteers.forms_manage import ImportForm
 
     course = selectors.course_get(actor=request.user, id=course_id, action=MANAGE)
-    upload = request.FILES.get("file")
-    result, error = None, None
-    if upload is None:
-        error = _("请选择要上传的文件。")
-    else:
+    form = ImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        mode = imports.mode_of(dry_run=request.POST.get("action") != "import", valid_only=form.cleaned_data["valid_only"])
+        client_id = f"{form.cleaned_data['client_id']}:{mode}" if form.cleaned_data["client_id"] else ""
         try:
-            result = record_import(actor=request.user, course=course, fileobj=upload)
+            job, _created = record_import_submit(
+                actor=request.user,
+                course=course,
+                upload=form.cleaned_data["file"],
+                mode=mode,
+                client_id=client_id,
+                request=request,
+            )
         except DomainError as exc:
             if exc.status in (403, 404):
                 raise
-            error = str(exc.message)
-    return render(request, "training/course_import_result.html", {"course": course, "result": result, "error": error})
+            apply_domain_error(form, exc)
+        else:
+            return redirect("volunteers:volunteers_manage:import_job", job_id=job.pk)
+    form.data = form.data.copy()
+    form.data["client_id"] = uuid.uuid4().hex
+    return _course_page(request, course, import_form=form, status=400)
 
 
 @login_required
