@@ -9,10 +9,11 @@ from ninja.files import UploadedFile
 from zhiyuan.accounts.scopes import MANAGE, REVIEW, get_for, pk_or_404
 from zhiyuan.core.api import ERRORS, ErrorOut, IsoDate
 from zhiyuan.core.errors import DomainError, NotFound
+from zhiyuan.core.exports import export_operation
 from zhiyuan.core.lists import list_operation
 from zhiyuan.organizations.models import Organization
 from zhiyuan.training import selectors
-from zhiyuan.training.lists import COURSES, QUALIFICATIONS, RECORDS, SESSIONS
+from zhiyuan.training.lists import BASES, COURSES, QUALIFICATIONS, RECORDS, SESSIONS, TRAINERS
 from zhiyuan.training.models import QualificationType, QuizAttempt, Trainer, TrainingBase, TrainingCourse
 from zhiyuan.training.schemas import (
     AttendanceIn,
@@ -36,8 +37,10 @@ from zhiyuan.training.schemas import (
     SessionIn,
     SessionOut,
     SessionRow,
+    TrainerChangeIn,
     TrainerIn,
     TrainerOut,
+    TrainingBaseChangeIn,
     TrainingBaseIn,
     TrainingBaseOut,
 )
@@ -273,20 +276,65 @@ def create_quiz_question(request, course_id: int, payload: QuestionIn):
     return 201, {"id": q.pk}
 
 
+def certified_out(obj) -> dict:
+    """A trainer or a training base, with its certification state today."""
+    from zhiyuan.training.services.records import renewal_days
+    from zhiyuan.volunteers.minors import today_shanghai
+
+    own = ("specialty",) if isinstance(obj, Trainer) else ("address",)
+    fields = ("id", "name", "certification_no", "certified_on", "expires_on", "region_code", "organization_id", *own)
+    return {
+        **{k: getattr(obj, k) for k in fields},
+        "certification_state": obj.certification_state(on=today_shanghai(), days=renewal_days()),
+    }
+
+
+# GET /trainers, /bases: the certified trainers and bases in the caller's scope (lists.TRAINERS,
+# lists.BASES: search by name or number, filter by certification state, keyset pages), and their exports.
+list_operation(router, "/trainers", TRAINERS, row=TrainerOut, operation_id="list_trainers", to_row=certified_out,
+               errors={**ERRORS, 422: ErrorOut})  # fmt: skip
+export_operation(router, "/trainers/export.xlsx", TRAINERS, operation_id="export_trainers", errors={**ERRORS, 422: ErrorOut})
+list_operation(router, "/bases", BASES, row=TrainingBaseOut, operation_id="list_training_bases", to_row=certified_out,
+               errors={**ERRORS, 422: ErrorOut})  # fmt: skip
+export_operation(router, "/bases/export.xlsx", BASES, operation_id="export_training_bases", errors={**ERRORS, 422: ErrorOut})
+
+
 @router.post("/trainers", response={201: TrainerOut, **ERRORS}, operation_id="create_trainer")
 def create_trainer(request, payload: TrainerIn):
     data = payload.model_dump()
     org = _org(request.user, data.pop("organization_id"))
-    t = courses.trainer_create(actor=request.user, organization=org, **data)
-    return 201, {k: getattr(t, k) for k in TrainerOut.model_fields}
+    return 201, certified_out(courses.trainer_create(actor=request.user, organization=org, **data))
+
+
+@router.get("/trainers/{trainer_id}", response={200: TrainerOut, **ERRORS}, operation_id="get_trainer")
+def get_trainer(request, trainer_id: int):
+    return certified_out(get_for(request.user, Trainer.objects.all(), trainer_id, "view"))
+
+
+@router.patch("/trainers/{trainer_id}", response={200: TrainerOut, **ERRORS}, operation_id="update_trainer")
+def update_trainer(request, trainer_id: int, payload: TrainerChangeIn):
+    """Change what is sent (a renewed certification: number and dates); 403 when the trainer is
+    visible but not the caller's to manage."""
+    trainer = get_for(request.user, Trainer.objects.all(), trainer_id, MANAGE)
+    return certified_out(courses.trainer_update(actor=request.user, trainer=trainer, **payload.model_dump(exclude_unset=True)))
 
 
 @router.post("/bases", response={201: TrainingBaseOut, **ERRORS}, operation_id="create_training_base")
 def create_training_base(request, payload: TrainingBaseIn):
     data = payload.model_dump()
     org = _org(request.user, data.pop("organization_id"))
-    b = courses.training_base_create(actor=request.user, organization=org, **data)
-    return 201, {k: getattr(b, k) for k in TrainingBaseOut.model_fields}
+    return 201, certified_out(courses.training_base_create(actor=request.user, organization=org, **data))
+
+
+@router.get("/bases/{base_id}", response={200: TrainingBaseOut, **ERRORS}, operation_id="get_training_base")
+def get_training_base(request, base_id: int):
+    return certified_out(get_for(request.user, TrainingBase.objects.all(), base_id, "view"))
+
+
+@router.patch("/bases/{base_id}", response={200: TrainingBaseOut, **ERRORS}, operation_id="update_training_base")
+def update_training_base(request, base_id: int, payload: TrainingBaseChangeIn):
+    base = get_for(request.user, TrainingBase.objects.all(), base_id, MANAGE)
+    return certified_out(courses.training_base_update(actor=request.user, base=base, **payload.model_dump(exclude_unset=True)))
 
 
 @router.post("/sessions", response={201: SessionOut, **ERRORS}, operation_id="create_training_session")

@@ -79,14 +79,37 @@ class TrainerIn(InSchema):
     organization_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
-class TrainerOut(Schema):
+class CertifiedOut(Schema):
     id: int
     name: str
     certification_no: str
     certified_on: dt.date
     expires_on: dt.date
+    certification_state: str  # valid, expiring (within the renewal days), expired, not_yet
     region_code: str
     organization_id: int | None
+
+
+class TrainerOut(CertifiedOut):
+    specialty: str
+
+
+class CertifiedChangeIn(InSchema):
+    """A partial change: the fields sent are changed, the others kept (the owner never changes)."""
+
+    certification_no: str | None = Field(None, max_length=40)
+    certified_on: IsoDate | None = None
+    expires_on: IsoDate | None = None
+
+
+class TrainerChangeIn(CertifiedChangeIn):
+    name: str | None = Field(None, max_length=50)
+    specialty: str | None = Field(None, max_length=100)
+
+
+class TrainingBaseChangeIn(CertifiedChangeIn):
+    name: str | None = Field(None, max_length=100)
+    address: str | None = Field(None, max_length=200)
 
 
 class TrainingBaseIn(InSchema):
@@ -99,15 +122,8 @@ class TrainingBaseIn(InSchema):
     organization_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
-class TrainingBaseOut(Schema):
-    id: int
-    name: str
+class TrainingBaseOut(CertifiedOut):
     address: str
-    certification_no: str
-    certified_on: dt.date
-    expires_on: dt.date
-    region_code: str
-    organization_id: int | None
 
 
 class SessionIn(InSchema):

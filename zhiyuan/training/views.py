@@ -9,16 +9,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhiyuan.accounts.forms import apply_domain_error
-from zhiyuan.accounts.scopes import MANAGE, REVIEW, can, pk_or_404
+from zhiyuan.accounts.scopes import MANAGE, REVIEW, can, get_for, pk_or_404
 from zhiyuan.accounts.views import domain_http
 from zhiyuan.core.errors import DomainError
 from zhiyuan.core.lists import list_export_response, list_page
 from zhiyuan.organizations.models import Organization
 from zhiyuan.training import selectors
-from zhiyuan.training.forms import CourseForm, EvaluationForm, QualificationForm, QuestionForm, ReviewForm, SessionForm
-from zhiyuan.training.lists import COURSES, QUALIFICATIONS, RECORDS, SESSIONS, can_manage_training
+from zhiyuan.training.forms import (
+    CourseForm,
+    EvaluationForm,
+    QualificationForm,
+    QuestionForm,
+    ReviewForm,
+    SessionForm,
+    TrainerForm,
+    TrainingBaseForm,
+)
+from zhiyuan.training.lists import BASES, COURSES, QUALIFICATIONS, RECORDS, SESSIONS, TRAINERS, can_manage_training
 from zhiyuan.training.models import Question, Trainer, TrainingBase
 from zhiyuan.training.services import courses, qualifications, quiz
+from zhiyuan.training.services.records import renewal_days
 from zhiyuan.volunteers.selectors import volunteer_for
 
 # --- volunteers -----------------------------------------------------------------------------------
@@ -435,3 +445,133 @@ def qualification_review(request, qualification_id):
         except DomainError as exc:
             apply_domain_error(form, exc)
     return render(request, "training/qualification_review.html", {"q": q, "form": form})
+
+
+# --- certified trainers and training bases ------------------------------------------------------
+
+# kind → (list spec, form, create service, update service: its object keyword is the kind)
+_CERTIFIED = {
+    "trainer": (TRAINERS, TrainerForm, courses.trainer_create, courses.trainer_update),
+    "base": (BASES, TrainingBaseForm, courses.training_base_create, courses.training_base_update),
+}
+_CERTIFIED_TITLES = {
+    "trainer": (_("培训师"), _("登记培训师"), _("修改培训师")),
+    "base": (_("培训基地"), _("登记培训基地"), _("修改培训基地")),
+}
+
+
+def _certified_list(request, kind: str):
+    _require_manager(request)
+    spec = _CERTIFIED[kind][0]
+    title, create_title, _edit = _CERTIFIED_TITLES[kind]
+    extra = {"kind": kind, "title": title, "create_title": create_title, "expiry_days": renewal_days()}
+    return list_page(request, spec, "training/certified_list.html", extra=extra)
+
+
+def _certified_form(request, kind: str, obj=None):
+    _spec, form_class, create, update = _CERTIFIED[kind]
+    form = form_class(request.POST or None, actor=request.user, editing=obj is not None, initial=_initial(form_class, obj))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                if obj is None:
+                    d = form.cleaned_data
+                    org = _organization(request.user, d["organization_id"])
+                    create(actor=request.user, region_code=d["region_code"] or "", organization=org, **form.texts(),
+                           **form.certification())  # fmt: skip
+                else:
+                    update(actor=request.user, **{kind: obj}, **form.texts(), **form.certification())
+            except DomainError as exc:
+                if exc.status == 403 and obj is not None:
+                    raise
+                if exc.status == 403:
+                    form.add_error(None, str(exc.message))
+                else:
+                    apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("已保存。"))
+                return redirect(f"training:{kind}s")
+    context = {"form": form, "obj": obj, "kind": kind, "title": _CERTIFIED_TITLES[kind][1 if obj is None else 2]}
+    return render(request, "training/certified_form.html", context, status=status)
+
+
+def _initial(form_class, obj) -> dict:
+    if obj is None:
+        return {}
+    return {k: getattr(obj, k) for k in (*form_class.SUBJECT_FIELDS, "certification_no", "certified_on", "expires_on")}
+
+
+@login_required
+@require_GET
+@domain_http
+def trainers(request):
+    """Certified trainers in the actor's scope: search, certification state (expiring soon
+    flagged), export; cards on a phone."""
+    return _certified_list(request, "trainer")
+
+
+@login_required
+@require_GET
+@domain_http
+def trainers_export(request):
+    return list_export_response(request, TRAINERS)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_http
+def trainer_create(request):
+    _require_manager(request)
+    return _certified_form(request, "trainer")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_http
+def trainer_edit(request, trainer_id):
+    return _certified_form(request, "trainer", get_for(request.user, Trainer, trainer_id, MANAGE))
+
+
+@login_required
+@require_GET
+@domain_http
+def bases(request):
+    """Certified training bases in the actor's scope (as ``trainers``)."""
+    return _certified_list(request, "base")
+
+
+@login_required
+@require_GET
+@domain_http
+def bases_export(request):
+    return list_export_response(request, BASES)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_http
+def base_create(request):
+    _require_manager(request)
+    return _certified_form(request, "base")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_http
+def base_edit(request, base_id):
+    return _certified_form(request, "base", get_for(request.user, TrainingBase, base_id, MANAGE))
+
+
+@login_required
+@require_GET
+def organization_options(request):
+    """Results of the organization picker (htmx): active organizations the actor manages."""
+    import functools
+
+    from zhiyuan.core.picker import picker_results
+    from zhiyuan.organizations.picker import organization_options as find
+
+    _require_manager(request)
+    return picker_results(request, functools.partial(find, actor=request.user, action=MANAGE))
