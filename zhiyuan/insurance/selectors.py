@@ -53,19 +53,6 @@ def insured_scope(*, policy: InsurancePolicy) -> QuerySet[InsuredPerson]:
     return InsuredPerson.objects.filter(policy=policy).select_related("volunteer")
 
 
-HOLDER_CHOICES_LIMIT = 200
-
-
-def holder_options(*, actor) -> list:
-    """Active organizations the actor may register policies for (org admins: theirs; region
-    managers: their region's), at most ``HOLDER_CHOICES_LIMIT``."""
-    from zhiyuan.organizations.models import Organization
-
-    return list(
-        Organization.objects.visible_to(actor, MANAGE).active().order_by("region_code", "name", "id")[:HOLDER_CHOICES_LIMIT]
-    )
-
-
 def organization_for_cover(*, actor, id):
     """The organization whose cover the actor asks about: one they manage (404 otherwise)."""
     from zhiyuan.organizations.models import Organization
