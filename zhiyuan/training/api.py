@@ -299,42 +299,39 @@ list_operation(router, "/bases", BASES, row=TrainingBaseOut, operation_id="list_
 export_operation(router, "/bases/export.xlsx", BASES, operation_id="export_training_bases", errors={**ERRORS, 422: ErrorOut})
 
 
-@router.post("/trainers", response={201: TrainerOut, **ERRORS}, operation_id="create_trainer")
-def create_trainer(request, payload: TrainerIn):
-    data = payload.model_dump()
-    org = _org(request.user, data.pop("organization_id"))
-    return 201, certified_out(courses.trainer_create(actor=request.user, organization=org, **data))
+def _certified_operations(path: str, model, *, out, create_in, change_in, create, update, ids: tuple[str, str, str]):
+    """Create, read and change one kind of certified holder (trainers, training bases): the
+    same three operations over ``courses.trainer_*`` / ``courses.training_base_*``."""
+    create_id, get_id, update_id = ids
+    keyword = model._meta.model_name.removeprefix("training")  # trainer, base
+
+    @router.post(path, response={201: out, **ERRORS}, operation_id=create_id)
+    def create_operation(request, payload: create_in):
+        data = payload.model_dump()
+        org = _org(request.user, data.pop("organization_id"))
+        return 201, certified_out(create(actor=request.user, organization=org, **data))
+
+    @router.get(path + "/{obj_id}", response={200: out, **ERRORS}, operation_id=get_id)
+    def get_operation(request, obj_id: int):
+        return certified_out(get_for(request.user, model.objects.all(), obj_id, "view"))
+
+    @router.patch(path + "/{obj_id}", response={200: out, **ERRORS}, operation_id=update_id)
+    def update_operation(request, obj_id: int, payload: change_in):
+        """Change what is sent (a renewed certification: number and dates); 404 outside the
+        caller's scope, 403 when visible but not theirs to manage."""
+        obj = get_for(request.user, model.objects.all(), obj_id, MANAGE)
+        return certified_out(update(actor=request.user, **{keyword: obj}, **payload.model_dump(exclude_unset=True)))
 
 
-@router.get("/trainers/{trainer_id}", response={200: TrainerOut, **ERRORS}, operation_id="get_trainer")
-def get_trainer(request, trainer_id: int):
-    return certified_out(get_for(request.user, Trainer.objects.all(), trainer_id, "view"))
-
-
-@router.patch("/trainers/{trainer_id}", response={200: TrainerOut, **ERRORS}, operation_id="update_trainer")
-def update_trainer(request, trainer_id: int, payload: TrainerChangeIn):
-    """Change what is sent (a renewed certification: number and dates); 403 when the trainer is
-    visible but not the caller's to manage."""
-    trainer = get_for(request.user, Trainer.objects.all(), trainer_id, MANAGE)
-    return certified_out(courses.trainer_update(actor=request.user, trainer=trainer, **payload.model_dump(exclude_unset=True)))
-
-
-@router.post("/bases", response={201: TrainingBaseOut, **ERRORS}, operation_id="create_training_base")
-def create_training_base(request, payload: TrainingBaseIn):
-    data = payload.model_dump()
-    org = _org(request.user, data.pop("organization_id"))
-    return 201, certified_out(courses.training_base_create(actor=request.user, organization=org, **data))
-
-
-@router.get("/bases/{base_id}", response={200: TrainingBaseOut, **ERRORS}, operation_id="get_training_base")
-def get_training_base(request, base_id: int):
-    return certified_out(get_for(request.user, TrainingBase.objects.all(), base_id, "view"))
-
-
-@router.patch("/bases/{base_id}", response={200: TrainingBaseOut, **ERRORS}, operation_id="update_training_base")
-def update_training_base(request, base_id: int, payload: TrainingBaseChangeIn):
-    base = get_for(request.user, TrainingBase.objects.all(), base_id, MANAGE)
-    return certified_out(courses.training_base_update(actor=request.user, base=base, **payload.model_dump(exclude_unset=True)))
+_certified_operations(
+    "/trainers", Trainer, out=TrainerOut, create_in=TrainerIn, change_in=TrainerChangeIn,
+    create=courses.trainer_create, update=courses.trainer_update, ids=("create_trainer", "get_trainer", "update_trainer"),
+)  # fmt: skip
+_certified_operations(
+    "/bases", TrainingBase, out=TrainingBaseOut, create_in=TrainingBaseIn, change_in=TrainingBaseChangeIn,
+    create=courses.training_base_create, update=courses.training_base_update,
+    ids=("create_training_base", "get_training_base", "update_training_base"),
+)  # fmt: skip
 
 
 @router.post("/sessions", response={201: SessionOut, **ERRORS}, operation_id="create_training_session")

@@ -24,14 +24,16 @@ urlpatterns = [
     path("manage/sessions/<int:session_id>/", views.session_manage, name="session_manage"),
     path("manage/records/", views.manage_records, name="manage_records"),
     path("manage/records/export.xlsx", views.manage_records_export, name="manage_records_export"),
-    path("manage/trainers/", views.trainers, name="trainers"),
-    path("manage/trainers/export.xlsx", views.trainers_export, name="trainers_export"),
-    path("manage/trainers/new/", views.trainer_create, name="trainer_create"),
-    path("manage/trainers/<int:trainer_id>/", views.trainer_edit, name="trainer_edit"),
-    path("manage/bases/", views.bases, name="bases"),
-    path("manage/bases/export.xlsx", views.bases_export, name="bases_export"),
-    path("manage/bases/new/", views.base_create, name="base_create"),
-    path("manage/bases/<int:base_id>/", views.base_edit, name="base_edit"),
+    *(
+        p
+        for kind, plural in (("trainer", "trainers"), ("base", "bases"))
+        for p in (
+            path(f"manage/{plural}/", views.certified_list, {"kind": kind}, name=plural),
+            path(f"manage/{plural}/export.xlsx", views.certified_export, {"kind": kind}, name=f"{plural}_export"),
+            path(f"manage/{plural}/new/", views.certified_create, {"kind": kind}, name=f"{kind}_create"),
+            path(f"manage/{plural}/<int:obj_id>/", views.certified_edit, {"kind": kind}, name=f"{kind}_edit"),
+        )
+    ),
     path("manage/organizations/", views.organization_options, name="organization_options"),
     path("manage/qualifications/", views.manage_qualifications, name="manage_qualifications"),
     path("manage/qualifications/<int:qualification_id>/", views.qualification_review, name="qualification_review"),

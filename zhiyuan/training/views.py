@@ -53,32 +53,31 @@ def my_training(request):
     )
 
 
-@login_required
-@require_POST
-@domain_http
-def session_enroll(request, session_id):
+def _my_session_change(request, session_id, change, done: str):
+    """Enroll in or cancel a session (the signed-in volunteer), then back to 「我的培训」 with
+    the outcome; missing or invisible sessions stay a 404."""
     try:
-        courses.session_enroll(actor=request.user, session_id=session_id)
-        messages.success(request, _("报名成功。"))
+        change(actor=request.user, session_id=session_id)
+        messages.success(request, done)
     except DomainError as exc:
         if exc.status in (403, 404):
             raise
         messages.error(request, str(exc.message))
     return redirect("training:my")
+
+
+@login_required
+@require_POST
+@domain_http
+def session_enroll(request, session_id):
+    return _my_session_change(request, session_id, courses.session_enroll, _("报名成功。"))
 
 
 @login_required
 @require_POST
 @domain_http
 def session_cancel(request, session_id):
-    try:
-        courses.session_enrollment_cancel(actor=request.user, session_id=session_id)
-        messages.success(request, _("已取消报名。"))
-    except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        messages.error(request, str(exc.message))
-    return redirect("training:my")
+    return _my_session_change(request, session_id, courses.session_enrollment_cancel, _("已取消报名。"))
 
 
 @login_required
@@ -503,65 +502,39 @@ def _initial(form_class, obj) -> dict:
     return {k: getattr(obj, k) for k in (*form_class.SUBJECT_FIELDS, "certification_no", "certified_on", "expires_on")}
 
 
-@login_required
-@require_GET
-@domain_http
-def trainers(request):
-    """Certified trainers in the actor's scope: search, certification state (expiring soon
-    flagged), export; cards on a phone."""
-    return _certified_list(request, "trainer")
+# One set of views for both kinds; ``urls.py`` passes the kind ("trainer" or "base").
 
 
 @login_required
 @require_GET
 @domain_http
-def trainers_export(request):
-    return list_export_response(request, TRAINERS)
+def certified_list(request, kind: str):
+    """Certified trainers or training bases in the actor's scope: search, certification state
+    (expiring soon flagged), export; cards on a phone."""
+    return _certified_list(request, kind)
+
+
+@login_required
+@require_GET
+@domain_http
+def certified_export(request, kind: str):
+    return list_export_response(request, _CERTIFIED[kind][0])
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_http
-def trainer_create(request):
+def certified_create(request, kind: str):
     _require_manager(request)
-    return _certified_form(request, "trainer")
+    return _certified_form(request, kind)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_http
-def trainer_edit(request, trainer_id):
-    return _certified_form(request, "trainer", get_for(request.user, Trainer, trainer_id, MANAGE))
-
-
-@login_required
-@require_GET
-@domain_http
-def bases(request):
-    """Certified training bases in the actor's scope (as ``trainers``)."""
-    return _certified_list(request, "base")
-
-
-@login_required
-@require_GET
-@domain_http
-def bases_export(request):
-    return list_export_response(request, BASES)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-@domain_http
-def base_create(request):
-    _require_manager(request)
-    return _certified_form(request, "base")
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-@domain_http
-def base_edit(request, base_id):
-    return _certified_form(request, "base", get_for(request.user, TrainingBase, base_id, MANAGE))
+def certified_edit(request, kind: str, obj_id: int):
+    model = _CERTIFIED[kind][0].model
+    return _certified_form(request, kind, get_for(request.user, model, obj_id, MANAGE))
 
 
 @login_required

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.accounts.scopes import MANAGE, can, pk_or_404
 from zhiyuan.core.audit import audit_record
-from zhiyuan.core.errors import Conflict, DomainError, PermissionDenied
+from zhiyuan.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from zhiyuan.organizations.models import Organization
 from zhiyuan.training.models import (
     Attendance,
@@ -287,6 +287,24 @@ def session_create(
     return session
 
 
+def _session_locked(session_id) -> TrainingSession:
+    """The session row, locked for this transaction (``SELECT … FOR UPDATE`` on PostgreSQL;
+    SQLite's IMMEDIATE transactions serialize writers): enrollments and cancellations of one
+    session change its kept count one at a time. 404 when it does not exist."""
+    session = TrainingSession.objects.select_for_update().filter(pk=pk_or_404(session_id)).first()
+    if session is None:
+        raise NotFound()
+    return session
+
+
+def _seats_taken(actor, session: TrainingSession, volunteer, change: int) -> None:
+    """Keep ``enrolled_count`` with an enrollment (+1) or a cancellation (−1), in the caller's
+    transaction under the lock, and audit it."""
+    TrainingSession.objects.filter(pk=session.pk).update(enrolled_count=F("enrolled_count") + change)
+    action = "training.session.enroll" if change > 0 else "training.session.cancel_enrollment"
+    audit_record(actor=actor, action=action, obj=session, detail={"volunteer": volunteer.pk})
+
+
 @transaction.atomic
 def session_enroll(*, actor, session_id: int) -> SessionEnrollment:
     """The signed-in volunteer enrolls in an open session. The session row is locked
@@ -296,11 +314,7 @@ def session_enroll(*, actor, session_id: int) -> SessionEnrollment:
     volunteer = volunteer_for(actor)
     if volunteer.status != Volunteer.Status.ACTIVE or volunteer.is_restricted:
         raise DomainError("volunteer_inactive", _("您的志愿者身份当前不可报名。"))
-    session = TrainingSession.objects.select_for_update().filter(pk=pk_or_404(session_id)).first()
-    if session is None:
-        from zhiyuan.core.errors import NotFound
-
-        raise NotFound()
+    session = _session_locked(session_id)
     if session.status != SessionStatus.OPEN or session.starts_at <= timezone.now():
         raise Conflict("session_closed", _("该培训班已停止报名。"))
     existing = SessionEnrollment.objects.filter(session=session, volunteer=volunteer).first()
@@ -315,30 +329,22 @@ def session_enroll(*, actor, session_id: int) -> SessionEnrollment:
         enrollment = existing
     else:
         enrollment = SessionEnrollment.objects.create(session=session, volunteer=volunteer)
-    TrainingSession.objects.filter(pk=session.pk).update(enrolled_count=F("enrolled_count") + 1)
-    audit_record(actor=actor, action="training.session.enroll", obj=session, detail={"volunteer": volunteer.pk})
+    _seats_taken(actor, session, volunteer, +1)
     return enrollment
 
 
 @transaction.atomic
 def session_enrollment_cancel(*, actor, session_id: int) -> SessionEnrollment:
     volunteer = volunteer_for(actor)
-    session = TrainingSession.objects.select_for_update().filter(pk=pk_or_404(session_id)).first()
-    enrollment = (
-        SessionEnrollment.objects.filter(session=session, volunteer=volunteer, status=EnrollmentStatus.ENROLLED).first()
-        if session
-        else None
-    )
+    session = _session_locked(session_id)
+    enrollment = SessionEnrollment.objects.filter(session=session, volunteer=volunteer, status=EnrollmentStatus.ENROLLED).first()
     if enrollment is None:
-        from zhiyuan.core.errors import NotFound
-
         raise NotFound()
     if session.starts_at <= timezone.now():
         raise Conflict("session_started", _("培训已开始，不能取消报名。"))
     enrollment.status = EnrollmentStatus.CANCELLED
     enrollment.save(update_fields=["status"])
-    TrainingSession.objects.filter(pk=session.pk).update(enrolled_count=F("enrolled_count") - 1)
-    audit_record(actor=actor, action="training.session.cancel_enrollment", obj=session, detail={"volunteer": volunteer.pk})
+    _seats_taken(actor, session, volunteer, -1)
     return enrollment
 
 
@@ -359,8 +365,6 @@ def session_attendance_mark(
         .first()
     )
     if enrollment is None:
-        from zhiyuan.core.errors import NotFound
-
         raise NotFound()
     if session.starts_at > timezone.now():
         raise Conflict("session_not_started", _("培训尚未开始，不能登记出勤。"))
