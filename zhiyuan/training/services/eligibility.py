@@ -110,11 +110,14 @@ def training_requirements_met_batch(
                 held[(volunteer_id, "q", type_id)].append((issued_on, expires_on))
     messages = _messages()
     keys = [("c", r.course_id) if r.course_id is not None else ("q", r.qualification_type_id) for r in reqs]
+    # most of a list holds nothing for a requirement: that reason is the same for all of them
+    missing = [_reason(req, (), on, messages) for req in reqs]
     out = {}
     for v in ids:
         reasons = []
-        for req, (kind, key) in zip(reqs, keys, strict=True):
-            why = _reason(req, held.get((v, kind, key), ()), on, messages)
+        for req, (kind, key), none in zip(reqs, keys, missing, strict=True):
+            certs = held.get((v, kind, key))
+            why = _reason(req, certs, on, messages) if certs else none
             if why:
                 reasons.append(why)
         out[v] = Eligibility(not reasons, reasons)
