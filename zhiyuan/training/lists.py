@@ -271,34 +271,39 @@ def _certified_export(detail_key: str, detail_label) -> list[ExportCol]:
     ]
 
 
-TRAINERS = ListSpec(
-    name="training.trainer",
-    model=Trainer,
-    object_type="training.trainer",
-    source=lambda actor: Trainer.objects.visible_to(actor).select_related("organization"),
-    filters=CertifiedFilter,
-    sorts=CERTIFIED_SORTS,
-    default_sort="name",
-    can_list=can_manage_training,
-    denied_message=DENIED,
-    columns=_certified_columns("specialty", _("专长"), "training:trainer_edit"),
-    export=_certified_export("specialty", _("专长")),
-    export_title=_("培训师"),
-    export_filename="trainers.xlsx",
-)
+def _certified_spec(model, *, name: str, detail: tuple[str, object], url_name: str, title, filename: str) -> ListSpec:
+    """A list of certified holders (trainers, bases): the same filters, sorts and columns, with
+    the model's own detail column (specialty, address)."""
+    return ListSpec(
+        name=name,
+        model=model,
+        object_type=f"training.{model._meta.model_name}",
+        source=lambda actor: model.objects.visible_to(actor).select_related("organization"),
+        filters=CertifiedFilter,
+        sorts=CERTIFIED_SORTS,
+        default_sort="name",
+        can_list=can_manage_training,
+        denied_message=DENIED,
+        columns=_certified_columns(*detail, url_name),
+        export=_certified_export(*detail),
+        export_title=title,
+        export_filename=filename,
+    )
 
-BASES = ListSpec(
+
+TRAINERS = _certified_spec(
+    Trainer,
+    name="training.trainer",
+    detail=("specialty", _("专长")),
+    url_name="training:trainer_edit",
+    title=_("培训师"),
+    filename="trainers.xlsx",
+)
+BASES = _certified_spec(
+    TrainingBase,
     name="training.base",
-    model=TrainingBase,
-    object_type="training.trainingbase",
-    source=lambda actor: TrainingBase.objects.visible_to(actor).select_related("organization"),
-    filters=CertifiedFilter,
-    sorts=CERTIFIED_SORTS,
-    default_sort="name",
-    can_list=can_manage_training,
-    denied_message=DENIED,
-    columns=_certified_columns("address", _("地址"), "training:base_edit"),
-    export=_certified_export("address", _("地址")),
-    export_title=_("培训基地"),
-    export_filename="training-bases.xlsx",
+    detail=("address", _("地址")),
+    url_name="training:base_edit",
+    title=_("培训基地"),
+    filename="training-bases.xlsx",
 )

@@ -15,6 +15,7 @@ from zhiyuan.training.models import TrainingCertificate, TrainingRecord
 from zhiyuan.training.services.imports import record_import
 from zhiyuan.training.tests import factories as f
 from zhiyuan.volunteers.models import ImportJob
+from zhiyuan.volunteers.tests.test_import_jobs import _Upload, run_worker
 
 
 def workbook(rows, header=("志愿者编号*", "完成日期*", "学时", "成绩")):
@@ -81,34 +82,6 @@ def test_other_scope_course_and_bad_files(county_manager, other_county_manager, 
 
 
 # --- as an import job (the volunteers' ImportJob machinery) ------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def private_dir(settings, tmp_path):
-    settings.ZHIYUAN_PRIVATE_DIR = tmp_path / "private"
-    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "private" / "tmp")
-
-
-@pytest.fixture
-def background(settings):
-    """Every upload goes to the worker, which runs only when the test says so."""
-    from django_tasks import default_task_backend
-
-    settings.ZHIYUAN_IMPORT_INLINE_ROWS = 0
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    default_task_backend.clear()
-    yield
-    default_task_backend.clear()
-
-
-def run_worker() -> list[str]:
-    from django_tasks import default_task_backend
-
-    from zhiyuan.volunteers.tasks import import_job_task
-
-    done = [import_job_task.call(*r.args, **r.kwargs) for r in default_task_backend.results]
-    default_task_backend.clear()
-    return done
 
 
 def test_import_page_makes_a_job_whose_page_names_each_bad_row(client, county_manager, volunteer):
@@ -260,6 +233,4 @@ def test_a_job_whose_uploader_lost_the_course_fails_with_the_reason(county_manag
 
 
 def _upload(rows):
-    from zhiyuan.volunteers.tests.test_import_jobs import _Upload
-
     return _Upload(workbook(rows).getvalue(), name="records.xlsx")
