@@ -392,6 +392,7 @@ def seed(*, progress=print, province_prefix: str | None = None) -> dict:
         volunteers=[v for v in city_volunteers if v.region_code.startswith("441302") and v.pk != volunteer.pk],
         applicant_volunteer=volunteer,
     )
+    _optional_seed("zhiyuan.demo.train9", manager_user=_ensure_user("county_manager"))
     return {
         "volunteers_created": created,
         "volunteers": Volunteer.objects.filter(region_code__startswith="4413").count(),
