@@ -32,6 +32,12 @@ def _insured_index_value(person) -> str:
     return f"{v.id_type}:{document_unseal(v.id_number_sealed)}"
 
 
+def insured_rows(volunteer) -> list[dict]:
+    from zhiyuan.insurance.selectors import insured_export_rows
+
+    return insured_export_rows(volunteer)
+
+
 class InsuranceConfig(AppConfig):
     name = "zhiyuan.insurance"
     label = "insurance"
@@ -46,12 +52,15 @@ class InsuranceConfig(AppConfig):
         from zhiyuan.core.sealed import register_blind_index, register_sealed_column
         from zhiyuan.insurance.models import DOCUMENT_PURPOSE
         from zhiyuan.insurance.services import policy_expiry_alerts_run
+        from zhiyuan.volunteers.data_export import register_data_export_provider
         from zhiyuan.volunteers.documents import ID_PURPOSE
 
         register_scope_provider(
             "insurance.InsurancePolicy", org_admin_policy_scope, actions=("view", "manage"), test=org_admin_policy_test
         )
         register_sealed_column("insurance.InsurancePolicy", "document_key_sealed", purpose=DOCUMENT_PURPOSE)
+        # the person's own cover in "download all my data" (PIPL 45)
+        register_data_export_provider("insurance", _("保险保障"), insured_rows)
         register_blind_index(
             "insurance.InsuredPerson", "id_number_index", purpose=ID_PURPOSE, fields=("volunteer",),
             value_of=_insured_index_value,

@@ -24,6 +24,8 @@ ones are not read (the question stays on the indexed ``ends_on`` range).
 """
 
 import datetime as dt
+import functools
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -33,7 +35,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from zhiyuan.insurance.models import Cover, InsurancePolicy, InsuredPerson, Kind, Status
-from zhiyuan.regions.codes import ancestor_codes, code_in_scope, region_prefix
+from zhiyuan.regions.codes import ancestor_codes, code_in_scope, prefix_q, region_prefix
 
 FIELDS = (
     "id",
@@ -72,9 +74,16 @@ def _codes(*region_codes: str) -> list[str]:
     out: dict[str, None] = {}
     for code in dict.fromkeys(region_codes):
         if code:
-            out.update(dict.fromkeys(ancestor_codes(code)))
+            out.update(dict.fromkeys(_ancestors(code)))
             out[code] = None
     return sorted(out)
+
+
+@functools.lru_cache(maxsize=65536)
+def _ancestors(code: str) -> tuple[str, ...]:
+    """``ancestor_codes``, remembered: a batch of 1,000 people asks for a few hundred regions,
+    each checked and split once per process rather than once per person and call."""
+    return tuple(ancestor_codes(code))
 
 
 def _org_ids(organization) -> list[int]:
@@ -84,8 +93,16 @@ def _org_ids(organization) -> list[int]:
 
 
 def _candidates(*, organization, region_codes: list[str], on: dt.date, kind: str):
+    """The policies that may answer (``_in_regions`` keeps the platform ones of exactly
+    ``region_codes``). Platform policies are asked by province — a range each on the
+    ``(region_code, kind, ends_on)`` index — not by the codes themselves: an enrolment list's
+    people live in hundreds of regions, and a list of hundreds of codes costs more to send and
+    plan than the few platform policies of a province cost to read."""
     org_ids = _org_ids(organization)
-    where = Q(holder__isnull=True, region_code__in=region_codes)
+    provinces = Q(pk__in=[])
+    for province in sorted({c[:2] for c in region_codes}):
+        provinces |= prefix_q("region_code", province)
+    where = Q(holder__isnull=True) & provinces
     if org_ids:
         where |= Q(holder_id__in=org_ids)
     return (
@@ -93,6 +110,12 @@ def _candidates(*, organization, region_codes: list[str], on: dt.date, kind: str
         .exclude(cover=Cover.ACTIVITY)
         .order_by("-ends_on", "-id")
     )
+
+
+def _in_regions(rows: list[dict], region_codes: list[str]) -> list[dict]:
+    """The candidates without the platform policies of other regions of those provinces."""
+    wanted = set(region_codes)
+    return [p for p in rows if p["holder_id"] is not None or p["region_code"] in wanted]
 
 
 def _member_subquery(volunteer_id):
@@ -208,9 +231,9 @@ def _table(model) -> str:
 
 
 def _pairs(sql: str, **columns) -> list[tuple]:
-    """Run ``sql`` whose ``{column}`` markers become "column is one of these values": one array
-    parameter on PostgreSQL (``= ANY(%s)``; a thousand bound values cost more to send than the
-    query), ``IN (...)`` elsewhere."""
+    """Run ``sql`` whose ``{column}`` markers become "column is one of these values", each list
+    bound as one parameter (as ``core.arrays.one_of``: ``= ANY(%s)`` on PostgreSQL, ``IN (SELECT
+    value FROM json_each(%s))`` on SQLite; a thousand bound values cost more than the query)."""
     marks = sorted((sql.index("{" + column + "}"), column) for column in columns)  # parameters in text order
     params: list = []
     for _pos, column in marks:
@@ -219,8 +242,8 @@ def _pairs(sql: str, **columns) -> list[tuple]:
             part = f"{column} = ANY(%s)"
             params.append(values)
         else:
-            part = f"{column} IN ({', '.join(['%s'] * len(values))})"
-            params.extend(values)
+            part = f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 (column names from the code)
+            params.append(json.dumps(values))
         sql = sql.replace("{" + column + "}", part)
     with connection.cursor() as cur:
         cur.execute(sql, params)
@@ -253,10 +276,13 @@ def insurance_covered(*, volunteer, organization, on: dt.date, kind: str = Kind.
             member_of={p["holder_id"]} if p["member"] else set(),
         )
     codes = _codes(volunteer.region_code, getattr(organization, "region_code", ""))
-    rows = list(
-        _candidates(organization=organization, region_codes=codes, on=on, kind=kind)
-        .annotate(**annotated)
-        .values(*FIELDS, "listed", "member")
+    rows = _in_regions(
+        list(
+            _candidates(organization=organization, region_codes=codes, on=on, kind=kind)
+            .annotate(**annotated)
+            .values(*FIELDS, "listed", "member")
+        ),
+        codes,
     )
     return decide(
         rows,
@@ -281,7 +307,8 @@ def insurance_covered_many(
         return {}
     ids = [v.pk for v in people]
     codes = _codes(getattr(organization, "region_code", ""), *sorted({v.region_code for v in people}))
-    policies = list(_candidates(organization=organization, region_codes=codes, on=on, kind=kind).values(*FIELDS))
+    candidates = _candidates(organization=organization, region_codes=codes, on=on, kind=kind)
+    policies = _in_regions(list(candidates.values(*FIELDS)), codes)
     listed: dict[int, set[int]] = {}
     members: dict[int, set[int]] = {}
     listing = [p["id"] for p in policies if p["cover"] == Cover.LISTED]

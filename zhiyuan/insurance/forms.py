@@ -1,12 +1,34 @@
 """Forms collect input; every rule is checked in ``services`` and its DomainError is put back on
 the form with ``apply_domain_error``."""
 
+from functools import partial
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from zhiyuan.accounts.scopes import actor_is_platform_admin, actor_region_prefixes
+from zhiyuan.accounts.scopes import MANAGE, actor_is_platform_admin, actor_region_prefixes
+from zhiyuan.core.picker import ObjectPickerField
 from zhiyuan.insurance.models import Cover, Kind
-from zhiyuan.insurance.selectors import holder_options, today
+from zhiyuan.insurance.selectors import today
+from zhiyuan.organizations.picker import organization_options
+
+
+def holder_picker(*, label, required: bool, allow_empty: bool = False, empty_label=None) -> ObjectPickerField:
+    """An organization the actor manages, found by typing its name, region or number: however
+    many the scope holds (a city manager's 10⁴), the page shows a handful of matches, never a
+    capped list (``core.picker``, ``organizations.picker.organization_options``)."""
+    return ObjectPickerField(
+        label=label,
+        url_name="insurance:holder_options",
+        required=required,
+        allow_empty=allow_empty,
+        empty_label=empty_label,
+        placeholder=_("输入组织名称、区划或编号搜索"),
+    )
+
+
+def bind_holders(field: ObjectPickerField, actor) -> None:
+    field.bind(partial(organization_options, actor=actor, action=MANAGE))
 
 
 class DateInput(forms.DateInput):
@@ -17,7 +39,7 @@ class DateInput(forms.DateInput):
 
 
 class PolicyForm(forms.Form):
-    holder_id = forms.ChoiceField(label=_("投保方"), required=False)
+    holder_id = holder_picker(label=_("投保方"), required=False)
     region_code = forms.CharField(
         label=_("统保覆盖区划代码"), required=False, max_length=12, help_text=_("平台统保保单填写：12位区划代码。")
     )
@@ -32,12 +54,15 @@ class PolicyForm(forms.Form):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(str(o.pk), o.name) for o in holder_options(actor=actor)]
+        holder = self.fields["holder_id"]
         if actor_is_platform_admin(actor) or actor_region_prefixes(actor):
-            choices.append(("", _("平台统保（不属于某个组织）")))
+            # no organization: a platform policy (统保) for the region typed below
+            holder.widget.allow_empty = True
+            holder.widget.empty_label = _("平台统保（不属于某个组织）")
         else:
+            holder.required = True
             del self.fields["region_code"]
-        self.fields["holder_id"].choices = choices
+        bind_holders(holder, actor)
 
 
 class CancelForm(forms.Form):
@@ -55,11 +80,11 @@ class InsuredImportForm(forms.Form):
 
 
 class CoverCheckForm(forms.Form):
-    organization = forms.ChoiceField(label=_("组织"))
+    organization = holder_picker(label=_("组织"), required=True)
     volunteer_no = forms.CharField(label=_("志愿者编号"), max_length=16)
     on = forms.DateField(label=_("日期"), widget=DateInput())
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].choices = [(str(o.pk), o.name) for o in holder_options(actor=actor)]
+        bind_holders(self.fields["organization"], actor)
         self.fields["on"].initial = today()

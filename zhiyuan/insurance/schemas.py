@@ -20,25 +20,6 @@ class PolicyIn(InSchema):
     note: str = Field("", max_length=200)
 
 
-class PolicyOut(Schema):
-    id: int
-    holder_id: int | None
-    holder_name: str
-    region_code: str
-    insurer: str
-    policy_no: str
-    kind: str
-    cover: str
-    starts_on: datetime.date
-    ends_on: datetime.date
-    sum_insured: str
-    status: str
-    cancelled_on: datetime.date | None
-    insured_count: int
-    has_document: bool
-    note: str
-
-
 class PolicyListItemOut(Schema):
     id: int
     holder_id: int | None
@@ -51,6 +32,14 @@ class PolicyListItemOut(Schema):
     ends_on: datetime.date
     status: str
     insured_count: int
+
+
+class PolicyOut(PolicyListItemOut):
+    region_code: str
+    sum_insured: str
+    cancelled_on: datetime.date | None
+    has_document: bool
+    note: str
 
 
 class CancelIn(InSchema):

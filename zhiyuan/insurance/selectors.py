@@ -53,19 +53,6 @@ def insured_scope(*, policy: InsurancePolicy) -> QuerySet[InsuredPerson]:
     return InsuredPerson.objects.filter(policy=policy).select_related("volunteer")
 
 
-HOLDER_CHOICES_LIMIT = 200
-
-
-def holder_options(*, actor) -> list:
-    """Active organizations the actor may register policies for (org admins: theirs; region
-    managers: their region's), at most ``HOLDER_CHOICES_LIMIT``."""
-    from zhiyuan.organizations.models import Organization
-
-    return list(
-        Organization.objects.visible_to(actor, MANAGE).active().order_by("region_code", "name", "id")[:HOLDER_CHOICES_LIMIT]
-    )
-
-
 def organization_for_cover(*, actor, id):
     """The organization whose cover the actor asks about: one they manage (404 otherwise)."""
     from zhiyuan.organizations.models import Organization
@@ -93,3 +80,32 @@ def cover_check_volunteers(*, actor, organization, ids=None, numbers=None) -> li
     visible = Volunteer.objects.visible_to(actor).filter(pk=OuterRef("pk"))
     listed = _listed_with(organization).filter(volunteer_id=OuterRef("pk"))
     return list(qs.filter(Exists(visible) | Exists(listed)).only("id", "name", "volunteer_no", "region_code"))
+
+
+def insured_export_rows(volunteer) -> list[dict]:
+    """The person's own insurance cover for their data download (PIPL 45; VOL-6): every policy
+    whose list names them — insurer, number, kind, cover, holder, period, sum, status, when they
+    were listed. Two queries; the blind index of their number stays out (it is not data about
+    them the person could use)."""
+    people = (
+        InsuredPerson.objects.filter(volunteer=volunteer)
+        .select_related("policy", "policy__holder")
+        .order_by("policy__starts_on", "id")
+    )
+    return [
+        {
+            "insurer": p.policy.insurer,
+            "policy_no": p.policy.policy_no,
+            "kind": p.policy.get_kind_display(),
+            "cover": p.policy.get_cover_display(),
+            "holder": p.policy.holder_name,
+            "starts_on": p.policy.starts_on.isoformat(),
+            "ends_on": p.policy.ends_on.isoformat(),
+            "sum_insured": str(p.policy.sum_insured),
+            "status": p.policy.get_status_display(),
+            "cancelled_on": p.policy.cancelled_on.isoformat() if p.policy.cancelled_on else None,
+            "listed_name": p.name,
+            "listed_at": timezone.localtime(p.added_at).isoformat(timespec="seconds"),
+        }
+        for p in people
+    ]

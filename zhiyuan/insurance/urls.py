@@ -8,6 +8,7 @@ urlpatterns = [
     re_path(r"^export\.xlsx$", views.policy_export, name="export"),
     path("new/", views.policy_create, name="create"),
     path("check/", views.cover_check, name="check"),
+    path("organizations/", views.holder_options, name="holder_options"),
     re_path(r"^list-template\.xlsx$", views.list_template, name="list_template"),
     path("<int:policy_id>/", views.policy_detail, name="detail"),
     path("<int:policy_id>/cancel/", views.policy_cancel, name="cancel"),

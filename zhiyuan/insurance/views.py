@@ -231,3 +231,18 @@ def cover_check(request):
     elif request.GET:
         status = 400
     return render(request, "insurance/cover_check.html", {"form": form, "answer": answer, "volunteer": volunteer}, status=status)
+
+
+@login_required
+@require_GET
+def holder_options(request):
+    """Results of the organization pickers (htmx) on the register and cover-check forms:
+    active organizations the actor manages, matching what was typed."""
+    import functools
+
+    from zhiyuan.accounts.scopes import MANAGE
+    from zhiyuan.core.picker import picker_results
+    from zhiyuan.organizations.picker import organization_options
+
+    _require_user(request)
+    return picker_results(request, functools.partial(organization_options, actor=request.user, action=MANAGE))

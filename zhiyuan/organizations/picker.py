@@ -13,11 +13,14 @@ def organization_option(org: Organization, region_name: str | None = None) -> Pi
     return PickerOption(org.pk, org.name, " · ".join(d for d in detail if d))
 
 
-def organization_options(*, actor, q: str = "", id: int | None = None, limit: int = PICKER_LIMIT) -> list[PickerOption]:
-    """With ``id``: that organization if the actor sees it, whatever its status (a stored choice).
-    Otherwise active organizations whose name or region contains ``q`` (or whose number is ``q``),
-    by region and name."""
-    qs = Organization.objects.visible_to(actor)
+def organization_options(
+    *, actor, q: str = "", id: int | None = None, limit: int = PICKER_LIMIT, action: str = "view"
+) -> list[PickerOption]:
+    """With ``id``: that organization if the actor sees it (or may ``action`` it), whatever its
+    status (a stored choice). Otherwise active organizations whose name or region contains ``q``
+    (or whose number is ``q``), by region and name — at most ``limit``, however many the scope
+    holds (a manager of 10⁴ organizations finds any by typing)."""
+    qs = Organization.objects.visible_to(actor, action)
     if id is not None:
         qs = qs.filter(pk=id)
     else:

@@ -244,6 +244,21 @@ class RegionCascadeField(forms.CharField):
             raise ValidationError(self.error_messages["too_low"], code="too_low", params={"level": Level(self.max_level).label})
 
 
+def region_picker_root(actor) -> str | None:
+    """Root of a region picker for a manager: the parent of a single-region manager's region, so
+    a county manager can pick the county itself and what lies below it (None: the whole
+    country, for platform admins and managers of several regions). The services still refuse
+    regions outside the actor's scope."""
+    from zhiyuan.regions.codes import ancestor_codes
+    from zhiyuan.regions.permissions import actor_region_scope
+
+    prefixes = actor_region_scope(actor)
+    if prefixes is None or len(prefixes) != 1:
+        return None
+    ancestors = ancestor_codes(prefixes[0].ljust(12, "0"))
+    return ancestors[-1] if ancestors else None
+
+
 class RegionJumpForm(forms.Form):
     """「快速定位」on the region browser: the picker at any level."""
 

@@ -6,12 +6,10 @@ from functools import partial
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from zhiyuan.accounts.scopes import actor_is_platform_admin, actor_region_prefixes
 from zhiyuan.core.picker import ObjectPickerField
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.picker import organization_option, organization_options
-from zhiyuan.regions.codes import ancestor_codes
-from zhiyuan.regions.forms import RegionCascadeField
+from zhiyuan.regions.forms import RegionCascadeField, region_picker_root
 from zhiyuan.regions.models import Level
 from zhiyuan.stations.models import SIX_HAVES, Function, Kind, NetworkLevel
 
@@ -20,16 +18,9 @@ PARENT_CHOICES_LIMIT = 500
 
 
 def picker_root(actor) -> str | None:
-    """Root of the region picker: the parent of a single-region manager's region, so a county
-    manager can pick the county itself (for its practice centre) and what lies below it. The
-    service still refuses regions outside their scope."""
-    if actor_is_platform_admin(actor):
-        return None
-    prefixes = actor_region_prefixes(actor)
-    if len(prefixes) != 1:
-        return None
-    ancestors = ancestor_codes(prefixes[0].ljust(12, "0"))
-    return ancestors[-1] if ancestors else None
+    """Root of the region picker (``regions.forms.region_picker_root``): a county manager can pick
+    the county itself (for its practice centre) and what lies below it."""
+    return region_picker_root(actor)
 
 
 class OperationsForm(forms.Form):

@@ -7,12 +7,13 @@ from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
 from zhiyuan.accounts.scopes import MANAGE, REVIEW, get_for, pk_or_404
-from zhiyuan.core.api import ERRORS, IsoDate
+from zhiyuan.core.api import ERRORS, ErrorOut, IsoDate
 from zhiyuan.core.errors import DomainError, NotFound
+from zhiyuan.core.exports import export_operation
 from zhiyuan.core.lists import list_operation
 from zhiyuan.organizations.models import Organization
 from zhiyuan.training import selectors
-from zhiyuan.training.lists import COURSES, QUALIFICATIONS, RECORDS, SESSIONS
+from zhiyuan.training.lists import BASES, COURSES, QUALIFICATIONS, RECORDS, SESSIONS, TRAINERS
 from zhiyuan.training.models import QualificationType, QuizAttempt, Trainer, TrainingBase, TrainingCourse
 from zhiyuan.training.schemas import (
     AttendanceIn,
@@ -24,7 +25,6 @@ from zhiyuan.training.schemas import (
     EligibilityOut,
     EnrollmentOut,
     EvaluationIn,
-    ImportResultOut,
     QualificationOut,
     QualificationReviewIn,
     QualificationRow,
@@ -37,15 +37,17 @@ from zhiyuan.training.schemas import (
     SessionIn,
     SessionOut,
     SessionRow,
+    TrainerChangeIn,
     TrainerIn,
     TrainerOut,
+    TrainingBaseChangeIn,
     TrainingBaseIn,
     TrainingBaseOut,
 )
 from zhiyuan.training.services import courses, qualifications, quiz
 from zhiyuan.training.services.eligibility import Requirement, training_requirements_met_batch
-from zhiyuan.training.services.imports import record_import
 from zhiyuan.volunteers.models import Volunteer
+from zhiyuan.volunteers.schemas_manage import ImportJobOut
 from zhiyuan.volunteers.selectors import volunteer_for
 
 router = Router(tags=["training"])
@@ -274,20 +276,62 @@ def create_quiz_question(request, course_id: int, payload: QuestionIn):
     return 201, {"id": q.pk}
 
 
-@router.post("/trainers", response={201: TrainerOut, **ERRORS}, operation_id="create_trainer")
-def create_trainer(request, payload: TrainerIn):
-    data = payload.model_dump()
-    org = _org(request.user, data.pop("organization_id"))
-    t = courses.trainer_create(actor=request.user, organization=org, **data)
-    return 201, {k: getattr(t, k) for k in TrainerOut.model_fields}
+def certified_out(obj) -> dict:
+    """A trainer or a training base, with its certification state today."""
+    from zhiyuan.training.services.records import renewal_days
+    from zhiyuan.volunteers.minors import today_shanghai
+
+    own = ("specialty",) if isinstance(obj, Trainer) else ("address",)
+    fields = ("id", "name", "certification_no", "certified_on", "expires_on", "region_code", "organization_id", *own)
+    return {
+        **{k: getattr(obj, k) for k in fields},
+        "certification_state": obj.certification_state(on=today_shanghai(), days=renewal_days()),
+    }
 
 
-@router.post("/bases", response={201: TrainingBaseOut, **ERRORS}, operation_id="create_training_base")
-def create_training_base(request, payload: TrainingBaseIn):
-    data = payload.model_dump()
-    org = _org(request.user, data.pop("organization_id"))
-    b = courses.training_base_create(actor=request.user, organization=org, **data)
-    return 201, {k: getattr(b, k) for k in TrainingBaseOut.model_fields}
+# GET /trainers, /bases: the certified trainers and bases in the caller's scope (lists.TRAINERS,
+# lists.BASES: search by name or number, filter by certification state, keyset pages), and their exports.
+list_operation(router, "/trainers", TRAINERS, row=TrainerOut, operation_id="list_trainers", to_row=certified_out,
+               errors={**ERRORS, 422: ErrorOut})  # fmt: skip
+export_operation(router, "/trainers/export.xlsx", TRAINERS, operation_id="export_trainers", errors={**ERRORS, 422: ErrorOut})
+list_operation(router, "/bases", BASES, row=TrainingBaseOut, operation_id="list_training_bases", to_row=certified_out,
+               errors={**ERRORS, 422: ErrorOut})  # fmt: skip
+export_operation(router, "/bases/export.xlsx", BASES, operation_id="export_training_bases", errors={**ERRORS, 422: ErrorOut})
+
+
+def _certified_operations(path: str, model, *, out, create_in, change_in, create, update, ids: tuple[str, str, str]):
+    """Create, read and change one kind of certified holder (trainers, training bases): the
+    same three operations over ``courses.trainer_*`` / ``courses.training_base_*``."""
+    create_id, get_id, update_id = ids
+    keyword = model._meta.model_name.removeprefix("training")  # trainer, base
+
+    @router.post(path, response={201: out, **ERRORS}, operation_id=create_id)
+    def create_operation(request, payload: create_in):
+        data = payload.model_dump()
+        org = _org(request.user, data.pop("organization_id"))
+        return 201, certified_out(create(actor=request.user, organization=org, **data))
+
+    @router.get(path + "/{obj_id}", response={200: out, **ERRORS}, operation_id=get_id)
+    def get_operation(request, obj_id: int):
+        return certified_out(get_for(request.user, model.objects.all(), obj_id, "view"))
+
+    @router.patch(path + "/{obj_id}", response={200: out, **ERRORS}, operation_id=update_id)
+    def update_operation(request, obj_id: int, payload: change_in):
+        """Change what is sent (a renewed certification: number and dates); 404 outside the
+        caller's scope, 403 when visible but not theirs to manage."""
+        obj = get_for(request.user, model.objects.all(), obj_id, MANAGE)
+        return certified_out(update(actor=request.user, **{keyword: obj}, **payload.model_dump(exclude_unset=True)))
+
+
+_certified_operations(
+    "/trainers", Trainer, out=TrainerOut, create_in=TrainerIn, change_in=TrainerChangeIn,
+    create=courses.trainer_create, update=courses.trainer_update, ids=("create_trainer", "get_trainer", "update_trainer"),
+)  # fmt: skip
+_certified_operations(
+    "/bases", TrainingBase, out=TrainingBaseOut, create_in=TrainingBaseIn, change_in=TrainingBaseChangeIn,
+    create=courses.training_base_create, update=courses.training_base_update,
+    ids=("create_training_base", "get_training_base", "update_training_base"),
+)  # fmt: skip
 
 
 @router.post("/sessions", response={201: SessionOut, **ERRORS}, operation_id="create_training_session")
@@ -355,14 +399,34 @@ def evaluate_training_session(request, session_id: int, payload: EvaluationIn):
 
 
 @router.post(
-    "/courses/{course_id}/records/import", response={200: ImportResultOut, **ERRORS}, operation_id="import_training_records"
+    "/courses/{course_id}/records/import",
+    response={200: ImportJobOut, 202: ImportJobOut, **ERRORS, 422: ErrorOut},
+    operation_id="import_training_records",
 )
-def import_training_records(request, course_id: int, file: File[UploadedFile], dry_run: Form[bool] = False):
-    """Offline training records from Excel (志愿者编号*, 完成日期*, 学时, 成绩): every row checked,
-    then all written or none; ``errors`` names each bad row."""
+def import_training_records(
+    request,
+    course_id: int,
+    file: File[UploadedFile],
+    dry_run: Form[bool] = False,
+    valid_only: Form[bool] = False,
+    client_id: Form[str] = "",
+):
+    """Offline training records from Excel (志愿者编号*, 完成日期*, 学时, 成绩) as an import job
+    of kind ``training.record`` — the same job as the volunteers' import: a small file is
+    processed at once and answered **200** with the finished job and its report (row, field,
+    Chinese message); a larger one **202** with the queued job — follow ``GET
+    /volunteers/import/jobs/{id}``. ``dry_run`` checks without saving; otherwise all rows are
+    written or none (unless ``valid_only``). A file refused as a whole: 400, field ``file``."""
+    from zhiyuan.training.services.imports import record_import_submit
+    from zhiyuan.volunteers import imports
+    from zhiyuan.volunteers.api import import_job_out
+
     course = selectors.course_get(actor=request.user, id=course_id, action=MANAGE)
-    result = record_import(actor=request.user, course=course, fileobj=file, dry_run=dry_run)
-    return {"rows": result.rows, "written": result.written, "errors": [{"row": n, "message": m} for n, m in result.errors]}
+    mode = imports.mode_of(dry_run=dry_run, valid_only=valid_only)
+    job, created = record_import_submit(
+        actor=request.user, course=course, upload=file, mode=mode, client_id=client_id, request=request
+    )
+    return (200 if job.finished else 202), import_job_out(job, repeated=not created)
 
 
 # --- the volunteer's own -----------------------------------------------------------------------------

@@ -1,9 +1,14 @@
 """Page forms of the training app: they parse input into the services' keyword arguments; every
 rule stays in ``services`` (errors come back through ``apply_domain_error``)."""
 
+from functools import partial
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zhiyuan.core.picker import ObjectPickerField
+from zhiyuan.organizations.picker import organization_options
+from zhiyuan.regions.forms import RegionCascadeField, region_picker_root
 from zhiyuan.training.models import Level, QualificationType, Trainer, TrainingBase, TrainingCourse
 from zhiyuan.volunteers import code_tables
 
@@ -78,3 +83,51 @@ class ReviewForm(forms.Form):
 class EvaluationForm(forms.Form):
     rating = forms.TypedChoiceField(label=_("评价"), coerce=int, choices=[(i, "★" * i) for i in range(5, 0, -1)])
     comment = forms.CharField(label=_("意见"), max_length=500, required=False)
+
+
+class CertifiedForm(forms.Form):
+    """A trainer or a training base: its own text, the certification number and dates and, when
+    it is new, whose it is — a region (region managers) or an organization (its admins, or a
+    region manager naming one of their region's). ``SUBJECT_FIELDS`` are the model's own."""
+
+    SUBJECT_FIELDS: tuple[str, ...] = ()
+    certification_no = forms.CharField(label=_("证书编号"), max_length=40)
+    certified_on = forms.DateField(label=_("发证日期"), widget=DATE)
+    expires_on = forms.DateField(label=_("有效期至"), widget=DATE)
+    region_code = RegionCascadeField(label=_("所属区划"), required=False, help_text=_("区域管理员填写；组织管理员选择组织即可。"))
+    organization_id = ObjectPickerField(
+        label=_("所属组织"),
+        url_name="training:organization_options",
+        required=False,
+        allow_empty=True,
+        empty_label=_("不属于某个组织"),
+        placeholder=_("输入组织名称或区划搜索"),
+    )
+
+    def __init__(self, *args, actor, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:  # the owner stays what it was
+            del self.fields["region_code"], self.fields["organization_id"]
+        else:
+            self.fields["region_code"].set_root(region_picker_root(actor))
+            self.fields["organization_id"].bind(partial(organization_options, actor=actor, action="manage"))
+
+    def texts(self) -> dict:
+        return {k: self.cleaned_data[k] for k in self.SUBJECT_FIELDS}
+
+    def certification(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("certification_no", "certified_on", "expires_on")}
+
+
+class TrainerForm(CertifiedForm):
+    SUBJECT_FIELDS = ("name", "specialty")
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    specialty = forms.CharField(label=_("专长"), max_length=100, required=False)
+    field_order = ["name", "specialty", "certification_no", "certified_on", "expires_on", "region_code", "organization_id"]
+
+
+class TrainingBaseForm(CertifiedForm):
+    SUBJECT_FIELDS = ("name", "address")
+    name = forms.CharField(label=_("名称"), max_length=100)
+    address = forms.CharField(label=_("地址"), max_length=200)
+    field_order = ["name", "address", "certification_no", "certified_on", "expires_on", "region_code", "organization_id"]

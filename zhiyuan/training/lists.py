@@ -12,11 +12,14 @@ from zhiyuan.accounts.roles import Role
 from zhiyuan.accounts.scopes import actor_has_role
 from zhiyuan.core.lists import CodeFilter, Col, ExportCol, ListSpec, Sort
 from zhiyuan.training.models import (
+    CertificationState,
     CourseStatus,
     Qualification,
     QualificationStatus,
     RecordSource,
     SessionStatus,
+    Trainer,
+    TrainingBase,
     TrainingCourse,
     TrainingRecord,
     TrainingSession,
@@ -191,4 +194,116 @@ QUALIFICATIONS = ListSpec(
     ],
     export_title=_("资格证明"),
     export_filename="qualifications.xlsx",
+)
+
+
+# --- certified trainers and training bases (seed 001: 一学院一中心一基地) -----------------------------
+
+
+def certification_window(state: str):
+    """The ``expires_on``/``certified_on`` condition of a certification state today (the
+    expiring window is the renewal setting, ``ZHIYUAN_TRAINING_RENEWAL_DAYS``)."""
+    import datetime as dt
+
+    from django.db.models import Q
+
+    from zhiyuan.training.services.records import renewal_days
+    from zhiyuan.volunteers.minors import today_shanghai
+
+    today = today_shanghai()
+    soon = today + dt.timedelta(days=renewal_days())
+    return {
+        CertificationState.VALID: Q(certified_on__lte=today, expires_on__gt=soon),
+        CertificationState.EXPIRING: Q(certified_on__lte=today, expires_on__gte=today, expires_on__lte=soon),
+        CertificationState.EXPIRED: Q(expires_on__lt=today),
+        CertificationState.NOT_YET: Q(certified_on__gt=today),
+    }[state]
+
+
+def certification_state_label(obj) -> str:
+    from zhiyuan.training.services.records import renewal_days
+    from zhiyuan.volunteers.minors import today_shanghai
+
+    return str(CertificationState(obj.certification_state(on=today_shanghai(), days=renewal_days())).label)
+
+
+class CertifiedFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("名称或证书编号"), max_length=50)
+    state = CodeFilter(method="in_state", label=_("证书状态"), choices=CertificationState.choices, empty_label=_("全部状态"))
+
+    def search(self, qs, name, value):
+        from django.db.models import Q
+
+        value = value.strip()
+        return qs.filter(Q(certification_no=value) | Q(name__icontains=value))  # one table: no join in the OR
+
+    def in_state(self, qs, name, value):
+        return qs.filter(certification_window(value))
+
+
+CERTIFIED_SORTS = {
+    "name": Sort(_("名称"), ("name", "id")),
+    "expires_on": Sort(_("有效期（先到期在前）"), ("expires_on", "id")),
+}
+
+
+def _certified_columns(detail_key: str, detail_label, url_name: str) -> list[Col]:
+    return [
+        Col("name", _("名称"), role="key", link=lambda o: reverse(url_name, args=[o.pk])),
+        Col("certification_no", _("证书编号"), role="key"),
+        Col("state", _("证书状态"), role="status", value=certification_state_label),
+        Col("expires_on", _("有效期至")),
+        Col(detail_key, detail_label),
+        Col("organization", _("所属组织"), value=lambda o: o.organization.name if o.organization_id else ""),
+    ]
+
+
+def _certified_export(detail_key: str, detail_label) -> list[ExportCol]:
+    return [
+        ExportCol(_("名称"), lambda o: o.name),
+        ExportCol(_("证书编号"), lambda o: o.certification_no),
+        ExportCol(_("发证日期"), lambda o: o.certified_on.isoformat()),
+        ExportCol(_("有效期至"), lambda o: o.expires_on.isoformat()),
+        ExportCol(_("证书状态"), certification_state_label),
+        ExportCol(detail_label, lambda o: getattr(o, detail_key)),
+        ExportCol(_("所属组织"), lambda o: o.organization.name if o.organization_id else ""),
+        ExportCol(_("所属区划"), lambda o: o.region_code),
+    ]
+
+
+def _certified_spec(model, *, name: str, detail: tuple[str, object], url_name: str, title, filename: str) -> ListSpec:
+    """A list of certified holders (trainers, bases): the same filters, sorts and columns, with
+    the model's own detail column (specialty, address)."""
+    return ListSpec(
+        name=name,
+        model=model,
+        object_type=f"training.{model._meta.model_name}",
+        source=lambda actor: model.objects.visible_to(actor).select_related("organization"),
+        filters=CertifiedFilter,
+        sorts=CERTIFIED_SORTS,
+        default_sort="name",
+        can_list=can_manage_training,
+        denied_message=DENIED,
+        columns=_certified_columns(*detail, url_name),
+        export=_certified_export(*detail),
+        export_title=title,
+        export_filename=filename,
+    )
+
+
+TRAINERS = _certified_spec(
+    Trainer,
+    name="training.trainer",
+    detail=("specialty", _("专长")),
+    url_name="training:trainer_edit",
+    title=_("培训师"),
+    filename="trainers.xlsx",
+)
+BASES = _certified_spec(
+    TrainingBase,
+    name="training.base",
+    detail=("address", _("地址")),
+    url_name="training:base_edit",
+    title=_("培训基地"),
+    filename="training-bases.xlsx",
 )

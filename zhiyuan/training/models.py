@@ -48,6 +48,27 @@ class TrainingQuerySet(ScopedQuerySet):
     region_actions = frozenset({"view", "manage", "review", "export"})
 
 
+class Owned(models.Model):
+    """Training business of a region or of an organization (courses, sessions, trainers, bases):
+    the 12-digit region whose managers hold it and, if any, the organization whose admins do
+    (``TrainingQuerySet`` and the providers in ``apps.py``)."""
+
+    region_code = models.CharField(_("所属区划"), max_length=12, db_index=True)
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("所属组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = TrainingQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
 class QualificationType(models.Model):
     """A registry entry (seeded by migration 0002): what the qualification is called and how long
     one stays valid (``validity_months``; null = does not expire unless the certificate says so)."""
@@ -66,7 +87,7 @@ class QualificationType(models.Model):
         return self.name
 
 
-class TrainingCourse(models.Model):
+class TrainingCourse(Owned):
     name = models.CharField(_("课程名称"), max_length=100)
     category = models.CharField(_("服务类别"), max_length=32)  # volunteers.codes.ServiceCategory
     level = models.CharField(_("级别"), max_length=12, choices=Level.choices, default=Level.BASIC)
@@ -83,20 +104,9 @@ class TrainingCourse(models.Model):
     pass_mark = models.PositiveSmallIntegerField(_("及格分"), default=60)  # of 100
     questions_per_attempt = models.PositiveSmallIntegerField(_("每次抽题数"), default=10)
     max_attempts = models.PositiveSmallIntegerField(_("可考次数"), default=3)
-    region_code = models.CharField(_("所属区划"), max_length=12, db_index=True)
-    organization = models.ForeignKey(
-        "organizations.Organization",
-        verbose_name=_("开课组织"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     status = models.CharField(_("状态"), max_length=10, choices=CourseStatus.choices, default=CourseStatus.ACTIVE)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
-
-    objects = TrainingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("培训课程")
@@ -114,34 +124,26 @@ class TrainingCourse(models.Model):
         return self.name
 
 
-class Trainer(models.Model):
-    """A certified trainer 培训师 (seed 001: 一学院一中心一基地)."""
+class CertificationState(models.TextChoices):
+    VALID = "valid", _("有效")
+    EXPIRING = "expiring", _("即将到期")
+    EXPIRED = "expired", _("已过期")
+    NOT_YET = "not_yet", _("未生效")
 
-    name = models.CharField(_("姓名"), max_length=50)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    certification_no = models.CharField(_("培训师证书编号"), max_length=40, unique=True)
+
+class Certified(Owned):
+    """What a certified trainer and a certified training base share (seed 001: 一学院一中心一基地):
+    a certification number, its dates, the region and organization whose business it is. A
+    session may use either only while its certification is valid (``valid_on``); the lists flag
+    those about to expire (``certification_state``)."""
+
+    certification_no = models.CharField(_("证书编号"), max_length=40, unique=True)
     certified_on = models.DateField(_("发证日期"))
     expires_on = models.DateField(_("有效期至"))
-    specialty = models.CharField(_("专长"), max_length=100, blank=True, default="")
-    region_code = models.CharField(_("所属区划"), max_length=12, db_index=True)
-    organization = models.ForeignKey(
-        "organizations.Organization",
-        verbose_name=_("所属组织"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-
-    objects = TrainingQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("培训师")
+        abstract = True
         ordering = ["name", "id"]
-        constraints = [
-            models.CheckConstraint(condition=REGION_12, name="trainer_region_12"),
-            models.CheckConstraint(condition=Q(expires_on__gte=models.F("certified_on")), name="trainer_expiry_after_issue"),
-        ]
 
     def __str__(self):
         return self.name
@@ -149,42 +151,58 @@ class Trainer(models.Model):
     def valid_on(self, day) -> bool:
         return self.certified_on <= day <= self.expires_on
 
+    def certification_state(self, *, on, days: int) -> str:
+        """Valid, expiring within ``days`` of ``on`` (the renewal setting), expired, or not yet."""
+        import datetime as dt
 
-class TrainingBase(models.Model):
+        if on < self.certified_on:
+            return CertificationState.NOT_YET
+        if on > self.expires_on:
+            return CertificationState.EXPIRED
+        if self.expires_on <= on + dt.timedelta(days=days):
+            return CertificationState.EXPIRING
+        return CertificationState.VALID
+
+
+def _certified_constraints(prefix: str) -> list:
+    """The constraints of a ``Certified`` model (named after the model, as they always were)."""
+    return [
+        models.CheckConstraint(condition=REGION_12, name=f"{prefix}_region_12"),
+        models.CheckConstraint(condition=Q(expires_on__gte=models.F("certified_on")), name=f"{prefix}_expiry_after_issue"),
+    ]
+
+
+def _certified_indexes(prefix: str) -> list:
+    """The list's sorts (``core.lists`` keyset): by name, by expiry (expiring first)."""
+    return [
+        models.Index(fields=["name", "id"], name=f"{prefix}_name"),
+        models.Index(fields=["expires_on", "id"], name=f"{prefix}_expiry"),
+    ]
+
+
+class Trainer(Certified):
+    """A certified trainer 培训师."""
+
+    name = models.CharField(_("姓名"), max_length=50)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    specialty = models.CharField(_("专长"), max_length=100, blank=True, default="")
+
+    class Meta(Certified.Meta):
+        verbose_name = _("培训师")
+        constraints = _certified_constraints("trainer")
+        indexes = _certified_indexes("trainer")
+
+
+class TrainingBase(Certified):
     """A certified training base 培训基地."""
 
     name = models.CharField(_("名称"), max_length=100)
     address = models.CharField(_("地址"), max_length=200)
-    certification_no = models.CharField(_("认证编号"), max_length=40, unique=True)
-    certified_on = models.DateField(_("认证日期"))
-    expires_on = models.DateField(_("有效期至"))
-    region_code = models.CharField(_("所在区划"), max_length=12, db_index=True)
-    organization = models.ForeignKey(
-        "organizations.Organization",
-        verbose_name=_("运营组织"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
-    objects = TrainingQuerySet.as_manager()
-
-    class Meta:
+    class Meta(Certified.Meta):
         verbose_name = _("培训基地")
-        ordering = ["name", "id"]
-        constraints = [
-            models.CheckConstraint(condition=REGION_12, name="training_base_region_12"),
-            models.CheckConstraint(
-                condition=Q(expires_on__gte=models.F("certified_on")), name="training_base_expiry_after_issue"
-            ),
-        ]
-
-    def __str__(self):
-        return self.name
-
-    def valid_on(self, day) -> bool:
-        return self.certified_on <= day <= self.expires_on
+        constraints = _certified_constraints("training_base")
+        indexes = _certified_indexes("training_base")
 
 
 class SessionStatus(models.TextChoices):
@@ -194,7 +212,7 @@ class SessionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已取消")
 
 
-class TrainingSession(models.Model):
+class TrainingSession(Owned):
     course = models.ForeignKey(TrainingCourse, verbose_name=_("课程"), on_delete=models.PROTECT, related_name="sessions")
     trainer = models.ForeignKey(
         Trainer, verbose_name=_("培训师"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -207,20 +225,9 @@ class TrainingSession(models.Model):
     ends_at = models.DateTimeField(_("结束时间"))
     capacity = models.PositiveIntegerField(_("名额"))
     enrolled_count = models.PositiveIntegerField(_("已报名"), default=0)  # kept with the enrollments
-    region_code = models.CharField(_("所属区划"), max_length=12, db_index=True)
-    organization = models.ForeignKey(
-        "organizations.Organization",
-        verbose_name=_("组织单位"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     status = models.CharField(_("状态"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.OPEN)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
-
-    objects = TrainingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("培训班")

@@ -12,7 +12,14 @@ MAX_ID = 2**63 - 1  # a bigint primary key: anything larger is refused here, not
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-class CourseIn(InSchema):
+class OwnedIn(InSchema):
+    """Whose it is: a region (its managers) or an organization (its admins; its region)."""
+
+    region_code: str = Field("", max_length=12)
+    organization_id: int | None = Field(None, ge=1, le=MAX_ID)
+
+
+class CourseIn(OwnedIn):
     name: str = Field(max_length=100)
     category: str = Field(max_length=32)
     hours: float = Field(gt=0, le=999)
@@ -25,8 +32,6 @@ class CourseIn(InSchema):
     pass_mark: int = Field(60, ge=0, le=100)
     questions_per_attempt: int = Field(10, ge=1, le=100)
     max_attempts: int = Field(3, ge=1, le=20)
-    region_code: str = Field("", max_length=12)
-    organization_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class CourseOut(Schema):
@@ -69,45 +74,57 @@ class QuestionCreatedOut(Schema):
     id: int
 
 
-class TrainerIn(InSchema):
+class TrainerIn(OwnedIn):
     name: str = Field(max_length=50)
     certification_no: str = Field(max_length=40)
     certified_on: IsoDate
     expires_on: IsoDate
     specialty: str = Field("", max_length=100)
-    region_code: str = Field("", max_length=12)
-    organization_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
-class TrainerOut(Schema):
+class CertifiedOut(Schema):
     id: int
     name: str
     certification_no: str
     certified_on: dt.date
     expires_on: dt.date
+    certification_state: str  # valid, expiring (within the renewal days), expired, not_yet
     region_code: str
     organization_id: int | None
 
 
-class TrainingBaseIn(InSchema):
+class TrainerOut(CertifiedOut):
+    specialty: str
+
+
+class CertifiedChangeIn(InSchema):
+    """A partial change: the fields sent are changed, the others kept (the owner never changes)."""
+
+    certification_no: str | None = Field(None, max_length=40)
+    certified_on: IsoDate | None = None
+    expires_on: IsoDate | None = None
+
+
+class TrainerChangeIn(CertifiedChangeIn):
+    name: str | None = Field(None, max_length=50)
+    specialty: str | None = Field(None, max_length=100)
+
+
+class TrainingBaseChangeIn(CertifiedChangeIn):
+    name: str | None = Field(None, max_length=100)
+    address: str | None = Field(None, max_length=200)
+
+
+class TrainingBaseIn(OwnedIn):
     name: str = Field(max_length=100)
     address: str = Field(max_length=200)
     certification_no: str = Field(max_length=40)
     certified_on: IsoDate
     expires_on: IsoDate
-    region_code: str = Field("", max_length=12)
-    organization_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
-class TrainingBaseOut(Schema):
-    id: int
-    name: str
+class TrainingBaseOut(CertifiedOut):
     address: str
-    certification_no: str
-    certified_on: dt.date
-    expires_on: dt.date
-    region_code: str
-    organization_id: int | None
 
 
 class SessionIn(InSchema):
@@ -272,14 +289,3 @@ class EligibilityItemOut(Schema):
 
 class EligibilityOut(Schema):
     items: list[EligibilityItemOut]
-
-
-class ImportErrorOut(Schema):
-    row: int
-    message: str
-
-
-class ImportResultOut(Schema):
-    rows: int
-    written: int
-    errors: list[ImportErrorOut]

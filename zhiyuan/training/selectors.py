@@ -133,7 +133,9 @@ def manageable_courses(*, actor) -> QuerySet[TrainingCourse]:
 
 
 def training_export_rows(volunteer) -> list[dict]:
-    """The person's training records and certificates for their data download (VOL-6)."""
+    """The person's training records, certificates (course certificates and approved
+    qualifications) and submitted qualifications, with their state, for their data download
+    (VOL-6, PIPL 45)."""
     rows = []
     for r in TrainingRecord.objects.filter(volunteer=volunteer).select_related("course").order_by("completed_on", "id"):
         rows.append(
@@ -146,6 +148,7 @@ def training_export_rows(volunteer) -> list[dict]:
                 "score": r.score,
                 "certificate_no": None,
                 "expires_on": None,
+                "status": None,
             }
         )
     for c in TrainingCertificate.objects.filter(volunteer=volunteer).order_by("issued_on", "id"):
@@ -159,6 +162,7 @@ def training_export_rows(volunteer) -> list[dict]:
                 "score": None,
                 "certificate_no": c.certificate_no,
                 "expires_on": c.expires_on.isoformat() if c.expires_on else None,
+                "status": c.get_status_display(),
             }
         )
     for q in (
@@ -174,6 +178,7 @@ def training_export_rows(volunteer) -> list[dict]:
                 "score": None,
                 "certificate_no": q.certificate_no,
                 "expires_on": q.expires_on.isoformat() if q.expires_on else None,
+                "status": q.get_status_display(),
             }
         )
     return rows

@@ -24,6 +24,17 @@ urlpatterns = [
     path("manage/sessions/<int:session_id>/", views.session_manage, name="session_manage"),
     path("manage/records/", views.manage_records, name="manage_records"),
     path("manage/records/export.xlsx", views.manage_records_export, name="manage_records_export"),
+    *(
+        p
+        for kind, plural in (("trainer", "trainers"), ("base", "bases"))
+        for p in (
+            path(f"manage/{plural}/", views.certified_list, {"kind": kind}, name=plural),
+            path(f"manage/{plural}/export.xlsx", views.certified_export, {"kind": kind}, name=f"{plural}_export"),
+            path(f"manage/{plural}/new/", views.certified_create, {"kind": kind}, name=f"{kind}_create"),
+            path(f"manage/{plural}/<int:obj_id>/", views.certified_edit, {"kind": kind}, name=f"{kind}_edit"),
+        )
+    ),
+    path("manage/organizations/", views.organization_options, name="organization_options"),
     path("manage/qualifications/", views.manage_qualifications, name="manage_qualifications"),
     path("manage/qualifications/<int:qualification_id>/", views.qualification_review, name="qualification_review"),
 ]

@@ -9,16 +9,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhiyuan.accounts.forms import apply_domain_error
-from zhiyuan.accounts.scopes import MANAGE, REVIEW, can, pk_or_404
+from zhiyuan.accounts.scopes import MANAGE, REVIEW, can, get_for, pk_or_404
 from zhiyuan.accounts.views import domain_http
 from zhiyuan.core.errors import DomainError
 from zhiyuan.core.lists import list_export_response, list_page
 from zhiyuan.organizations.models import Organization
 from zhiyuan.training import selectors
-from zhiyuan.training.forms import CourseForm, EvaluationForm, QualificationForm, QuestionForm, ReviewForm, SessionForm
-from zhiyuan.training.lists import COURSES, QUALIFICATIONS, RECORDS, SESSIONS, can_manage_training
+from zhiyuan.training.forms import (
+    CourseForm,
+    EvaluationForm,
+    QualificationForm,
+    QuestionForm,
+    ReviewForm,
+    SessionForm,
+    TrainerForm,
+    TrainingBaseForm,
+)
+from zhiyuan.training.lists import BASES, COURSES, QUALIFICATIONS, RECORDS, SESSIONS, TRAINERS, can_manage_training
 from zhiyuan.training.models import Question, Trainer, TrainingBase
 from zhiyuan.training.services import courses, qualifications, quiz
+from zhiyuan.training.services.records import renewal_days
 from zhiyuan.volunteers.selectors import volunteer_for
 
 # --- volunteers -----------------------------------------------------------------------------------
@@ -43,32 +53,31 @@ def my_training(request):
     )
 
 
-@login_required
-@require_POST
-@domain_http
-def session_enroll(request, session_id):
+def _my_session_change(request, session_id, change, done: str):
+    """Enroll in or cancel a session (the signed-in volunteer), then back to 「我的培训」 with
+    the outcome; missing or invisible sessions stay a 404."""
     try:
-        courses.session_enroll(actor=request.user, session_id=session_id)
-        messages.success(request, _("报名成功。"))
+        change(actor=request.user, session_id=session_id)
+        messages.success(request, done)
     except DomainError as exc:
         if exc.status in (403, 404):
             raise
         messages.error(request, str(exc.message))
     return redirect("training:my")
+
+
+@login_required
+@require_POST
+@domain_http
+def session_enroll(request, session_id):
+    return _my_session_change(request, session_id, courses.session_enroll, _("报名成功。"))
 
 
 @login_required
 @require_POST
 @domain_http
 def session_cancel(request, session_id):
-    try:
-        courses.session_enrollment_cancel(actor=request.user, session_id=session_id)
-        messages.success(request, _("已取消报名。"))
-    except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        messages.error(request, str(exc.message))
-    return redirect("training:my")
+    return _my_session_change(request, session_id, courses.session_enrollment_cancel, _("已取消报名。"))
 
 
 @login_required
@@ -272,6 +281,25 @@ def course_create(request):
     return render(request, "training/course_form.html", {"form": form})
 
 
+def _course_page(request, course, *, form=None, import_form=None, status=200):
+    import uuid
+
+    from zhiyuan.volunteers.forms_manage import ImportForm
+
+    return render(
+        request,
+        "training/course_manage.html",
+        {
+            "course": course,
+            "can_manage": can(request.user, course, MANAGE),
+            "question_count": Question.objects.filter(course=course, active=True).count(),
+            "form": form or QuestionForm(),
+            "import_form": import_form or ImportForm(initial={"client_id": uuid.uuid4().hex}),
+        },
+        status=status,
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_http
@@ -287,38 +315,45 @@ def course_manage(request, course_id):
             if exc.status == 403:
                 raise
             apply_domain_error(form, exc)
-    return render(
-        request,
-        "training/course_manage.html",
-        {
-            "course": course,
-            "can_manage": can(request.user, course, MANAGE),
-            "question_count": Question.objects.filter(course=course, active=True).count(),
-            "form": form,
-        },
-    )
+    return _course_page(request, course, form=form)
 
 
 @login_required
 @require_POST
 @domain_http
 def course_records_import(request, course_id):
-    """Offline records from Excel for this course: all rows or none, bad rows listed."""
-    from zhiyuan.training.services.imports import record_import
+    """Offline records from Excel for this course, as an import job (``services.imports``): the
+    browser goes on to the job's page (progress, errors per row, the report workbook); a file
+    refused as a whole comes back to the course page with the reason on the form."""
+    import uuid
+
+    from zhiyuan.training.services.imports import record_import_submit
+    from zhiyuan.volunteers import imports
+    from zhiyuan.volunteers.forms_manage import ImportForm
 
     course = selectors.course_get(actor=request.user, id=course_id, action=MANAGE)
-    upload = request.FILES.get("file")
-    result, error = None, None
-    if upload is None:
-        error = _("请选择要上传的文件。")
-    else:
+    form = ImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        mode = imports.mode_of(dry_run=request.POST.get("action") != "import", valid_only=form.cleaned_data["valid_only"])
+        client_id = f"{form.cleaned_data['client_id']}:{mode}" if form.cleaned_data["client_id"] else ""
         try:
-            result = record_import(actor=request.user, course=course, fileobj=upload)
+            job, _created = record_import_submit(
+                actor=request.user,
+                course=course,
+                upload=form.cleaned_data["file"],
+                mode=mode,
+                client_id=client_id,
+                request=request,
+            )
         except DomainError as exc:
             if exc.status in (403, 404):
                 raise
-            error = str(exc.message)
-    return render(request, "training/course_import_result.html", {"course": course, "result": result, "error": error})
+            apply_domain_error(form, exc)
+        else:
+            return redirect("volunteers:volunteers_manage:import_job", job_id=job.pk)
+    form.data = form.data.copy()
+    form.data["client_id"] = uuid.uuid4().hex
+    return _course_page(request, course, import_form=form, status=400)
 
 
 @login_required
@@ -409,3 +444,107 @@ def qualification_review(request, qualification_id):
         except DomainError as exc:
             apply_domain_error(form, exc)
     return render(request, "training/qualification_review.html", {"q": q, "form": form})
+
+
+# --- certified trainers and training bases ------------------------------------------------------
+
+# kind → (list spec, form, create service, update service: its object keyword is the kind)
+_CERTIFIED = {
+    "trainer": (TRAINERS, TrainerForm, courses.trainer_create, courses.trainer_update),
+    "base": (BASES, TrainingBaseForm, courses.training_base_create, courses.training_base_update),
+}
+_CERTIFIED_TITLES = {
+    "trainer": (_("培训师"), _("登记培训师"), _("修改培训师")),
+    "base": (_("培训基地"), _("登记培训基地"), _("修改培训基地")),
+}
+
+
+def _certified_list(request, kind: str):
+    _require_manager(request)
+    spec = _CERTIFIED[kind][0]
+    title, create_title, _edit = _CERTIFIED_TITLES[kind]
+    extra = {"kind": kind, "title": title, "create_title": create_title, "expiry_days": renewal_days()}
+    return list_page(request, spec, "training/certified_list.html", extra=extra)
+
+
+def _certified_form(request, kind: str, obj=None):
+    _spec, form_class, create, update = _CERTIFIED[kind]
+    form = form_class(request.POST or None, actor=request.user, editing=obj is not None, initial=_initial(form_class, obj))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                if obj is None:
+                    d = form.cleaned_data
+                    org = _organization(request.user, d["organization_id"])
+                    create(actor=request.user, region_code=d["region_code"] or "", organization=org, **form.texts(),
+                           **form.certification())  # fmt: skip
+                else:
+                    update(actor=request.user, **{kind: obj}, **form.texts(), **form.certification())
+            except DomainError as exc:
+                if exc.status == 403 and obj is not None:
+                    raise
+                if exc.status == 403:
+                    form.add_error(None, str(exc.message))
+                else:
+                    apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("已保存。"))
+                return redirect(f"training:{kind}s")
+    context = {"form": form, "obj": obj, "kind": kind, "title": _CERTIFIED_TITLES[kind][1 if obj is None else 2]}
+    return render(request, "training/certified_form.html", context, status=status)
+
+
+def _initial(form_class, obj) -> dict:
+    if obj is None:
+        return {}
+    return {k: getattr(obj, k) for k in (*form_class.SUBJECT_FIELDS, "certification_no", "certified_on", "expires_on")}
+
+
+# One set of views for both kinds; ``urls.py`` passes the kind ("trainer" or "base").
+
+
+@login_required
+@require_GET
+@domain_http
+def certified_list(request, kind: str):
+    """Certified trainers or training bases in the actor's scope: search, certification state
+    (expiring soon flagged), export; cards on a phone."""
+    return _certified_list(request, kind)
+
+
+@login_required
+@require_GET
+@domain_http
+def certified_export(request, kind: str):
+    return list_export_response(request, _CERTIFIED[kind][0])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_http
+def certified_create(request, kind: str):
+    _require_manager(request)
+    return _certified_form(request, kind)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_http
+def certified_edit(request, kind: str, obj_id: int):
+    model = _CERTIFIED[kind][0].model
+    return _certified_form(request, kind, get_for(request.user, model, obj_id, MANAGE))
+
+
+@login_required
+@require_GET
+def organization_options(request):
+    """Results of the organization picker (htmx): active organizations the actor manages."""
+    import functools
+
+    from zhiyuan.core.picker import picker_results
+    from zhiyuan.organizations.picker import organization_options as find
+
+    _require_manager(request)
+    return picker_results(request, functools.partial(find, actor=request.user, action=MANAGE))

@@ -281,6 +281,8 @@ def _job_summary(job) -> dict:
 
     return {
         "id": job.pk,
+        "kind": job.kind,
+        "target_id": job.target_id,
         "status": job.status,
         "status_label": str(job.get_status_display()),
         "mode": job.mode,
@@ -306,7 +308,7 @@ def _job_summary(job) -> dict:
     }
 
 
-def _job_out(job, *, errors_page: int = 1, errors_page_size: int = 100, repeated: bool = False) -> dict:
+def import_job_out(job, *, errors_page: int = 1, errors_page_size: int = 100, repeated: bool = False) -> dict:
     start, end = page_bounds(errors_page, errors_page_size)
     errors = [
         {"row": e.row, "field": e.field, "field_label": e.field_label, "message": e.message}
@@ -347,7 +349,7 @@ def import_volunteers(
     require_importer(request.user)
     mode = imports.mode_of(dry_run=dry_run, valid_only=valid_only)
     job, created = import_jobs.import_job_submit(actor=request.user, upload=file, mode=mode, client_id=client_id, request=request)
-    return (200 if job.finished else 202), _job_out(job, repeated=not created)
+    return (200 if job.finished else 202), import_job_out(job, repeated=not created)
 
 
 # GET /import/jobs: my import jobs (import_lists.IMPORT_JOBS), newest first, counts and progress
@@ -361,7 +363,7 @@ def get_import_job(request, job_id: int, errors_page: int = 1, errors_page_size:
     """An import job: status, progress and, when finished, its report (one page of the row
     errors). Only its uploader and platform admins see it; anyone else gets 404."""
     job = import_jobs.import_job_get(actor=request.user, job_id=job_id)
-    return _job_out(job, errors_page=errors_page, errors_page_size=errors_page_size)
+    return import_job_out(job, errors_page=errors_page, errors_page_size=errors_page_size)
 
 
 @router.get(

@@ -14,13 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.core.lists import CodeFilter, Col, ListSpec, Sort
+from zhiyuan.volunteers.import_kinds import can_have_import_jobs, import_kind, import_kind_choices
 from zhiyuan.volunteers.models import ImportJob
-from zhiyuan.volunteers.permissions import is_volunteer_manager
 
 
 class ImportJobFilter(django_filters.FilterSet):
     status = CodeFilter(label=_("状态"), choices=ImportJob.Status.choices, empty_label=_("全部状态"))
     mode = CodeFilter(label=_("方式"), choices=ImportJob.Mode.choices, empty_label=_("全部方式"))
+    kind = CodeFilter(label=_("导入内容"), choices=import_kind_choices, empty_label=_("全部内容"))
 
 
 def _submitted(job: ImportJob) -> str:
@@ -42,7 +43,7 @@ IMPORT_JOBS = ListSpec(
         "created_at": Sort(_("提交时间（旧→新）"), ("created_at", "id")),
     },
     default_sort="-created_at",
-    can_list=is_volunteer_manager,
+    can_list=can_have_import_jobs,
     denied_message=_("只有区域管理员或平台管理员可以批量导入志愿者。"),
     columns=[
         Col("created_at", _("提交时间"), role="key", value=_submitted, link=_job_link),
@@ -52,5 +53,6 @@ IMPORT_JOBS = ListSpec(
         Col("rows_created", _("已导入")),
         Col("rows_invalid", _("有错误的行")),
         Col("mode", _("方式"), value=lambda j: j.get_mode_display()),
+        Col("kind", _("导入内容"), value=lambda j: import_kind(j.kind).label),
     ],
 )

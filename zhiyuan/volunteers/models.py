@@ -426,6 +426,10 @@ class ImportJob(models.Model):
         IMPORTING = "importing", _("导入")
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # What the rows become (``import_kinds``): "volunteers", or a higher app's kind such as
+    # "training.record", whose target (a course) is ``target_id``.
+    kind = models.CharField(_("导入内容"), max_length=40, default="volunteers")
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
     scope = models.CharField(_("导入范围"), max_length=200, blank=True)  # "*" platform, else region prefixes
     token_prefix = models.CharField(max_length=12, blank=True)  # an API token's region narrowing, kept for the worker
     mode = models.CharField(_("方式"), max_length=16, choices=Mode.choices)

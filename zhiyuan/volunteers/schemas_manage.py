@@ -49,6 +49,8 @@ class ImportJobSummaryOut(Schema):
     """An import job (VOL-10) without its report rows."""
 
     id: int
+    kind: str  # what the rows become: volunteers, training.record (import_kinds)
+    target_id: int | None  # the kind's target, e.g. the course of a training-record import
     status: str  # queued, running, done, failed
     status_label: str
     mode: str  # dry_run, all_or_nothing, valid_only

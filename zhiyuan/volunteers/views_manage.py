@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -27,6 +28,7 @@ from zhiyuan.core.lists import keyset_page, list_cells, list_export_response, li
 from zhiyuan.volunteers import code_tables, imports, minors
 from zhiyuan.volunteers import services as svc
 from zhiyuan.volunteers.forms_manage import DocumentSearchForm, ImportForm, StatusChangeForm
+from zhiyuan.volunteers.import_kinds import can_have_import_jobs, import_kind
 from zhiyuan.volunteers.import_lists import IMPORT_JOBS
 from zhiyuan.volunteers.lists import VOLUNTEERS, can_list_volunteers, volunteer_total, volunteers_decorate
 from zhiyuan.volunteers.permissions import can_manage_volunteer, is_volunteer_manager
@@ -213,8 +215,10 @@ def volunteer_import(request):
 @require_GET
 @domain_http
 def volunteer_import_jobs(request):
-    """My import jobs (``import_lists.IMPORT_JOBS``): filters, keyset pages, cards on a phone."""
-    _require_import(request)
+    """My import jobs (``import_lists.IMPORT_JOBS``): filters, keyset pages, cards on a phone —
+    volunteers and the other kinds (training records), so an organization admin's too."""
+    if not can_have_import_jobs(request.user):
+        raise DjangoPermissionDenied
     extra = {"row_attr": "data-job", "list_id": "import-jobs"}
     return list_page(request, IMPORT_JOBS, "volunteers/manage/import_job_list.html", extra=extra)
 
@@ -232,10 +236,14 @@ def volunteer_import_job(request, job_id: int):
     when the job has finished), then the report: counts, file-level problems, the errors per row
     (paged) and the Excel download; a check that passed shows masked preview rows."""
     job = import_job_get(actor=request.user, job_id=job_id)
+    kind = import_kind(job.kind)
     errors = Paginator(job.errors.only("row", "field", "message"), IMPORT_ERRORS_PER_PAGE).get_page(request.GET.get("page"))
     waited = (timezone.now() - job.created_at).total_seconds()
     context = {
         "job": job,
+        "kind": kind,
+        "back_url": kind.back_url(job) if kind.back_url else "",
+        "done_text": kind.done_message % {"n": intcomma(job.rows_created)},
         "errors": errors,
         "queue_warning": job.status == job.Status.QUEUED and waited > QUEUE_WARN_SECONDS,
     }

@@ -8,13 +8,17 @@ def org(city_manager):
     return active_org(city_manager)
 
 
-@pytest.fixture
-def org_admin(org):
+def admin_of(org):
     """The applicant of ``org``: its admin (RoleAssignment org_admin)."""
     from zhiyuan.accounts.models import RoleAssignment
     from zhiyuan.accounts.roles import Role
 
     return RoleAssignment.objects.get(role=Role.ORG_ADMIN, object_id=org.pk, active=True).user
+
+
+@pytest.fixture
+def org_admin(org):
+    return admin_of(org)
 
 
 @pytest.fixture
@@ -26,10 +30,7 @@ def other_org(city_manager):
 
 @pytest.fixture
 def other_org_admin(other_org):
-    from zhiyuan.accounts.models import RoleAssignment
-    from zhiyuan.accounts.roles import Role
-
-    return RoleAssignment.objects.get(role=Role.ORG_ADMIN, object_id=other_org.pk, active=True).user
+    return admin_of(other_org)
 
 
 @pytest.fixture(autouse=True)

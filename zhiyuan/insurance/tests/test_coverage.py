@@ -68,6 +68,21 @@ def test_platform_policy_covers_residents_of_its_region(org, city_manager, volun
     assert not insurance_covered(volunteer=huiyang_volunteer, organization=org, on=IN_YEAR).covered
 
 
+def test_a_platform_policy_of_another_region_of_the_province_is_never_named(org, volunteer, huiyang_volunteer,
+                                                                            platform_admin):  # fmt: skip
+    """Platform policies are read by province and kept only for the people's own regions: a
+    惠阳 platform list does not cover, nor appear in the reason of, a 惠城 resident."""
+    policy(platform_admin, None, cover="listed", region_code="441303000000", policy_no="P-HUIYANG")
+    for answer in (
+        insurance_covered(volunteer=volunteer, organization=org, on=IN_YEAR),
+        insurance_covered_many(volunteers=[volunteer], organization=org, on=IN_YEAR)[volunteer.pk],
+    ):
+        assert not answer.covered and answer.reason == "未参加任何有效保险"
+    huiyang = insurance_covered_many(volunteers=[huiyang_volunteer, volunteer], organization=org, on=IN_YEAR)
+    assert huiyang[huiyang_volunteer.pk].reason == "该志愿者不在保单 P-HUIYANG 的被保险人名单中"
+    assert not huiyang[volunteer.pk].covered
+
+
 def test_liability_is_not_accident_cover(org, org_admin, volunteer):
     listed_policy(org_admin, org, volunteer, kind="liability")
     assert not insurance_covered(volunteer=volunteer, organization=org, on=IN_YEAR).covered

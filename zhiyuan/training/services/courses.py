@@ -11,10 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.accounts.scopes import MANAGE, can, pk_or_404
 from zhiyuan.core.audit import audit_record
-from zhiyuan.core.errors import Conflict, DomainError, PermissionDenied
+from zhiyuan.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from zhiyuan.organizations.models import Organization
 from zhiyuan.training.models import (
     Attendance,
+    Certified,
     CourseStatus,
     EnrollmentStatus,
     Level,
@@ -127,6 +128,51 @@ def _certified(errors: dict, number: str, certified_on, expires_on) -> str:
     return number
 
 
+# (field, length limit, required) of each certified model's own text, its audit name and the
+# message for a number registered already
+_CERTIFIED = {
+    Trainer: ((("name", 50, True), ("specialty", 100, False)), "training.trainer", _("该证书编号已登记。")),
+    TrainingBase: ((("name", 100, True), ("address", 200, True)), "training.base", _("该认证编号已登记。")),
+}
+
+
+def _certified_save(*, actor, obj: Certified, texts: dict, certification_no, certified_on, expires_on):
+    """Check and save a trainer or a training base (new or changed): its own text fields, the
+    certification number (unique) and dates (expiry not before issue). Audited as
+    ``training.trainer.create``/``update`` (``training.base.…``) with the number."""
+    fields, audit, taken = _CERTIFIED[type(obj)]
+    creating = obj.pk is None
+    errors: dict = {}
+    for name, limit, required in fields:
+        setattr(obj, name, clean_text(errors, name, texts.get(name, ""), limit=limit, required=required))
+    obj.certification_no = _certified(errors, certification_no, certified_on, expires_on)
+    obj.certified_on, obj.expires_on = certified_on, expires_on
+    if errors:
+        raise invalid(errors)
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise invalid({"certification_no": [taken]}) from None
+    action = f"{audit}.{'create' if creating else 'update'}"
+    audit_record(actor=actor, action=action, obj=obj, detail={"certification_no": obj.certification_no})
+    return obj
+
+
+def _certified_change(*, actor, obj: Certified, **values):
+    """An edit by someone who manages it (403 otherwise); its owner (region, organization)
+    stays. ``values`` not given keep their current value."""
+    if not can(actor, obj, MANAGE):
+        raise PermissionDenied()
+    fields, _audit, _taken = _CERTIFIED[type(obj)]
+    unknown = set(values) - {name for name, _l, _r in fields} - {"certification_no", "certified_on", "expires_on"}
+    if unknown:
+        raise TypeError(f"not a field of {type(obj).__name__}: {sorted(unknown)}")
+    current = {name: values.get(name, getattr(obj, name)) for name, _l, _r in fields}
+    dates = {k: values.get(k, getattr(obj, k)) for k in ("certification_no", "certified_on", "expires_on")}
+    return _certified_save(actor=actor, obj=obj, texts=current, **dates)
+
+
 @transaction.atomic
 def trainer_create(
     *,
@@ -142,28 +188,20 @@ def trainer_create(
 ) -> Trainer:
     """A certified trainer 培训师, with the number and expiry of their certification."""
     region, org = owner_resolve(actor=actor, region_code=region_code, organization=organization)
-    errors: dict = {}
-    name = clean_text(errors, "name", name, limit=50)
-    specialty = clean_text(errors, "specialty", specialty, limit=100, required=False)
-    number = _certified(errors, certification_no, certified_on, expires_on)
-    if errors:
-        raise invalid(errors)
-    try:
-        with transaction.atomic():
-            trainer = Trainer.objects.create(
-                name=name,
-                user=user,
-                certification_no=number,
-                certified_on=certified_on,
-                expires_on=expires_on,
-                specialty=specialty,
-                region_code=region,
-                organization=org,
-            )
-    except IntegrityError:
-        raise invalid({"certification_no": [_("该证书编号已登记。")]}) from None
-    audit_record(actor=actor, action="training.trainer.create", obj=trainer, detail={"certification_no": number})
-    return trainer
+    return _certified_save(
+        actor=actor,
+        obj=Trainer(user=user, region_code=region, organization=org),
+        texts={"name": name, "specialty": specialty},
+        certification_no=certification_no,
+        certified_on=certified_on,
+        expires_on=expires_on,
+    )
+
+
+@transaction.atomic
+def trainer_update(*, actor, trainer: Trainer, **values) -> Trainer:
+    """Change a trainer's name, specialty, certification number or dates (a renewed certificate)."""
+    return _certified_change(actor=actor, obj=trainer, **values)
 
 
 @transaction.atomic
@@ -178,28 +216,22 @@ def training_base_create(
     region_code: str = "",
     organization: Organization | None = None,
 ) -> TrainingBase:
+    """A certified training base 培训基地, with the number and expiry of its certification."""
     region, org = owner_resolve(actor=actor, region_code=region_code, organization=organization)
-    errors: dict = {}
-    name = clean_text(errors, "name", name, limit=100)
-    address = clean_text(errors, "address", address, limit=200)
-    number = _certified(errors, certification_no, certified_on, expires_on)
-    if errors:
-        raise invalid(errors)
-    try:
-        with transaction.atomic():
-            base = TrainingBase.objects.create(
-                name=name,
-                address=address,
-                certification_no=number,
-                certified_on=certified_on,
-                expires_on=expires_on,
-                region_code=region,
-                organization=org,
-            )
-    except IntegrityError:
-        raise invalid({"certification_no": [_("该认证编号已登记。")]}) from None
-    audit_record(actor=actor, action="training.base.create", obj=base, detail={"certification_no": number})
-    return base
+    return _certified_save(
+        actor=actor,
+        obj=TrainingBase(region_code=region, organization=org),
+        texts={"name": name, "address": address},
+        certification_no=certification_no,
+        certified_on=certified_on,
+        expires_on=expires_on,
+    )
+
+
+@transaction.atomic
+def training_base_update(*, actor, base: TrainingBase, **values) -> TrainingBase:
+    """Change a base's name, address, certification number or dates."""
+    return _certified_change(actor=actor, obj=base, **values)
 
 
 @transaction.atomic
@@ -255,6 +287,24 @@ def session_create(
     return session
 
 
+def _session_locked(session_id) -> TrainingSession:
+    """The session row, locked for this transaction (``SELECT … FOR UPDATE`` on PostgreSQL;
+    SQLite's IMMEDIATE transactions serialize writers): enrollments and cancellations of one
+    session change its kept count one at a time. 404 when it does not exist."""
+    session = TrainingSession.objects.select_for_update().filter(pk=pk_or_404(session_id)).first()
+    if session is None:
+        raise NotFound()
+    return session
+
+
+def _seats_taken(actor, session: TrainingSession, volunteer, change: int) -> None:
+    """Keep ``enrolled_count`` with an enrollment (+1) or a cancellation (−1), in the caller's
+    transaction under the lock, and audit it."""
+    TrainingSession.objects.filter(pk=session.pk).update(enrolled_count=F("enrolled_count") + change)
+    action = "training.session.enroll" if change > 0 else "training.session.cancel_enrollment"
+    audit_record(actor=actor, action=action, obj=session, detail={"volunteer": volunteer.pk})
+
+
 @transaction.atomic
 def session_enroll(*, actor, session_id: int) -> SessionEnrollment:
     """The signed-in volunteer enrolls in an open session. The session row is locked
@@ -264,11 +314,7 @@ def session_enroll(*, actor, session_id: int) -> SessionEnrollment:
     volunteer = volunteer_for(actor)
     if volunteer.status != Volunteer.Status.ACTIVE or volunteer.is_restricted:
         raise DomainError("volunteer_inactive", _("您的志愿者身份当前不可报名。"))
-    session = TrainingSession.objects.select_for_update().filter(pk=pk_or_404(session_id)).first()
-    if session is None:
-        from zhiyuan.core.errors import NotFound
-
-        raise NotFound()
+    session = _session_locked(session_id)
     if session.status != SessionStatus.OPEN or session.starts_at <= timezone.now():
         raise Conflict("session_closed", _("该培训班已停止报名。"))
     existing = SessionEnrollment.objects.filter(session=session, volunteer=volunteer).first()
@@ -283,30 +329,22 @@ def session_enroll(*, actor, session_id: int) -> SessionEnrollment:
         enrollment = existing
     else:
         enrollment = SessionEnrollment.objects.create(session=session, volunteer=volunteer)
-    TrainingSession.objects.filter(pk=session.pk).update(enrolled_count=F("enrolled_count") + 1)
-    audit_record(actor=actor, action="training.session.enroll", obj=session, detail={"volunteer": volunteer.pk})
+    _seats_taken(actor, session, volunteer, +1)
     return enrollment
 
 
 @transaction.atomic
 def session_enrollment_cancel(*, actor, session_id: int) -> SessionEnrollment:
     volunteer = volunteer_for(actor)
-    session = TrainingSession.objects.select_for_update().filter(pk=pk_or_404(session_id)).first()
-    enrollment = (
-        SessionEnrollment.objects.filter(session=session, volunteer=volunteer, status=EnrollmentStatus.ENROLLED).first()
-        if session
-        else None
-    )
+    session = _session_locked(session_id)
+    enrollment = SessionEnrollment.objects.filter(session=session, volunteer=volunteer, status=EnrollmentStatus.ENROLLED).first()
     if enrollment is None:
-        from zhiyuan.core.errors import NotFound
-
         raise NotFound()
     if session.starts_at <= timezone.now():
         raise Conflict("session_started", _("培训已开始，不能取消报名。"))
     enrollment.status = EnrollmentStatus.CANCELLED
     enrollment.save(update_fields=["status"])
-    TrainingSession.objects.filter(pk=session.pk).update(enrolled_count=F("enrolled_count") - 1)
-    audit_record(actor=actor, action="training.session.cancel_enrollment", obj=session, detail={"volunteer": volunteer.pk})
+    _seats_taken(actor, session, volunteer, -1)
     return enrollment
 
 
@@ -327,8 +365,6 @@ def session_attendance_mark(
         .first()
     )
     if enrollment is None:
-        from zhiyuan.core.errors import NotFound
-
         raise NotFound()
     if session.starts_at > timezone.now():
         raise Conflict("session_not_started", _("培训尚未开始，不能登记出勤。"))

@@ -76,9 +76,10 @@ def record_create(
     return record
 
 
-def certificate_issue(*, record: TrainingRecord, issuer: str = "") -> TrainingCertificate:
-    course = record.course
-    cert = TrainingCertificate(
+def certificate_for(*, record: TrainingRecord, course: TrainingCourse, issuer: str = "") -> TrainingCertificate:
+    """The certificate a saved record earns (not saved: ``certificate_issue`` saves one, the
+    import saves a chunk's at once). Its number is derived from the record's id."""
+    return TrainingCertificate(
         certificate_no=f"PX{record.completed_on:%Y}{record.pk:010d}",
         volunteer_id=record.volunteer_id,
         course=course,
@@ -91,6 +92,10 @@ def certificate_issue(*, record: TrainingRecord, issuer: str = "") -> TrainingCe
         region_code=record.region_code,
         organization_id=record.organization_id,
     )
+
+
+def certificate_issue(*, record: TrainingRecord, issuer: str = "") -> TrainingCertificate:
+    cert = certificate_for(record=record, course=record.course, issuer=issuer)
     cert.save(force_insert=True)
     return cert
 

@@ -22,6 +22,16 @@ def test_demo_training_set(seeded):
     assert people >= 10
     assert TrainingCertificate.objects.count() >= TrainingRecord.objects.count()
     assert Qualification.objects.filter(status="pending").count() == 1
-    before = TrainingRecord.objects.count()
+    # a trainer and a base about to expire, so the lists show 即将到期 (zhiyuan/demo/train9.py)
+    from zhiyuan.training.models import Trainer, TrainingBase
+    from zhiyuan.training.services.records import renewal_days
+    from zhiyuan.volunteers.minors import today_shanghai
+
+    soon = [
+        o.certification_state(on=today_shanghai(), days=renewal_days())
+        for o in (*Trainer.objects.all(), *TrainingBase.objects.all())
+    ]
+    assert soon.count("expiring") == 2
+    before = (TrainingRecord.objects.count(), Trainer.objects.count(), TrainingBase.objects.count())
     seed(progress=lambda *_: None, province_prefix="44")
-    assert TrainingRecord.objects.count() == before
+    assert (TrainingRecord.objects.count(), Trainer.objects.count(), TrainingBase.objects.count()) == before

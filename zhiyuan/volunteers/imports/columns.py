@@ -50,5 +50,14 @@ FIELD_LABELS = {
 }
 
 
+_MORE_LABELS: dict = {}  # the columns of other import kinds (import_kinds.register_import_kind)
+
+
+def register_field_labels(labels: dict) -> None:
+    for key, label in labels.items():
+        if key not in FIELD_LABELS:
+            _MORE_LABELS[key] = label
+
+
 def field_label(key: str) -> str:
-    return str(FIELD_LABELS.get(key, key))
+    return str(FIELD_LABELS.get(key) or _MORE_LABELS.get(key, key))

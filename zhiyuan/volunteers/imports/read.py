@@ -3,13 +3,14 @@ registration service's fields (code-table labels to codes, numbers typed as numb
 
 import datetime as dt
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhiyuan.volunteers.codes import Gender, IdType
 from zhiyuan.volunteers.imports import guard
@@ -38,23 +39,41 @@ class FileRefused(Exception):
         self.message = str(message)
 
 
-@functools.lru_cache(maxsize=8)
-def _header_names(language: str | None) -> dict[str, str]:
+@dataclass(frozen=True)
+class SheetLayout:
+    """What a reader takes from a workbook: its columns ``(key, header, required)``, the sheet
+    (by title, else the first), the header row (``None``: the first row holding anything) and how
+    a row's cells become data (``row_data(values) -> (data, cell errors)``; ``None``: the cells
+    as they are). The volunteers' template is ``VOLUNTEER_LAYOUT``; other imports that run as
+    import jobs (training records) declare their own."""
+
+    columns: Sequence[tuple[str, object, bool]]
+    sheet_title: str | None = None
+    header_row: int | None = None
+    row_data: Callable[[dict], tuple[dict, dict]] | None = None
+    missing_hint: object = ""  # said after the missing columns, e.g. "use the template"
+    aliases: tuple[tuple[str, str], ...] = ()  # (other header text, column key)
+
+
+@functools.lru_cache(maxsize=16)
+def _header_names(language: str | None, layout: "SheetLayout") -> dict[str, str]:
     """{header text: column key}: the Chinese template's headers work whatever the uploader's
     language, and so do the headers of a template downloaded in that language, and the keys."""
     names: dict[str, str] = {}
     for lang in (settings.LANGUAGE_CODE, language or settings.LANGUAGE_CODE):
         with translation.override(lang):
-            for key, header, _r in COLUMNS:
+            for key, header, _r in layout.columns:
                 names.setdefault(str(header), key)
-    for key, _h, _r in COLUMNS:
+    for key, _h, _r in layout.columns:
         names.setdefault(key, key)
+    for alias, key in layout.aliases:
+        names.setdefault(alias, key)
     return names
 
 
-def _header_key(text) -> str | None:
+def _header_key(text, layout: "SheetLayout") -> str | None:
     t = str(text or "").strip().rstrip("*＊").strip()
-    return _header_names(translation.get_language()).get(t)
+    return _header_names(translation.get_language(), layout).get(t)
 
 
 _CODE_TABLES = {
@@ -112,6 +131,15 @@ def _row_data(values: dict) -> tuple[dict, dict]:
     return data, errors
 
 
+VOLUNTEER_LAYOUT = SheetLayout(
+    columns=tuple(COLUMNS),
+    sheet_title=SHEET_TITLE,
+    header_row=HEADER_ROW,
+    row_data=_row_data,
+    missing_hint=gettext_lazy("请使用导入模板，不要修改表头。"),
+)
+
+
 def _unreadable() -> FileRefused:
     return FileRefused(_("无法读取该文件，请使用导入模板（.xlsx）。"))
 
@@ -121,12 +149,15 @@ def _too_many(n: int) -> FileRefused:
 
 
 class Sheet:
-    """The volunteers sheet of an .xlsx file, open for streaming (openpyxl read-only mode): the
-    file's bounds (``guard``) and the header are checked on opening (``FileRefused``),
-    ``rows()`` yields the data rows. Use as a context manager, or ``close()``."""
+    """The volunteers sheet of an .xlsx file (or the sheet ``layout`` names), open for streaming
+    (openpyxl read-only mode): the file's bounds (``guard``) and the header are checked on
+    opening (``FileRefused``), ``rows()`` yields the data rows. Use as a context manager, or
+    ``close()``."""
 
-    def __init__(self, fileobj):
+    def __init__(self, fileobj, layout: SheetLayout = VOLUNTEER_LAYOUT):
         from zhiyuan.volunteers.imports.xlsx_stream import open_workbook
+
+        self.layout = layout
 
         try:
             self._wb, self._close = open_workbook(fileobj, before_read=guard.archive_check)
@@ -135,22 +166,23 @@ class Sheet:
         except Exception:  # openpyxl raises many types for a damaged or foreign file
             raise _unreadable() from None
         try:
-            self._ws = self._wb[SHEET_TITLE] if SHEET_TITLE in self._wb.sheetnames else self._wb.worksheets[0]
+            title = layout.sheet_title
+            self._ws = self._wb[title] if title and title in self._wb.sheetnames else self._wb.worksheets[0]
             with self._wb._archive.open(self._ws._worksheet_path) as src:  # openpyxl 3.1 read-only internals
                 self._scan = guard.sheet_scan(src)
             self._rows = self._ws.parsed_rows()
             first = next(self._rows, None)
             if first is None:
                 raise FileRefused(_("文件是空的。"))
-            header = self._ws.row_values(first[1]) if first[0] == HEADER_ROW else ()
+            header = self._ws.row_values(first[1]) if layout.header_row in (None, first[0]) else ()
             self.positions: dict[str, int] = {}
             for i, text in enumerate(header):
-                key = _header_key(text)
+                key = _header_key(text, layout)
                 if key and key not in self.positions:
                     self.positions[key] = i
-            missing = [str(h) for k, h, req in COLUMNS if req and k not in self.positions]
+            missing = [str(h) for k, h, req in layout.columns if req and k not in self.positions]
             if missing:
-                raise FileRefused(_("缺少必填列：%(cols)s。请使用导入模板，不要修改表头。") % {"cols": _("、").join(missing)})
+                raise FileRefused(_("缺少必填列：%(cols)s。") % {"cols": _("、").join(missing)} + str(layout.missing_hint))
             self._width = max(self.positions.values()) + 1
         except guard.WorkbookRefused as exc:
             self.close()
@@ -191,7 +223,7 @@ class Sheet:
             if seen > limit:
                 raise _too_many(limit)
             values = {k: cells[i] for k, i in self.positions.items()}
-            data, errors = _row_data(values)
+            data, errors = self.layout.row_data(values) if self.layout.row_data else (values, {})
             yield ImportRow(n, data, errors)
 
     def rows_upper_bound(self) -> int | None:
@@ -203,9 +235,9 @@ class Sheet:
 
 
 @contextmanager
-def sheet_rows(fileobj, *, limit: int | None = None):
+def sheet_rows(fileobj, *, limit: int | None = None, layout: SheetLayout = VOLUNTEER_LAYOUT):
     """``with sheet_rows(f) as rows:`` — the data rows of an .xlsx file, streamed."""
-    with Sheet(fileobj) as sheet:
+    with Sheet(fileobj, layout) as sheet:
         yield sheet.rows(limit=limit)
 
 

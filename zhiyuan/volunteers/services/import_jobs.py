@@ -55,6 +55,7 @@ from zhiyuan.core.filecrypt import decrypt_file, encrypt_file, private_temp_dir
 from zhiyuan.core.models import AuditEntry
 from zhiyuan.core.workers import tasks_recover
 from zhiyuan.volunteers import imports
+from zhiyuan.volunteers.import_kinds import VOLUNTEERS, ImportKind, import_kind
 from zhiyuan.volunteers.models import ImportJob, ImportJobError
 from zhiyuan.volunteers.permissions import require_importer
 
@@ -90,8 +91,8 @@ def _sha256(upload) -> str:
     return digest.hexdigest()
 
 
-def _repeat_of(actor, *, client_id: str, sha256: str, mode: str) -> ImportJob | None:
-    mine = ImportJob.objects.filter(created_by=actor)
+def _repeat_of(actor, *, client_id: str, sha256: str, mode: str, kind: str, target_id) -> ImportJob | None:
+    mine = ImportJob.objects.filter(created_by=actor, kind=kind, target_id=target_id)
     if client_id:
         job = mine.filter(client_id=client_id).first()
         if job is not None and (job.file_sha256 != sha256 or job.mode != mode):
@@ -107,10 +108,10 @@ def _repeat_of(actor, *, client_id: str, sha256: str, mode: str) -> ImportJob | 
     )
 
 
-def _refuse(actor, request, mode: str, message: str) -> NoReturn:
+def _refuse(actor, request, mode: str, message: str, kind: ImportKind = VOLUNTEERS) -> NoReturn:
     """An upload refused as a whole: audited like a finished import, answered as a field error."""
     audit_record(
-        actor=actor, action="volunteer.import_file", object_type="volunteers.volunteer", request=request,
+        actor=actor, action=kind.audit_file, object_type=kind.object_type, request=request,
         result=AuditEntry.Result.FAILED,
         detail=imports.import_audit_detail(
             imports.ImportReport(dry_run=mode == imports.DRY_RUN, valid_only=mode == imports.VALID_ONLY, file_errors=[message])
@@ -125,16 +126,26 @@ def _scope_label(actor) -> str:
     return ",".join(actor_region_prefixes(actor))[:200]
 
 
-def import_job_submit(*, actor, upload, mode: str, client_id: str = "", request=None) -> tuple[ImportJob, bool]:
+def import_job_submit(
+    *, actor, upload, mode: str, client_id: str = "", request=None, kind: str = "volunteers", target_id: int | None = None
+) -> tuple[ImportJob, bool]:
     """Accept an uploaded template file as an import job in ``mode`` (``imports.DRY_RUN``,
     ``ALL_OR_NOTHING``, ``VALID_ONLY``) and start it: in the request for small files, else on
     the background worker. Returns ``(job, created)``; ``created`` is False when this repeats
     an earlier submit (see the module docstring), which is then returned as it is.
 
+    ``kind`` (``import_kinds``) says what the rows become; the volunteers' import checks here
+    that the actor may import volunteers, another kind's service has authorized the actor for
+    ``target_id`` before it calls this.
+
     Refused with ``DomainError("invalid")`` (field ``file``) when the file is larger than
     ``ZHIYUAN_IMPORT_MAX_UPLOAD_MB``, is not a readable .xlsx, lacks a required column, has no
     data rows or more than ``ZHIYUAN_IMPORT_MAX_ROWS``."""
-    require_importer(actor)
+    spec = import_kind(kind)
+    if spec.kind != kind:
+        raise ValueError(f"unknown import kind {kind!r}")
+    if spec is VOLUNTEERS:
+        require_importer(actor)
     if mode not in imports.MODES:
         raise ValueError(f"unknown import mode {mode!r}")
     client_id = (client_id or "").strip()[:64]
@@ -142,33 +153,37 @@ def import_job_submit(*, actor, upload, mode: str, client_id: str = "", request=
         message = upload_too_large_message()
         raise DomainError("invalid", message, fields={"file": [message]})
     sha256 = _sha256(upload)
-    job = _repeat_of(actor, client_id=client_id, sha256=sha256, mode=mode)
+    repeat = {"client_id": client_id, "sha256": sha256, "mode": mode, "kind": kind, "target_id": target_id}
+    job = _repeat_of(actor, **repeat)
     if job is not None:
         return job, False
-    imports.check_throttle(actor=actor, mode=mode, request=request)  # issue #8: not a free lookup
+    if spec.throttle:
+        imports.check_throttle(actor=actor, mode=mode, request=request)  # issue #8: not a free lookup
     upload.seek(0)
     try:
-        with imports.Sheet(upload) as sheet:
+        with imports.Sheet(upload, spec.layout) as sheet:
             bound = sheet.rows_upper_bound()
     except imports.FileRefused as exc:
-        _refuse(actor, request, mode, exc.message)
+        _refuse(actor, request, mode, exc.message, spec)
     if bound == 0:
-        _refuse(actor, request, mode, _("文件中没有数据行。"))
+        _refuse(actor, request, mode, _("文件中没有数据行。"), spec)
     if bound is not None and bound > imports.max_rows():
-        _refuse(actor, request, mode, _("每个文件最多%(n)s行，请拆分后分批导入。") % {"n": imports.max_rows()})
+        _refuse(actor, request, mode, _("每个文件最多%(n)s行，请拆分后分批导入。") % {"n": imports.max_rows()}, spec)
     ref = uuid.uuid4().hex + FILE_SUFFIX
     path = files_dir() / ref
     try:
         with transaction.atomic():
             # One submit per user at a time, so a double submit finds the first job.
             User.objects.select_for_update().filter(pk=actor.pk).first()
-            job = _repeat_of(actor, client_id=client_id, sha256=sha256, mode=mode)
+            job = _repeat_of(actor, **repeat)
             if job is not None:
                 return job, False
             upload.seek(0)
             sealed_key = encrypt_file(upload, path, purpose=FILE_PURPOSE)
             job = ImportJob.objects.create(
                 created_by=actor,
+                kind=kind,
+                target_id=target_id,
                 scope=_scope_label(actor),
                 token_prefix=actor_token_prefix(actor),
                 mode=mode,
@@ -183,7 +198,7 @@ def import_job_submit(*, actor, upload, mode: str, client_id: str = "", request=
                 language=translation.get_language() or "",
             )
             audit_record(
-                actor=actor, action="volunteer.import_upload", obj=job, request=request,
+                actor=actor, action=spec.audit_upload, obj=job, request=request,
                 detail={"mode": mode, "file_size": job.file_size, "rows_estimate": job.rows_total,
                         "inline": _runs_inline(job)},
             )  # fmt: skip
@@ -371,17 +386,16 @@ def import_job_run(*, job_id: int, hard_limits: bool = False) -> str:
     if job.token_prefix:
         actor._zy_token = _TokenScope(job.token_prefix)
     progress = _Progress(job)
+    kind = import_kind(job.kind)
 
     def source():
         plain.seek(0)
-        return imports.sheet_rows(plain)
+        return imports.sheet_rows(plain, layout=kind.layout)
 
     with translation.override(job.language or settings.LANGUAGE_CODE):
         try:
             with _hard_limits() if hard_limits else nullcontext(), _plain_file(job) as plain:
-                report = imports.import_rows(
-                    actor=actor, source=source, mode=job.mode, ip=job.ip, progress=progress, keep_errors=False
-                )
+                report = kind.run(job=job, actor=actor, source=source, progress=progress)
         except JobLimitExceeded as exc:
             _finish(job, progress, message=_limit_message(job, exc.message))
         except MemoryError:
@@ -430,7 +444,7 @@ def _finish(job: ImportJob, progress: _Progress, *, report=None, message: str = 
         job.rows_invalid = report.invalid_rows
         job.rows_created = report.created
         job.file_errors = list(report.file_errors)
-        job.preview = _preview_with_names(report.preview)
+        job.preview = _preview_with_names(report.preview) if report.preview else []
         job.message = report.stopped[:300]
     elif file_error:
         job.file_errors = [message]
@@ -439,7 +453,7 @@ def _finish(job: ImportJob, progress: _Progress, *, report=None, message: str = 
     _delete_file(job)
     job.save()
     audit_record(
-        actor=job.created_by, action="volunteer.import_file", obj=job, ip=job.ip,
+        actor=job.created_by, action=import_kind(job.kind).audit_file, obj=job, ip=job.ip,
         result=AuditEntry.Result.OK if job.rows_created or (job.dry_run and job.ok) else AuditEntry.Result.FAILED,
         detail={"job": job.pk, "status": job.status, "dry_run": job.dry_run, "mode": job.mode, "rows": job.rows_total,
                 "valid_rows": job.rows_valid, "invalid_rows": job.rows_invalid, "created": job.rows_created,
@@ -496,7 +510,7 @@ def _fail_unfinished(job: ImportJob, status: str, message: str) -> bool:
     _delete_file(job)
     job.save(update_fields=["file_ref", "file_key_sealed"])
     audit_record(
-        actor=job.created_by, action="volunteer.import_file", obj=job, ip=job.ip, result=AuditEntry.Result.FAILED,
+        actor=job.created_by, action=import_kind(job.kind).audit_file, obj=job, ip=job.ip, result=AuditEntry.Result.FAILED,
         detail={"job": job.pk, "status": job.status, "mode": job.mode, "rows": job.rows_total,
                 "created": job.rows_created, "stopped": True},
     )  # fmt: skip
