@@ -367,9 +367,20 @@ def _window_check(shift: Shift, kind: str, at: dt.datetime, flags: list) -> None
             flags.append(FLAG_EARLY_LEAVE)
 
 
+# what a check needs of an enrollment, its shift, activity and volunteer (the hot path reads no more)
+ENROLLMENT_FIELDS = (
+    "id", "organization_id", "region_code", "volunteer_id", "shift_id", "activity_id",
+    "shift__starts_at", "shift__ends_at", "shift__cancelled",
+    "activity__latitude", "activity__longitude", "activity__geofence_m",
+    "volunteer__volunteer_no", "volunteer__name",
+)  # fmt: skip
+
+
 def _enrollment(*, shift_id: int, volunteer_id: int | None = None, user_id: int | None = None) -> Enrollment:
-    qs = Enrollment.objects.select_related("shift", "activity", "volunteer").filter(
-        shift_id=shift_id, status=EnrollmentStatus.ACCEPTED
+    qs = (
+        Enrollment.objects.select_related("shift", "activity", "volunteer")
+        .only(*ENROLLMENT_FIELDS)
+        .filter(shift_id=shift_id, status=EnrollmentStatus.ACCEPTED)
     )
     qs = qs.filter(volunteer_id=volunteer_id) if volunteer_id is not None else qs.filter(volunteer__user_id=user_id)
     e = qs.first()
@@ -395,9 +406,30 @@ def _record(
 ) -> tuple[dict, bool]:
     """The rule path of every method. Returns (answer, replayed)."""
     _validate(req)
-    prior = CheckEvent.objects.filter(client_request_id=req.client_request_id).first()
-    if prior is not None:
-        return _replay(prior, actor=actor, kind=req.kind)
+    return _idempotent(
+        actor,
+        req,
+        lambda: _record_new(
+            actor=actor, req=req, method=method, enrollment_of=enrollment_of, at_check=at_check, geofence=geofence,
+            reason=reason, manual_at=manual_at, audit_action=audit_action, request=request,
+        ),
+    )  # fmt: skip
+
+
+def _idempotent(actor, req: CheckRequest, record):
+    """Run ``record``; when it fails — a rule refuses, or the insert meets the unique request id
+    — and this request id was recorded before, answer the stored result instead. The happy path
+    costs no look-up; a retry is answered even after its token expired or the code turned."""
+    try:
+        return record()
+    except (DomainError, IntegrityError):
+        prior = CheckEvent.objects.filter(client_request_id=req.client_request_id).first()
+        if prior is not None:
+            return _replay(prior, actor=actor, kind=req.kind)
+        raise
+
+
+def _record_new(*, actor, req, method, enrollment_of, at_check, geofence, reason, manual_at, audit_action, request):
     received = timezone.now()
     at, offline = _event_time(req, received)
     if manual_at is not None:
@@ -477,12 +509,10 @@ def _record(
                             **({"reason": reason} if reason else {})},
                 )  # fmt: skip
     except IntegrityError:
-        # a copy of this request won the race (same client id), or another request checked
-        # this enrollment in first: read what was stored
-        prior = CheckEvent.objects.filter(client_request_id=req.client_request_id).first()
-        if prior is not None:
-            return _replay(prior, actor=actor, kind=req.kind)
-        existing = Attendance.objects.filter(enrollment=enrollment).first()
+        # a copy of this request won the race (same client id: ``_idempotent`` answers its
+        # stored result), or another request checked this enrollment in first
+        prior = CheckEvent.objects.filter(client_request_id=req.client_request_id).exists()
+        existing = None if prior else Attendance.objects.filter(enrollment=enrollment).first()
         if existing is not None:
             raise Conflict("already_checked_in", _("已于%(t)s签到。") % {"t": _hm(existing.check_in_at)}) from None
         raise
@@ -522,10 +552,11 @@ def attendance_check_by_code(*, actor, req: CheckRequest, code: str, shift_id: i
     code = (code or "").strip()
     if not CODE_RE.fullmatch(code):
         raise DomainError("invalid", _("请输入6位数字签到码。"), fields={"code": [_("请输入6位数字签到码。")]}, status=422)
-    prior = CheckEvent.objects.filter(client_request_id=req.client_request_id).first()
-    if prior is not None:
-        _validate(req)
-        return _replay(prior, actor=actor, kind=req.kind)
+    _validate(req)
+    return _idempotent(actor, req, lambda: _check_by_code(actor=actor, req=req, code=code, shift_id=shift_id, request=request))
+
+
+def _check_by_code(*, actor, req, code, shift_id, request):
     _code_guard(actor)
     at, _offline = _event_time(req, timezone.now())
     if shift_id is not None:
@@ -602,7 +633,7 @@ def attendance_record_manual(
             qs = qs.filter(volunteer__volunteer_no=volunteer_no.strip().upper())
         else:
             raise DomainError("invalid", _("请选择志愿者。"), fields={"volunteer_no": [_("请选择志愿者。")]}, status=422)
-        e = qs.select_related("shift", "activity", "volunteer").first()
+        e = qs.select_related("shift", "activity", "volunteer").only(*ENROLLMENT_FIELDS).first()
         if e is None:
             raise DomainError("not_enrolled", _("该志愿者没有本班次的录用报名。"))
         return e
