@@ -52,6 +52,7 @@ from urllib.parse import parse_qs, urlsplit
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -59,6 +60,7 @@ from django.utils.translation import gettext_lazy as _
 from zhiyuan.accounts.roles import Role
 from zhiyuan.accounts.scopes import actor_is_platform_admin, actor_object_ids, actor_region_prefixes, actor_token_prefix
 from zhiyuan.activities.models import (
+    ACTIVE_ENROLLMENT,
     Attendance,
     CheckEvent,
     CheckMethod,
@@ -69,6 +71,7 @@ from zhiyuan.activities.models import (
 from zhiyuan.core import crypto
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from zhiyuan.volunteers.models import Volunteer
 
 IN, OUT = "in", "out"
 KINDS = (IN, OUT)
@@ -380,9 +383,14 @@ def _enrollment(*, shift_id: int, volunteer_id: int | None = None, user_id: int 
     qs = (
         Enrollment.objects.select_related("shift", "activity", "volunteer")
         .only(*ENROLLMENT_FIELDS)
-        .filter(shift_id=shift_id, status=EnrollmentStatus.ACCEPTED)
+        # the partial unique index (shift, volunteer) WHERE status IN ACTIVE_ENROLLMENT answers
+        # this in one probe; the planners use it only when the query repeats its condition
+        .filter(shift_id=shift_id, status__in=ACTIVE_ENROLLMENT)
+        .filter(status=EnrollmentStatus.ACCEPTED)
     )
-    qs = qs.filter(volunteer_id=volunteer_id) if volunteer_id is not None else qs.filter(volunteer__user_id=user_id)
+    if volunteer_id is None:  # the signed-in volunteer: their id as a subquery on the unique user_id
+        volunteer_id = Subquery(Volunteer.objects.filter(user_id=user_id).values("id")[:1])
+    qs = qs.filter(volunteer_id=volunteer_id)
     e = qs.first()
     if e is None:
         raise DomainError(
