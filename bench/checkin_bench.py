@@ -232,7 +232,7 @@ def prepare(*, shifts: int) -> dict:
                 SESSION_KEY: str(v.user.pk),
                 BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
                 HASH_SESSION_KEY: v.user.get_session_auth_hash(),
-                "_zy_refreshed": int(time.time()) + 3600,  # no session write during the run
+                "_zy_refreshed": int(time.time()),  # refreshed now: no session write during the run
             }
             rows.append(Session(session_key=key, session_data=store_cls().encode(data), expire_date=expire))
             cookies[v.pk] = key

@@ -51,16 +51,17 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from django.db.models import Subquery
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.accounts.roles import Role
 from zhiyuan.accounts.scopes import actor_is_platform_admin, actor_object_ids, actor_region_prefixes, actor_token_prefix
 from zhiyuan.activities.models import (
     ACTIVE_ENROLLMENT,
+    Activity,
     Attendance,
     CheckEvent,
     CheckMethod,
@@ -370,32 +371,51 @@ def _window_check(shift: Shift, kind: str, at: dt.datetime, flags: list) -> None
             flags.append(FLAG_EARLY_LEAVE)
 
 
-# what a check needs of an enrollment, its shift, activity and volunteer (the hot path reads no more)
-ENROLLMENT_FIELDS = (
-    "id", "organization_id", "region_code", "volunteer_id", "shift_id", "activity_id",
-    "shift__starts_at", "shift__ends_at", "shift__cancelled",
-    "activity__latitude", "activity__longitude", "activity__geofence_m",
-    "volunteer__volunteer_no", "volunteer__name",
-)  # fmt: skip
+# The hot path (every scan): one statement through the partial unique index (shift, volunteer)
+# WHERE status IN ACTIVE_ENROLLMENT — the query repeats that condition so both planners use it,
+# and names the volunteer by id (a subquery on the unique user_id): joining on user_id made
+# SQLite walk every enrollment of the shift. Written once as SQL: building the four-table ORM
+# query took a fifth of a check-in's time (docs/benchmarks.md "Check-in").
+_ENROLLMENT_SQL = """
+SELECT e.id, e.organization_id, e.region_code, e.volunteer_id, e.shift_id, e.activity_id,
+       s.starts_at, s.ends_at, s.cancelled, a.latitude, a.longitude, a.geofence_m, v.volunteer_no, v.name
+FROM activities_enrollment e
+JOIN activities_shift s ON s.id = e.shift_id
+JOIN activities_activity a ON a.id = e.activity_id
+JOIN volunteers_volunteer v ON v.id = e.volunteer_id
+WHERE e.shift_id = %s AND e.status IN ('pending', 'accepted', 'waitlisted') AND e.status = 'accepted'
+  AND e.volunteer_id = {volunteer}
+"""
+if tuple(ACTIVE_ENROLLMENT) != ("pending", "accepted", "waitlisted"):  # the SQL repeats the index's condition
+    raise ImportError("activities.attendance: _ENROLLMENT_SQL must repeat ACTIVE_ENROLLMENT")
+_BY_ID = _ENROLLMENT_SQL.format(volunteer="%s")
+_BY_USER = _ENROLLMENT_SQL.format(volunteer="(SELECT id FROM volunteers_volunteer WHERE user_id = %s)")
+
+
+def _dt(value) -> dt.datetime:
+    if isinstance(value, str):  # SQLite
+        value = parse_datetime(value)
+    return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
 
 
 def _enrollment(*, shift_id: int, volunteer_id: int | None = None, user_id: int | None = None) -> Enrollment:
-    qs = (
-        Enrollment.objects.select_related("shift", "activity", "volunteer")
-        .only(*ENROLLMENT_FIELDS)
-        # the partial unique index (shift, volunteer) WHERE status IN ACTIVE_ENROLLMENT answers
-        # this in one probe; the planners use it only when the query repeats its condition
-        .filter(shift_id=shift_id, status__in=ACTIVE_ENROLLMENT)
-        .filter(status=EnrollmentStatus.ACCEPTED)
-    )
-    if volunteer_id is None:  # the signed-in volunteer: their id as a subquery on the unique user_id
-        volunteer_id = Subquery(Volunteer.objects.filter(user_id=user_id).values("id")[:1])
-    qs = qs.filter(volunteer_id=volunteer_id)
-    e = qs.first()
-    if e is None:
+    """The accepted enrollment of a volunteer (by id, or the signed-in ``user_id``) on the shift,
+    with the fields a check reads of its shift, activity and volunteer."""
+    assert tuple(ACTIVE_ENROLLMENT) == ("pending", "accepted", "waitlisted")  # the SQL above repeats it
+    with connection.cursor() as cur:
+        cur.execute(
+            _BY_ID if volunteer_id is not None else _BY_USER, [shift_id, volunteer_id if volunteer_id is not None else user_id]
+        )
+        row = cur.fetchone()
+    if row is None:
         raise DomainError(
             "not_enrolled", _("您没有该班次的录用报名，不能签到。") if user_id else _("该志愿者没有本班次的录用报名。")
         )
+    eid, org_id, region, vid, sid, aid, starts, ends, cancelled, lat, lon, fence, vno, name = row
+    e = Enrollment(id=eid, organization_id=org_id, region_code=region, volunteer_id=vid, shift_id=sid, activity_id=aid)
+    e.shift = Shift(id=sid, activity_id=aid, starts_at=_dt(starts), ends_at=_dt(ends), cancelled=bool(cancelled))
+    e.activity = Activity(id=aid, latitude=lat, longitude=lon, geofence_m=fence)
+    e.volunteer = Volunteer(id=vid, volunteer_no=vno, name=name)
     return e
 
 
@@ -641,7 +661,7 @@ def attendance_record_manual(
             qs = qs.filter(volunteer__volunteer_no=volunteer_no.strip().upper())
         else:
             raise DomainError("invalid", _("请选择志愿者。"), fields={"volunteer_no": [_("请选择志愿者。")]}, status=422)
-        e = qs.select_related("shift", "activity", "volunteer").only(*ENROLLMENT_FIELDS).first()
+        e = qs.select_related("shift", "activity", "volunteer").first()
         if e is None:
             raise DomainError("not_enrolled", _("该志愿者没有本班次的录用报名。"))
         return e
