@@ -378,11 +378,14 @@ def _window_check(shift: Shift, kind: str, at: dt.datetime, flags: list) -> None
 # query took a fifth of a check-in's time (docs/benchmarks.md "Check-in").
 _ENROLLMENT_SQL = """
 SELECT e.id, e.organization_id, e.region_code, e.volunteer_id, e.shift_id, e.activity_id,
-       s.starts_at, s.ends_at, s.cancelled, a.latitude, a.longitude, a.geofence_m, v.volunteer_no, v.name
+       s.starts_at, s.ends_at, s.cancelled, a.latitude, a.longitude, a.geofence_m, v.volunteer_no, v.name,
+       p.insurance_required, a.insurance_policy_id
 FROM activities_enrollment e
 JOIN activities_shift s ON s.id = e.shift_id
 JOIN activities_activity a ON a.id = e.activity_id
 JOIN volunteers_volunteer v ON v.id = e.volunteer_id
+JOIN activities_slot sl ON sl.id = e.slot_id
+JOIN activities_position p ON p.id = sl.position_id
 WHERE e.shift_id = %s AND e.status IN ('pending', 'accepted', 'waitlisted') AND e.status = 'accepted'
   AND e.volunteer_id = {volunteer}
 """
@@ -411,12 +414,34 @@ def _enrollment(*, shift_id: int, volunteer_id: int | None = None, user_id: int 
         raise DomainError(
             "not_enrolled", _("您没有该班次的录用报名，不能签到。") if user_id else _("该志愿者没有本班次的录用报名。")
         )
-    eid, org_id, region, vid, sid, aid, starts, ends, cancelled, lat, lon, fence, vno, name = row
+    eid, org_id, region, vid, sid, aid, starts, ends, cancelled, lat, lon, fence, vno, name, insured, policy_id = row
     e = Enrollment(id=eid, organization_id=org_id, region_code=region, volunteer_id=vid, shift_id=sid, activity_id=aid)
     e.shift = Shift(id=sid, activity_id=aid, starts_at=_dt(starts), ends_at=_dt(ends), cancelled=bool(cancelled))
-    e.activity = Activity(id=aid, latitude=lat, longitude=lon, geofence_m=fence)
+    e.activity = Activity(id=aid, latitude=lat, longitude=lon, geofence_m=fence, insurance_policy_id=policy_id)
     e.volunteer = Volunteer(id=vid, volunteer_no=vno, name=name)
+    e.insurance_required = bool(insured)
     return e
+
+
+def insurance_check(enrollment, at: dt.datetime) -> None:
+    """FUN-4, 条例 art. 17: on a position that requires insurance, the volunteer must be covered
+    on the day of the check-in (the activity's own policy when it names one) — the reason is the
+    insurance app's precise sentence. Positions without the requirement cost nothing here."""
+    if not getattr(enrollment, "insurance_required", False):
+        return
+    from zhiyuan.insurance.coverage import insurance_covered
+    from zhiyuan.insurance.models import InsurancePolicy
+    from zhiyuan.organizations.models import Organization
+
+    policy_id = enrollment.activity.insurance_policy_id
+    answer = insurance_covered(
+        volunteer=Volunteer.objects.get(pk=enrollment.volunteer_id),
+        organization=Organization.objects.get(pk=enrollment.organization_id),
+        on=timezone.localdate(at),
+        policy=InsurancePolicy.objects.get(pk=policy_id) if policy_id else None,
+    )
+    if not answer.covered:
+        raise DomainError("not_insured", _("该岗位须有保险，不能签到：%(r)s") % {"r": answer.reason})
 
 
 def _record(
@@ -469,6 +494,8 @@ def _record_new(*, actor, req, method, enrollment_of, at_check, geofence, reason
     shift, activity, volunteer = enrollment.shift, enrollment.activity, enrollment.volunteer
     if shift.cancelled:
         raise DomainError("shift_cancelled", _("该班次已取消。"))
+    if req.kind == IN:
+        insurance_check(enrollment, at)
     flags: list[str] = []
     _window_check(shift, req.kind, at, flags)
     if geofence:
@@ -661,9 +688,10 @@ def attendance_record_manual(
             qs = qs.filter(volunteer__volunteer_no=volunteer_no.strip().upper())
         else:
             raise DomainError("invalid", _("请选择志愿者。"), fields={"volunteer_no": [_("请选择志愿者。")]}, status=422)
-        e = qs.select_related("shift", "activity", "volunteer").first()
+        e = qs.select_related("shift", "activity", "volunteer", "slot__position").first()
         if e is None:
             raise DomainError("not_enrolled", _("该志愿者没有本班次的录用报名。"))
+        e.insurance_required = e.slot.position.insurance_required
         return e
 
     return _record(

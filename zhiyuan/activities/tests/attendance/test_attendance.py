@@ -453,3 +453,28 @@ def test_api_wrong_scope(client, other_org_admin, county_manager, other_county_m
     )
     assert r.status_code == 403
     assert not Attendance.objects.exists()
+
+
+# --- insurance (FUN-4, 条例 art. 17) --------------------------------------------------------
+
+
+def test_a_position_that_requires_insurance_refuses_an_uninsured_volunteer(org, org_admin, volunteer):
+    insured_only = running_activity(org, positions=[{"name": "水上救援", "slots": 3, "insurance_required": True}]).shifts.get()
+    accepted(insured_only.slots.get(), volunteer)
+    err = refused("not_insured", by_qr, volunteer, insured_only)
+    assert "保险" in str(err.message)
+    refused("not_insured", svc.attendance_record_manual, actor=org_admin, shift=insured_only, req=req(), reason="现场登记",
+            volunteer_no=volunteer.volunteer_no)  # fmt: skip
+    assert not Attendance.objects.exists()
+
+
+def test_an_insured_volunteer_checks_in_on_such_a_position(org, org_admin, volunteer):
+    from zhiyuan.insurance.tests.factories import policy
+    from zhiyuan.organizations.tests.factories import member
+
+    member(org, volunteer, admin=org_admin)
+    policy(org_admin, org, cover="members")  # covers the organization's active members
+    insured_only = running_activity(org, positions=[{"name": "水上救援", "slots": 3, "insurance_required": True}]).shifts.get()
+    accepted(insured_only.slots.get(), volunteer)
+    result, _ = by_qr(volunteer, insured_only)
+    assert result["kind"] == "in"
