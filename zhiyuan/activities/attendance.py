@@ -524,9 +524,10 @@ def _record_new(*, actor, req, method, enrollment_of, at_check, geofence, reason
                 att = Attendance.objects.select_for_update().filter(enrollment=enrollment).first()
                 if att is None:
                     raise DomainError("not_checked_in", _("尚未签到，不能签退。"))
-                # an organizer may put the real time on a forgotten check-out (ACT-5): it stays
-                # flagged auto_closed and now also manual, for the reviewer
-                replaces_auto = method == CheckMethod.MANUAL and att.check_out_method == CheckMethod.AUTO_CLOSE
+                # the real time may replace a forgotten check-out's automatic one (ACT-5): put by
+                # an organizer, or synced from a phone that checked out offline in time; the
+                # record stays flagged auto_closed (and manual / offline) for the reviewer
+                replaces_auto = att.check_out_method == CheckMethod.AUTO_CLOSE and (method == CheckMethod.MANUAL or offline)
                 if att.check_out_at is not None and not replaces_auto:
                     raise Conflict("already_checked_out", _("已于%(t)s签退。") % {"t": _hm(att.check_out_at)})
                 if at < att.check_in_at:

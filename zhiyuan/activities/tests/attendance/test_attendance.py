@@ -478,3 +478,16 @@ def test_an_insured_volunteer_checks_in_on_such_a_position(org, org_admin, volun
     accepted(insured_only.slots.get(), volunteer)
     result, _ = by_qr(volunteer, insured_only)
     assert result["kind"] == "in"
+
+
+def test_an_offline_check_out_synced_after_the_automatic_close_replaces_it_and_stays_flagged(org, volunteer):
+    past = running_activity(org, started_minutes_ago=240, hours=3).shifts.get()  # ended an hour ago
+    e = accepted(past.slots.get(), volunteer)
+    Attendance.objects.create(enrollment=e, volunteer=volunteer, activity=past.activity, shift=past, organization=org,
+                              region_code=e.region_code, check_in_at=past.starts_at, check_in_method="qr")  # fmt: skip
+    svc.attendance_close_overdue()
+    left = past.ends_at - dt.timedelta(minutes=5)  # the phone checked out then, without network
+    by_qr(volunteer, past, "out", now=left.timestamp(), device_time=left)
+    att = Attendance.objects.get()
+    assert att.check_out_at == left and att.check_out_method == CheckMethod.QR
+    assert att.flags == ["auto_closed", "offline"]
