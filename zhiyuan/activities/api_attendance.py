@@ -13,7 +13,14 @@ from ninja import Router
 
 from zhiyuan.activities import attendance as svc
 from zhiyuan.activities.lists_attendance import ATTENDANCE
-from zhiyuan.activities.schemas_attendance import AttendanceRowOut, CheckIn, CheckResultOut, ManualIn, ScanIn, SessionOut
+from zhiyuan.activities.schemas_attendance import (
+    AttendanceCheckIn,
+    AttendanceManualIn,
+    AttendanceResultOut,
+    AttendanceRowOut,
+    CheckinSessionOut,
+    EcardScanIn,
+)
 from zhiyuan.core.api import ERRORS
 from zhiyuan.core.errors import DomainError
 from zhiyuan.core.lists import list_operation
@@ -36,7 +43,7 @@ def _answer(outcome):
     return (200 if replayed else 201), {**result, "replayed": replayed}
 
 
-def _volunteer_check(request, kind: str, payload: CheckIn):
+def _volunteer_check(request, kind: str, payload: AttendanceCheckIn):
     req = _req(kind, payload)
     if payload.method == "qr":
         return _answer(svc.attendance_check_by_qr(actor=request.user, req=req, token=payload.token, shift_id=payload.shift_id))
@@ -46,19 +53,23 @@ def _volunteer_check(request, kind: str, payload: CheckIn):
     raise DomainError("invalid", msg, fields={"method": [msg]}, status=422)
 
 
-@router.post("/attendance/check-in", response={200: CheckResultOut, 201: CheckResultOut, **ERRORS}, operation_id="check_in")
-def check_in(request, payload: CheckIn):
+@router.post(
+    "/attendance/check-in", response={200: AttendanceResultOut, 201: AttendanceResultOut, **ERRORS}, operation_id="check_in"
+)
+def check_in(request, payload: AttendanceCheckIn):
     """Check in by the organizer's QR code or the 6-digit session code (ACT-4)."""
     return _volunteer_check(request, svc.IN, payload)
 
 
-@router.post("/attendance/check-out", response={200: CheckResultOut, 201: CheckResultOut, **ERRORS}, operation_id="check_out")
-def check_out(request, payload: CheckIn):
+@router.post(
+    "/attendance/check-out", response={200: AttendanceResultOut, 201: AttendanceResultOut, **ERRORS}, operation_id="check_out"
+)
+def check_out(request, payload: AttendanceCheckIn):
     """Check out by the organizer's QR code or the session code; needs a check-in."""
     return _volunteer_check(request, svc.OUT, payload)
 
 
-@router.get("/shifts/{shift_id}/checkin-session", response={200: SessionOut, **ERRORS}, operation_id="get_checkin_session")
+@router.get("/shifts/{shift_id}/checkin-session", response={200: CheckinSessionOut, **ERRORS}, operation_id="get_checkin_session")
 def get_checkin_session(request, shift_id: int):
     """The organizer's current QR token and session code for the shift."""
     shift = svc.shift_get_for_attendance(actor=request.user, shift_id=shift_id)
@@ -67,10 +78,10 @@ def get_checkin_session(request, shift_id: int):
 
 @router.post(
     "/shifts/{shift_id}/attendance/scan",
-    response={200: CheckResultOut, 201: CheckResultOut, **ERRORS},
+    response={200: AttendanceResultOut, 201: AttendanceResultOut, **ERRORS},
     operation_id="scan_ecard",
 )
-def scan_ecard(request, shift_id: int, payload: ScanIn):
+def scan_ecard(request, shift_id: int, payload: EcardScanIn):
     """The organizer scanned a volunteer's e-card (VOL-8) to check them in or out (audited)."""
     shift = svc.shift_get_for_attendance(actor=request.user, shift_id=shift_id)
     req = _req(payload.kind, payload)
@@ -79,10 +90,10 @@ def scan_ecard(request, shift_id: int, payload: ScanIn):
 
 @router.post(
     "/shifts/{shift_id}/attendance/manual",
-    response={200: CheckResultOut, 201: CheckResultOut, **ERRORS},
+    response={200: AttendanceResultOut, 201: AttendanceResultOut, **ERRORS},
     operation_id="record_attendance_manually",
 )
-def record_attendance_manually(request, shift_id: int, payload: ManualIn):
+def record_attendance_manually(request, shift_id: int, payload: AttendanceManualIn):
     """The organizer records a check-in or check-out by hand with a reason (flagged manual, audited)."""
     shift = svc.shift_get_for_attendance(actor=request.user, shift_id=shift_id)
     req = svc.CheckRequest(kind=payload.kind, client_request_id=payload.client_request_id)

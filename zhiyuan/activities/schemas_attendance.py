@@ -8,7 +8,7 @@ from pydantic import Field
 from zhiyuan.core.api import InSchema
 
 
-class CheckIn(InSchema):
+class AttendanceCheckIn(InSchema):
     method: str = Field(..., description="qr (the organizer's rotating QR code) | code (the 6-digit session code)")
     token: str = Field("", max_length=1000, description="method qr: the scanned token or the scan-page URL")
     code: str = Field("", max_length=6, description="method code: the 6 digits read out")
@@ -19,7 +19,7 @@ class CheckIn(InSchema):
     longitude: float | None = Field(None, ge=-180, le=180)
 
 
-class ScanIn(InSchema):
+class EcardScanIn(InSchema):
     kind: str = Field("in", description="in | out")
     token: str = Field(..., max_length=1000, description="the volunteer's e-card token or the URL in its QR code")
     client_request_id: str = Field(..., min_length=8, max_length=64)
@@ -28,7 +28,7 @@ class ScanIn(InSchema):
     longitude: float | None = Field(None, ge=-180, le=180)
 
 
-class ManualIn(InSchema):
+class AttendanceManualIn(InSchema):
     kind: str = Field("in", description="in | out")
     volunteer_no: str = Field("", max_length=16)
     enrollment_id: int | None = Field(None, ge=1, le=2**63 - 1)
@@ -37,7 +37,7 @@ class ManualIn(InSchema):
     client_request_id: str = Field(..., min_length=8, max_length=64)
 
 
-class CheckResultOut(Schema):
+class AttendanceResultOut(Schema):
     attendance_id: int
     kind: str
     method: str
@@ -52,7 +52,7 @@ class CheckResultOut(Schema):
     replayed: bool = False
 
 
-class SessionOut(Schema):
+class CheckinSessionOut(Schema):
     shift_id: int
     qr_token: str
     qr_expires_at: int
