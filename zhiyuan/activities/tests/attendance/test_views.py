@@ -91,3 +91,27 @@ def test_pages_of_another_organization_are_404_and_a_region_manager_may_only_loo
     client.force_login(county_manager)
     assert client.get(url("attendance_list", shift)).status_code == 200
     assert client.get(url("attendance_screen", shift)).status_code == 403
+
+
+def test_the_live_list_page_reads_a_constant_number_of_queries(client, org_admin, volunteer, enrollment, shift,
+                                                               django_assert_num_queries):  # fmt: skip
+    from zhiyuan.activities.tests.attendance.conftest import accepted
+    from zhiyuan.volunteers.tests.factories import register
+
+    def by_qr(v):
+        token, _ = svc.qr_token_for(shift.pk)
+        svc.attendance_check_by_qr(actor=v.user, req=svc.CheckRequest(kind="in", client_request_id=rid()), token=token)
+
+    by_qr(volunteer)
+    client.force_login(org_admin)
+    client.get(url("attendance_list", shift), headers={"HX-Request": "true"})  # the session's first request saves it
+    with django_assert_num_queries(6) as ctx:
+        r = client.get(url("attendance_list", shift), headers={"HX-Request": "true"})
+    assert r.status_code == 200 and r.content.decode().count("data-row=") == 1, [q["sql"] for q in ctx.captured_queries]
+    for name in ("张一", "王二", "李三", "赵四"):
+        v = register(name=name)
+        accepted(shift.slots.get(), v)
+        by_qr(v)
+    with django_assert_num_queries(6):
+        r = client.get(url("attendance_list", shift), headers={"HX-Request": "true"})
+    assert r.content.decode().count("data-row=") == 5
