@@ -13,6 +13,8 @@ result (machine, versions, dataset) to bench/results/.
                                  [--database-url URL]   (sync export and background job, bench/exports_bench.py)
     python -m bench.run square   --db sqlite|postgres [--activities 100000] [--reuse]
                                  (the public activity square, bench/square_bench.py)
+    python -m bench.run checkin  --db sqlite|postgres --size small [--concurrency 8] [--duration 10]
+                                 [--no-kill]   (check-ins/s vs ping, none lost under SIGKILL, bench/checkin_bench.py)
 
 The dataset is generated on first use (python -m bench.generate --fresh) and reused while its
 marker in var/bench/ matches the size and seed; ``--regenerate`` forces a new one.
@@ -358,6 +360,9 @@ def main(argv=None):
     from bench.square_bench import add_parser as add_square
 
     add_square(sub)
+    from bench.checkin_bench import add_parser as add_checkin
+
+    add_checkin(sub)
 
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] == "generate":
@@ -381,6 +386,10 @@ def main(argv=None):
         from bench.square_bench import bench_square
 
         return bench_square(args)
+    if args.benchmark == "checkin":
+        from bench.checkin_bench import bench_checkin
+
+        return bench_checkin(args)
     parser.error("unknown benchmark")
 
 

@@ -14,6 +14,9 @@ class ActivitiesConfig(AppConfig):
         scopes.register()
         self._register_projects()
         self._ready_square()
+        from zhiyuan.activities.attendance import register_attendance_hooks  # ACT-4, ACT-5
+
+        register_attendance_hooks()
 
     def _register_projects(self):
         from zhiyuan.accounts.roles import Role

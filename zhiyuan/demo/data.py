@@ -403,6 +403,9 @@ def seed(*, progress=print, province_prefix: str | None = None) -> dict:
     _optional_seed("zhiyuan.demo.notify", volunteer_user=volunteer.user, manager_user=_ensure_user("city_manager"))
     _optional_seed("zhiyuan.demo.square")  # evaluations of past activities (ACT-6), after the activities seed
     _optional_seed("zhiyuan.demo.train9", manager_user=_ensure_user("county_manager"))
+    from zhiyuan.demo.attendance import seed_attendance
+
+    seed_attendance(progress=progress)
     return {
         "volunteers_created": created,
         "volunteers": Volunteer.objects.filter(region_code__startswith="4413").count(),
