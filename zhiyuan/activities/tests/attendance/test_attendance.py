@@ -137,7 +137,7 @@ def test_an_expired_e_card_or_one_of_a_volunteer_not_on_the_shift_is_refused(org
     stranger = register(name="路人甲")
     token, _ = card_token_for(stranger)
     refused("not_enrolled", svc.attendance_check_by_ecard, actor=org_admin, shift=shift, req=req(), token=token)
-    assert not Attendance.objects.exists() and not AuditEntry.objects.filter(action__startswith="activities.").exists()
+    assert not Attendance.objects.exists() and not AuditEntry.objects.filter(action__startswith="activities.attendance.").exists()
 
 
 def test_manual_entry_needs_a_reason_and_is_flagged_and_audited(org_admin, volunteer, enrollment, shift):
