@@ -68,7 +68,9 @@ def attend(activity, volunteer, *, check_in=None, check_out=None, flags=(), shif
 def another_volunteer(name: str | None = None):
     from zhiyuan.volunteers.tests.factories import HUICHENG_TOWN, register
 
-    return register(name=name or f"志愿者{next(_names)}", region_code=HUICHENG_TOWN)
+    n = next(_names)
+    stems = "甲乙丙丁戊己庚辛壬癸"
+    return register(name=name or f"志愿者{stems[n % 10]}{stems[n // 10 % 10]}", region_code=HUICHENG_TOWN)
 
 
 def minutes(td: dt.timedelta) -> int:
