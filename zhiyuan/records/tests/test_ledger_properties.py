@@ -3,6 +3,7 @@ honour decisions the organization makes — refused ones included — the kept t
 of the ledger's entries, no two live credits of a volunteer overlap, and the chain verifies."""
 
 import datetime as dt
+import itertools
 from collections import defaultdict
 
 import pytest
@@ -74,7 +75,9 @@ def _check_invariants(volunteer):
         col = 0 if e.kind == "credit" else 1
         for key in ((0, None), (e.service_date.year, None), (0, e.organization_id)):
             want[key][col] += e.minutes
-    kept = {(t.year, t.organization_id): [t.credit_minutes, t.honour_minutes] for t in HourTotal.objects.filter(volunteer=volunteer)}
+    kept = {
+        (t.year, t.organization_id): [t.credit_minutes, t.honour_minutes] for t in HourTotal.objects.filter(volunteer=volunteer)
+    }
     assert {k: v for k, v in kept.items() if v != [0, 0]} == {k: v for k, v in want.items() if v != [0, 0]}
     region = RegionHours.objects.aggregate(c=Sum("credit_minutes"), h=Sum("honour_minutes"), n=Sum("entries"))
     assert (region["c"] or 0, region["h"] or 0) == (want[(0, None)][0], want[(0, None)][1])
@@ -92,7 +95,7 @@ def _check_invariants(volunteer):
         live.append((last.starts_at, last.ends_at, root_id))
         assert sum(e.minutes for e in chain) >= 0
     live.sort()
-    for (s1, e1, _a), (s2, _e2, _b) in zip(live, live[1:], strict=False):
+    for (_s1, e1, _a), (s2, _e2, _b) in itertools.pairwise(live):
         assert e1 <= s2, "overlapping credit"
     kept_intervals = sorted((c.starts_at, c.ends_at) for c in CreditedInterval.objects.filter(volunteer=volunteer))
     assert kept_intervals == [(s, e) for s, e, _r in live]
@@ -117,7 +120,9 @@ def test_any_sequence_keeps_totals_and_never_overlaps(rounding, cap, settings, o
             with transaction.atomic():
                 for step in steps:
                     try:
-                        _apply(step, org=org, admin=admin, second_admin=second_admin, volunteer=volunteer, attendances=attendances)
+                        _apply(
+                            step, org=org, admin=admin, second_admin=second_admin, volunteer=volunteer, attendances=attendances
+                        )
                     except DomainError:
                         pass  # a refusal writes nothing (checked by the invariants)
                 _check_invariants(volunteer)
