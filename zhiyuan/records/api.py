@@ -153,7 +153,7 @@ def create_correction(
     claimed_starts_at: Form[IsoDateTime | None] = None,
     claimed_ends_at: Form[IsoDateTime | None] = None,
     claimed_minutes: Form[int | None] = None,
-    file: File[UploadedFile] | None = None,
+    file: File[UploadedFile | None] = None,
 ):
     """File a correction request (multipart). ``kind`` ``error``: ``entry_id`` of one of your
     entries; ``missing``: ``activity_id`` of an activity you enrolled in and the claimed

@@ -120,6 +120,14 @@ def _flags(a) -> str:
     return "、".join(labels) or str(_("无异常"))
 
 
+def _queue_decorate(rows: list) -> list:
+    from zhiyuan.records.services.hours import needs_decision
+
+    for a in rows:
+        a.decision = needs_decision(a)  # empty: may be confirmed as it is (bulk too)
+    return rows
+
+
 QUEUE = ListSpec(
     name="records.queue",
     model=Attendance,
@@ -129,6 +137,7 @@ QUEUE = ListSpec(
     default_sort="check_in_at",
     page_size=50,
     page_sizes=(50, 100),
+    decorate=_queue_decorate,
     columns=[
         Col("pick", _("选择"), role="action", template="records/partials/_queue_pick.html"),
         Col("volunteer", _("志愿者"), role="key", value=lambda a: a.volunteer.name),
