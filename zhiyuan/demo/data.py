@@ -392,7 +392,12 @@ def seed(*, progress=print, province_prefix: str | None = None) -> dict:
         volunteers=[v for v in city_volunteers if v.region_code.startswith("441302") and v.pk != volunteer.pk],
         applicant_volunteer=volunteer,
     )
+    # after the activities seed: confirm the hours of finished shifts, one honour grant (REC-1)
+    hours = _optional_seed(
+        "zhiyuan.demo.hours", org_admin_user=org_admin_volunteer.user, approver_user=_ensure_user("county_manager")
+    )
     return {
+        "hours_confirmed": (hours or {}).get("confirmed", 0),
         "volunteers_created": created,
         "volunteers": Volunteer.objects.filter(region_code__startswith="4413").count(),
         "organizations": len(orgs or []),
