@@ -97,7 +97,7 @@ def _org_source(actor, org=None):
 
 
 class QueueFilter(django_filters.FilterSet):
-    activity = IntFilter(field_name="activity_id", label=_("活动编号"), min_value=1)
+    activity = IntFilter(field_name="activity_id", label=_("活动编号"), min_value=1, max_value=2**63 - 1)
 
 
 def queue_source(actor, org=None):

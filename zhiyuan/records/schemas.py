@@ -1,4 +1,5 @@
 import datetime
+from typing import Annotated
 
 from ninja import Schema
 from pydantic import Field
@@ -76,7 +77,7 @@ class ReasonIn(InSchema):
 
 
 class BulkIn(InSchema):
-    attendance_ids: list[int] = Field(..., max_length=1000)
+    attendance_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(..., max_length=1000)
 
 
 class SkippedOut(Schema):

@@ -65,6 +65,15 @@ def _evidence_check(upload) -> tuple[str, str]:
     return content_type, ("evidence" if has_control_chars(name) else name)
 
 
+def _id(value) -> int:
+    """An id from a form or an API field: 0 (matches nothing) unless a valid positive id."""
+    try:
+        value = int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+    return value if 0 < value < 2**63 else 0
+
+
 def correction_file(
     *,
     actor,
@@ -94,7 +103,7 @@ def correction_file(
         errors["explanation"] = [problem]
     values: dict = {}
     if kind == CorrectionKind.ERROR:
-        entry = HourEntry.objects.filter(pk=entry_id or 0, volunteer=volunteer).select_related("activity").first()
+        entry = HourEntry.objects.filter(pk=_id(entry_id), volunteer=volunteer).select_related("activity").first()
         if entry is None:
             errors["entry_id"] = [_("请选择要更正的时长记录。")]
         else:
@@ -105,10 +114,10 @@ def correction_file(
                 "region_code": entry.region_code,
                 "activity_id": entry.activity_id,
             }
-        if claimed_minutes is not None and not 0 <= int(claimed_minutes) <= 24 * 60:
+        if claimed_minutes is not None and not 0 <= int(claimed_minutes) <= 24 * 60:  # an int from the form/API
             errors["claimed_minutes"] = [_("分钟数须为0至1440。")]
     elif kind == CorrectionKind.MISSING:
-        activity = Activity.objects.filter(pk=activity_id or 0).first()
+        activity = Activity.objects.filter(pk=_id(activity_id)).first()
         if activity is None or not Enrollment.objects.filter(volunteer=volunteer, activity=activity).exists():
             errors["activity_id"] = [_("请选择您报名参加过的活动。")]
         else:

@@ -66,7 +66,8 @@ def honour_propose(
     if activity_id:
         from zhiyuan.activities.models import Activity
 
-        activity = Activity.objects.filter(pk=activity_id, organization=organization).first()
+        ok = isinstance(activity_id, int) and 0 < activity_id < 2**63
+        activity = Activity.objects.filter(pk=activity_id, organization=organization).first() if ok else None
         if activity is None:
             errors["activity_id"] = [_("活动不存在或不是本组织的活动。")]
     try:

@@ -272,7 +272,7 @@ def attendances_confirm_bulk(*, actor, organization, ids, request=None) -> BulkR
     its own transaction; one that is flagged, decided already, unfinished or overlapping is
     skipped with its reason, never confirmed half-way."""
     records_check(actor, organization.pk)
-    ids = sorted({int(i) for i in ids})
+    ids = sorted({int(i) for i in ids if 0 < int(i) < 2**63})
     limit = settings.ZHIYUAN_HOURS_BULK_MAX
     if not ids:
         raise _invalid({"attendance_ids": [_("请选择要确认的签到记录。")]})

@@ -177,3 +177,14 @@ def test_my_entries_query_count_is_constant(client, org, admin, volunteer, n, dj
     with django_assert_num_queries(ENTRIES_QUERIES):
         r = c.get(url)
     assert len(r.json()["items"]) == n
+
+
+def test_out_of_range_ids_are_not_server_errors(client, org, admin, volunteer):
+    huge = 2**63
+    c = as_user(client, admin)
+    r = c.post(f"{BASE}/organizations/{org.pk}/queue/confirm", {"attendance_ids": [huge]}, content_type=JSON)
+    assert r.status_code == 422
+    assert c.get(f"{BASE}/organizations/{org.pk}/queue", {"activity": huge}).status_code == 422
+    assert c.post(f"{BASE}/attendances/{huge}/confirm", {}, content_type=JSON).status_code == 404
+    r = as_user(client, volunteer.user).post(f"{BASE}/corrections", {"kind": "error", "entry_id": str(huge), "explanation": "x"})
+    assert r.status_code == 422 and "entry_id" in r.json()["fields"]

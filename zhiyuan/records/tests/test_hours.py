@@ -281,3 +281,16 @@ def test_honour_bad_input_and_wrong_scope(org, admin, other_org_admin, volunteer
             service_date=dt.date(2026, 1, 1), reason="x",
         )  # fmt: skip
     assert not HourEntry.objects.exists()
+
+
+def test_chain_verify_command_is_green_after_decisions(org, admin, activity, volunteer):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    entry = services.attendance_confirm(actor=admin, attendance=attend(activity, volunteer))
+    services.entry_correct(actor=admin, entry=entry, ends_at=entry.ends_at - 30 * M, reason="核实")
+    services.entry_void(actor=admin, entry=entry, reason="作废")
+    out = StringIO()
+    call_command("chain_verify", "--model", "records.hourentry", stdout=out)
+    assert "chain OK" in out.getvalue() and "3 entries" in out.getvalue()
