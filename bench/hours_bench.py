@@ -231,9 +231,12 @@ def bench_hours(args) -> dict:
     setup_django(url)
     if not args.database_url:
         ensure_dataset(args.db, size, seed=args.seed, regenerate=False)
+    from django.conf import settings
     from django.db import connection
     from django.test import Client
 
+    # in the process, without collectstatic's manifest: plain static URLs (as the test settings do)
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     connection.close()
     from zhiyuan.accounts.models import User
     from zhiyuan.organizations.models import Organization

@@ -135,8 +135,8 @@ QUEUE = ListSpec(
     filters=QueueFilter,
     sorts={"check_in_at": Sort(_("签到时间（早→晚）"), ("check_in_at", "id"))},
     default_sort="check_in_at",
-    page_size=50,
-    page_sizes=(50, 100),
+    page_size=20,  # a phone screen of cards; 50 or 100 to work through a long queue
+    page_sizes=(20, 50, 100),
     decorate=_queue_decorate,
     columns=[
         Col("pick", _("选择"), role="action", template="records/partials/_queue_pick.html"),
