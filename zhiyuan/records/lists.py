@@ -10,6 +10,7 @@ entries as at 10:
 """
 
 import datetime as dt
+import functools
 
 import django_filters
 from django.utils import timezone
@@ -32,6 +33,18 @@ from zhiyuan.records.permissions import is_org_admin
 
 def _local(ts) -> str:
     return f"{timezone.localtime(ts):%Y-%m-%d %H:%M}" if ts else "—"
+
+
+@functools.lru_cache(maxsize=64)
+def _action_label(language: str, kind: str, action: str) -> str:
+    """「服务时长·确认」: one gettext per language and pair, not two per row (a page showed it)."""
+    return f"{HourKind(kind).label}·{EntryAction(action).label}"
+
+
+def _entry_action(e) -> str:
+    from django.utils.translation import get_language
+
+    return _action_label(get_language() or "", e.kind, e.action)
 
 
 def _interval(e) -> str:
@@ -65,7 +78,7 @@ def _entry_cols(*, org_side: bool) -> list[Col]:
     cols = [
         Col("service_date", _("服务日期"), role="key"),
         Col("activity", _("活动"), role="key", value=lambda e: e.activity.title if e.activity_id else e.reason),
-        Col("action", _("操作"), role="status", value=lambda e: f"{e.get_kind_display()}·{e.get_action_display()}"),
+        Col("action", _("操作"), role="status", value=_entry_action),
         Col("minutes", _("时长"), value=lambda e: selectors.hours_text(e.minutes)),
         Col("interval", _("服务时段"), value=_interval),
     ]
