@@ -196,7 +196,7 @@ def plans(*, volunteer_id: int, org) -> dict:
         HourEntry.objects.filter(volunteer_id=volunteer_id).select_related("activity", "organization"),
         MY_ENTRIES.sorts["-service_date"].order,
     )[:21]
-    q = order_by_keyset(queue_scope(organization=org), QUEUE.sorts["check_in_at"].order)[:51]
+    q = order_by_keyset(queue_scope(organization=org), QUEUE.sorts["check_in_at"].order)[: QUEUE.page_size + 1]
     tot = HourTotal.objects.filter(volunteer_id=volunteer_id).select_related("organization")
     now = dt.datetime.now(dt.UTC)
     ov = CreditedInterval.objects.filter(volunteer_id=volunteer_id, starts_at__lt=now).order_by("-starts_at")[:1]
