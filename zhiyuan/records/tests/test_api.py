@@ -188,3 +188,22 @@ def test_out_of_range_ids_are_not_server_errors(client, org, admin, volunteer):
     assert c.post(f"{BASE}/attendances/{huge}/confirm", {}, content_type=JSON).status_code == 404
     r = as_user(client, volunteer.user).post(f"{BASE}/corrections", {"kind": "error", "entry_id": str(huge), "explanation": "x"})
     assert r.status_code == 422 and "entry_id" in r.json()["fields"]
+
+
+def test_honour_and_correction_decisions_outside_scope(
+    client, org, admin, other_org_admin, other_county_manager, activity, volunteer
+):
+    attend(activity, volunteer)
+    grant = services.honour_propose(
+        actor=admin, organization=org, volunteer_no=volunteer.volunteer_no, minutes=30, service_date="2026-01-02", reason="x"
+    )
+    entry = services.attendance_confirm(actor=admin, attendance=attend(past_activity(org, days=-3), volunteer))
+    req = services.correction_file(actor=volunteer.user, kind="error", entry_id=entry.pk, explanation="x")
+    for actor in (other_org_admin, other_county_manager):
+        c = as_user(client, actor)
+        assert c.post(f"{BASE}/honour/{grant.pk}/approve", {}, content_type=JSON).status_code == 404
+        assert c.post(f"{BASE}/corrections/{req.pk}/accept", {}, content_type=JSON).status_code == 404
+        assert c.get(f"{BASE}/corrections/{req.pk}/evidence").status_code == 404
+        body = {"volunteer_no": volunteer.volunteer_no, "minutes": 30, "service_date": "2026-01-02", "reason": "x"}
+        assert c.post(f"{BASE}/organizations/{org.pk}/honour", body, content_type=JSON).status_code == 404
+    assert HourEntry.objects.count() == 1
