@@ -15,6 +15,8 @@ result (machine, versions, dataset) to bench/results/.
                                  (the public activity square, bench/square_bench.py)
     python -m bench.run checkin  --db sqlite|postgres --size small [--concurrency 8] [--duration 10]
                                  [--no-kill]   (check-ins/s vs ping, none lost under SIGKILL, bench/checkin_bench.py)
+    python -m bench.run hours    --db sqlite|postgres --size ... [--entries 200000] [--repeat 40]
+                                 [--database-url URL]   (hours page and confirmation queue, bench/hours_bench.py)
 
 The dataset is generated on first use (python -m bench.generate --fresh) and reused while its
 marker in var/bench/ matches the size and seed; ``--regenerate`` forces a new one.
@@ -363,6 +365,9 @@ def main(argv=None):
     from bench.checkin_bench import add_parser as add_checkin
 
     add_checkin(sub)
+    from bench.hours_bench import add_parser as add_hours
+
+    add_hours(sub)
 
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] == "generate":
@@ -390,6 +395,10 @@ def main(argv=None):
         from bench.checkin_bench import bench_checkin
 
         return bench_checkin(args)
+    if args.benchmark == "hours":
+        from bench.hours_bench import bench_hours
+
+        return bench_hours(args)
     parser.error("unknown benchmark")
 
 

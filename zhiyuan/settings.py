@@ -317,6 +317,14 @@ ZHIYUAN_INSURANCE_DOCUMENT_MAX_MB = env_int("ZHIYUAN_INSURANCE_DOCUMENT_MAX_MB",
 ZHIYUAN_INSURANCE_IMPORT_MAX_MB = env_int("ZHIYUAN_INSURANCE_IMPORT_MAX_MB", 5)  # an insurer's list, read in the request
 ZHIYUAN_INSURANCE_IMPORT_MAX_ROWS = env_int("ZHIYUAN_INSURANCE_IMPORT_MAX_ROWS", 5_000)
 ZHIYUAN_INSURANCE_REASON_LOOKBACK_DAYS = env_int("ZHIYUAN_INSURANCE_REASON_LOOKBACK_DAYS", 366)  # ended policies a "no" may name
+# REC-1 service hours (docs/operations.md "Service hours"): exact times are stored; what is
+# credited is rounded to a unit (1 = the exact minutes) and capped per volunteer and day (0 = no cap).
+ZHIYUAN_HOURS_ROUNDING_MINUTES = env_int("ZHIYUAN_HOURS_ROUNDING_MINUTES", 1)
+ZHIYUAN_HOURS_ROUNDING = env("ZHIYUAN_HOURS_ROUNDING", "down")  # down / nearest / up
+ZHIYUAN_HOURS_DAILY_CAP_MINUTES = env_int("ZHIYUAN_HOURS_DAILY_CAP_MINUTES", 0)
+ZHIYUAN_HOURS_BULK_MAX = env_int("ZHIYUAN_HOURS_BULK_MAX", 200)  # attendances per bulk confirmation
+ZHIYUAN_HONOUR_MAX_MINUTES = env_int("ZHIYUAN_HONOUR_MAX_MINUTES", 100 * 60)  # one honour grant
+ZHIYUAN_RECORDS_EVIDENCE_MAX_MB = env_int("ZHIYUAN_RECORDS_EVIDENCE_MAX_MB", 5)  # a correction's evidence file
 # --- exports (issue #7 item 3; core/exports.py, core/export_jobs.py) ---------------------------
 # Up to SYNC_ROWS rows stream in the request; more run as a background job (at most JOB_MAX_ROWS
 # rows) whose encrypted file waits under ZHIYUAN_PRIVATE_DIR/exports for LINK_HOURS, then

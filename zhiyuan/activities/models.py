@@ -361,6 +361,14 @@ class CheckMethod(models.TextChoices):
     AUTO_CLOSE = "auto_close", _("班次结束自动签退")
 
 
+class HoursState(models.TextChoices):
+    """What the organizing body decided about an attendance's hours (records, REC-1/REC-2)."""
+
+    PENDING = "pending", _("待确认")
+    CONFIRMED = "confirmed", _("已确认")
+    VOIDED = "voided", _("不计时长")
+
+
 class Attendance(models.Model):
     enrollment = models.OneToOneField(Enrollment, on_delete=models.PROTECT, related_name="attendance")
     volunteer = models.ForeignKey("volunteers.Volunteer", on_delete=models.PROTECT, related_name="+")
@@ -377,6 +385,8 @@ class Attendance(models.Model):
     flags = models.JSONField(_("异常标记"), default=list, blank=True)
     reason = models.CharField(_("补录原因"), max_length=200, blank=True, default="")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # written only by records.services (the hour ledger) in the transaction of its ledger entry
+    hours_state = models.CharField(_("时长状态"), max_length=10, choices=HoursState.choices, default=HoursState.PENDING)
 
     objects = ActivitiesQuerySet.as_manager()
 
@@ -391,6 +401,10 @@ class Attendance(models.Model):
             models.Index(fields=["shift", "check_out_at"], name="attendance_shift_open"),
             models.Index(fields=["organization", "check_in_at", "id"], name="attendance_org_in"),
             models.Index(fields=["volunteer", "check_in_at"], name="attendance_volunteer_in"),
+            # the organization's confirmation queue: only undecided rows are in it (records)
+            models.Index(
+                fields=["organization", "check_in_at", "id"], condition=Q(hours_state="pending"), name="attendance_hours_queue"
+            ),
         ]
 
 

@@ -61,6 +61,13 @@ def _lock_head(model, partition: str) -> ChainHead:
         return heads.get(chain=name, partition=partition)
 
 
+def chain_lock(model, partition: str) -> ChainHead:
+    """Lock ``partition``'s head now, inside the caller's transaction, before the checks that
+    decide what to append (the hour ledger locks a volunteer's head first, so two confirmations
+    for one volunteer serialise and the overlap check sees the other's interval)."""
+    return _lock_head(model, partition)
+
+
 def chain_append(entry: ChainedEntry) -> ChainedEntry:
     """Insert ``entry`` (its ``partition`` and content set) as the next link of its partition.
 

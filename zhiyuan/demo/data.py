@@ -399,14 +399,21 @@ def seed(*, progress=print, province_prefix: str | None = None) -> dict:
         volunteers=[v for v in city_volunteers if v.region_code.startswith("441302") and v.pk != volunteer.pk],
         applicant_volunteer=volunteer,
     )
-    _optional_seed("zhiyuan.demo.projects", org_admin_user=org_admin_volunteer.user, reviewer_user=_ensure_user("city_manager"))
-    _optional_seed("zhiyuan.demo.notify", volunteer_user=volunteer.user, manager_user=_ensure_user("city_manager"))
-    _optional_seed("zhiyuan.demo.square")  # evaluations of past activities (ACT-6), after the activities seed
     _optional_seed("zhiyuan.demo.train9", manager_user=_ensure_user("county_manager"))
+    # issue 10, in the order a real activity goes: projects and activities, enrollments,
+    # check-ins of past shifts, confirmed hours, then evaluations of what took place
+    _optional_seed("zhiyuan.demo.projects", org_admin_user=org_admin_volunteer.user, reviewer_user=_ensure_user("city_manager"))
     from zhiyuan.demo.attendance import seed_attendance
 
     seed_attendance(progress=progress)
+    # confirm the hours of finished shifts, one honour grant (REC-1)
+    hours = _optional_seed(
+        "zhiyuan.demo.hours", org_admin_user=org_admin_volunteer.user, approver_user=_ensure_user("county_manager")
+    )
+    _optional_seed("zhiyuan.demo.square")  # evaluations of past activities (ACT-6)
+    _optional_seed("zhiyuan.demo.notify", volunteer_user=volunteer.user, manager_user=_ensure_user("city_manager"))
     return {
+        "hours_confirmed": (hours or {}).get("confirmed", 0),
         "volunteers_created": created,
         "volunteers": Volunteer.objects.filter(region_code__startswith="4413").count(),
         "organizations": len(orgs or []),

@@ -12,7 +12,10 @@
 * ``CreditedInterval`` — the intervals a volunteer is credited for, so "never overlap" is one
   indexed range query (REC-3).
 * ``CorrectionRequest`` — 错误/缺漏 (REC-4): the volunteer asks, the organizing body accepts
-  (compensating entry) or rejects with a reason.
+  (compensating entry) or rejects with a reason. An optional evidence file is encrypted at rest
+  (core.filecrypt; its key sealed, registered for key rotation).
+* ``HonourGrant`` — honour hours (REC-1): one admin of the organization proposes (reason), a
+  second person approves; only then is the entry written (recorded_by, approved_by).
 
 Who records certifies (REC-2): only the activity's organizing body writes its entries.
 """
@@ -57,6 +60,7 @@ class HourEntry(ChainedEntry):
     service_date = models.DateField(_("服务日期"))
     refers_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     correction = models.ForeignKey("records.CorrectionRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    honour_grant = models.ForeignKey("records.HonourGrant", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(_("事由"), max_length=200, blank=True, default="")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -101,6 +105,8 @@ class HourEntry(ChainedEntry):
             "recorded_by": self.recorded_by_id,
             "approved_by": self.approved_by_id,
             "created_at": ts(self.created_at),
+            # only when set: a key added later must not change the hash of entries without it
+            **({"honour_grant": self.honour_grant_id} if self.honour_grant_id else {}),
         }
 
     def chain_label(self) -> str:
@@ -168,6 +174,9 @@ class CorrectionStatus(models.TextChoices):
     REJECTED = "rejected", _("已驳回")
 
 
+EVIDENCE_PURPOSE = "records.correction_evidence"
+
+
 class CorrectionRequest(models.Model):
     volunteer = models.ForeignKey("volunteers.Volunteer", on_delete=models.PROTECT, related_name="+")
     organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="+")
@@ -176,7 +185,15 @@ class CorrectionRequest(models.Model):
     entry = models.ForeignKey(HourEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("类型"), max_length=8, choices=CorrectionKind.choices)
     claimed_minutes = models.PositiveIntegerField(_("申报分钟数"), null=True, blank=True)
+    # 缺漏: the interval the volunteer says they served (the organization may adjust it on accepting)
+    claimed_starts_at = models.DateTimeField(_("申报开始时间"), null=True, blank=True)
+    claimed_ends_at = models.DateTimeField(_("申报结束时间"), null=True, blank=True)
     explanation = models.TextField(_("说明"))
+    # the evidence file, encrypted at rest under ZHIYUAN_PRIVATE_DIR/records (never a public URL)
+    evidence_path = models.CharField(max_length=200, blank=True, default="")
+    evidence_key_sealed = models.TextField(blank=True, default="")
+    evidence_name = models.CharField(_("证明材料"), max_length=120, blank=True, default="")
+    evidence_type = models.CharField(max_length=60, blank=True, default="")
     status = models.CharField(_("状态"), max_length=10, choices=CorrectionStatus.choices, default=CorrectionStatus.PENDING)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -191,4 +208,56 @@ class CorrectionRequest(models.Model):
         indexes = [
             models.Index(fields=["organization", "status", "id"], name="correction_org_status"),
             models.Index(fields=["volunteer", "id"], name="correction_volunteer"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(claimed_ends_at__isnull=True) | Q(claimed_ends_at__gt=F("claimed_starts_at")),
+                name="correction_claim_ordered",
+            ),
+        ]
+
+    @property
+    def has_evidence(self) -> bool:
+        return bool(self.evidence_path)
+
+
+class HonourStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("未批准")
+
+
+class HonourGrant(models.Model):
+    """Honour hours proposed by an admin of the organization with a reason; a second person (another
+    admin of it) approves, which writes the ledger entry, or rejects with a reason (REC-1)."""
+
+    volunteer = models.ForeignKey("volunteers.Volunteer", on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(max_length=12)
+    activity = models.ForeignKey("activities.Activity", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    minutes = models.PositiveIntegerField(_("分钟数"))
+    service_date = models.DateField(_("服务日期"))
+    reason = models.CharField(_("事由"), max_length=200)
+    status = models.CharField(_("状态"), max_length=10, choices=HonourStatus.choices, default=HonourStatus.PENDING)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=500, blank=True, default="")
+
+    objects = RecordsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("荣誉时长")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(minutes__gte=1), name="honour_minutes_positive"),
+            # the approver is a second person (REC-1)
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("proposed_by")), name="honour_second_person"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status", "id"], name="honour_org_status"),
+            models.Index(fields=["volunteer", "id"], name="honour_volunteer"),
         ]

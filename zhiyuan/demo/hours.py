@@ -1,0 +1,46 @@
+"""Demo hours (issue 10): the demo organization confirms the hours of its finished shifts and
+grants one honour award, so the volunteer's 「我的时长」 and the organizer's pages have something
+to show. Works on whatever attendance the activities seed wrote; without any, it does nothing.
+Idempotent: only undecided attendances are confirmed, the honour grant is made once."""
+
+import datetime as dt
+
+HONOUR_REASON = "演示：社区防疫志愿服务表彰"
+
+
+def seed(*, org_admin_user, approver_user) -> dict:
+    from django.utils import timezone
+
+    from zhiyuan.activities.models import Attendance, Enrollment
+    from zhiyuan.records import services
+    from zhiyuan.records.models import HonourGrant
+    from zhiyuan.records.permissions import admin_org_ids
+    from zhiyuan.records.selectors import queue_scope
+
+    out = {"confirmed": 0, "skipped": 0, "honour": 0}
+    org_ids = sorted(admin_org_ids(org_admin_user))
+    if not org_ids or not Attendance.objects.filter(organization_id__in=org_ids).exists():
+        return out  # no attendance yet: nothing to confirm
+    from zhiyuan.organizations.models import Organization
+
+    for org in Organization.objects.filter(pk__in=org_ids):
+        ids = list(queue_scope(organization=org).values_list("id", flat=True)[:200])
+        if ids:
+            result = services.attendances_confirm_bulk(actor=org_admin_user, organization=org, ids=ids)
+            out["confirmed"] += len(result.confirmed)
+            out["skipped"] += len(result.skipped)
+        if HonourGrant.objects.filter(organization=org, reason=HONOUR_REASON).exists():
+            continue
+        enrolled = Enrollment.objects.filter(organization=org).select_related("volunteer").order_by("id").first()
+        if enrolled is None:
+            continue
+        grant = services.honour_propose(
+            actor=org_admin_user, organization=org, volunteer_no=enrolled.volunteer.volunteer_no, minutes=120,
+            service_date=timezone.localdate() - dt.timedelta(days=30), reason=HONOUR_REASON,
+        )  # fmt: skip
+        from zhiyuan.records.permissions import can_approve_honour
+
+        if can_approve_honour(approver_user, grant):
+            services.honour_decide(actor=approver_user, grant=grant, approve=True, note="演示审批")
+            out["honour"] += 1
+    return out
