@@ -28,8 +28,8 @@ HUIYANG = "441303000000"  # 惠阳区
 # ``apps.py``), grouped by who sees them.
 NAV_SIGNED_IN = ["organizations_directory", "stations_public", "accounts.settings"]  # all users
 NAV_SIGNED_IN += ["activities_square"]  # the activity square (everyone, signed in or not)
-NAV_VOLUNTEER = ["volunteers.card", "volunteers.profile", "organizations.my", "training.my"]
-NAV_ORG_ADMIN = ["organizations_admin"]
+NAV_VOLUNTEER = ["volunteers.card", "volunteers.profile", "organizations.my", "training.my", "records_my"]
+NAV_ORG_ADMIN = ["organizations_admin", "records_org"]
 NAV_STATION_ADMIN = ["my_station"]
 # Training management: region managers, platform admins and organization admins (their own courses)
 NAV_TRAINING_MANAGE = ["training.manage"]
