@@ -8,4 +8,6 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("志愿服务项目与活动")
 
     def ready(self):
-        pass
+        from zhiyuan.activities import enrollment_setup
+
+        enrollment_setup.ready()
