@@ -11,6 +11,8 @@ result (machine, versions, dataset) to bench/results/.
                                  [--duration 5] [--database-url URL]   (lists and directory, bench/lists_bench.py)
     python -m bench.run exports  --db sqlite|postgres --size ... [--rows 50000] [--job-rows 200000]
                                  [--database-url URL]   (sync export and background job, bench/exports_bench.py)
+    python -m bench.run enroll   --db sqlite|postgres --size small [--concurrency 8] [--duration 5]
+                                 (sign-ups per second vs ping, 500 at once on 10 places; bench/enroll_bench.py)
 
 The dataset is generated on first use (python -m bench.generate --fresh) and reused while its
 marker in var/bench/ matches the size and seed; ``--regenerate`` forces a new one.
@@ -353,6 +355,9 @@ def main(argv=None):
     from bench.exports_bench import add_parser as add_exports
 
     add_exports(sub)
+    from bench.enroll_bench import add_parser as add_enroll
+
+    add_enroll(sub)
 
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] == "generate":
@@ -372,6 +377,10 @@ def main(argv=None):
         from bench.exports_bench import bench_exports
 
         return bench_exports(args)
+    if args.benchmark == "enroll":
+        from bench.enroll_bench import bench_enroll
+
+        return bench_enroll(args)
     parser.error("unknown benchmark")
 
 

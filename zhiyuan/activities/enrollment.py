@@ -274,7 +274,10 @@ def _shift_eligibility(volunteer: Volunteer, shift: Shift, slots: list[Slot], *,
     member = _is_member(volunteer, activity.organization) if activity.visibility == Visibility.MEMBERS else None
     base += _shift_reasons(volunteer, shift, activity, now=now, member=member)
     positions = [s.position for s in slots]
-    reqs = _requirements([p.pk for p in positions])
+    # a slot read by ``slot_get`` knows whether its position has requirements (saves a query)
+    known_none = [s.position_id for s in slots if getattr(s, "has_requirements", None) is False]
+    reqs = _requirements([p.pk for p in positions if p.pk not in known_none])
+    reqs.update({pid: [] for pid in known_none})
     all_reqs = list({r: None for p in positions for r in reqs[p.pk]})
     training: dict = {}
     if all_reqs:
@@ -329,7 +332,28 @@ def _training_breakdown(reqs: list, reasons: list[str]) -> dict:
 
 # --- loading ---------------------------------------------------------------------------------
 
-_SLOT_RELATED = ("shift__activity__organization", "shift__activity__insurance_policy", "position")
+_SLOT_RELATED = ("shift__activity", "position")
+# What eligibility and the sign-up read (``only``: the activity and its organization have many
+# columns, and reading and converting them all was a good part of a sign-up's time). The
+# organization and the insurance policy are read only when a rule needs them.
+_SLOT_FIELDS = (
+    "capacity", "accepted", "pending", "waitlisted", "shift_id", "position_id",
+    "shift__starts_at", "shift__ends_at", "shift__cancelled", "shift__activity_id",
+    "shift__activity__title", "shift__activity__status", "shift__activity__visibility",
+    "shift__activity__enrollment_mode", "shift__activity__organization_id", "shift__activity__region_code",
+    "shift__activity__insurance_policy_id", "shift__activity__address", "shift__activity__cancel_deadline_hours",
+    "shift__activity__contact_name", "shift__activity__contact_phone",
+    "position__name", "position__skills", "position__min_age", "position__max_age", "position__minors_allowed",
+    "position__dangerous", "position__insurance_required", "position__activity_id",
+)  # fmt: skip
+
+
+def _with_requirement_flag(qs):
+    from django.db.models import Exists, OuterRef
+
+    courses = Position.required_courses.through.objects.filter(position_id=OuterRef("position_id"))
+    quals = Position.required_qualifications.through.objects.filter(position_id=OuterRef("position_id"))
+    return qs.annotate(has_requirements=Exists(courses) | Exists(quals))
 
 
 def slot_get(slot) -> Slot:
@@ -338,7 +362,9 @@ def slot_get(slot) -> Slot:
     if isinstance(slot, Slot) and "shift" in slot._state.fields_cache:
         loaded = slot
     else:
-        loaded = Slot.objects.select_related(*_SLOT_RELATED).filter(pk=pk_or_404(getattr(slot, "pk", slot))).first()
+        loaded = _with_requirement_flag(
+            Slot.objects.select_related(*_SLOT_RELATED).only(*_SLOT_FIELDS).filter(pk=pk_or_404(getattr(slot, "pk", slot)))
+        ).first()
     if loaded is None or loaded.shift.activity.status == ActivityStatus.DRAFT:
         raise NotFound()
     return loaded
@@ -346,11 +372,11 @@ def slot_get(slot) -> Slot:
 
 def slot_for(*, activity_id, shift_id, position_id) -> Slot:
     """The slot of ``position_id`` on ``shift_id`` of ``activity_id`` (one query); NotFound otherwise."""
-    slot = (
+    slot = _with_requirement_flag(
         Slot.objects.select_related(*_SLOT_RELATED)
+        .only(*_SLOT_FIELDS)
         .filter(shift_id=pk_or_404(shift_id), position_id=pk_or_404(position_id), shift__activity_id=pk_or_404(activity_id))
-        .first()
-    )
+    ).first()
     return slot_get(slot) if slot is not None else slot_get(0)
 
 
