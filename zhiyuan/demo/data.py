@@ -392,6 +392,7 @@ def seed(*, progress=print, province_prefix: str | None = None) -> dict:
         volunteers=[v for v in city_volunteers if v.region_code.startswith("441302") and v.pk != volunteer.pk],
         applicant_volunteer=volunteer,
     )
+    _optional_seed("zhiyuan.demo.enrollment", volunteers=[volunteer, *city_volunteers[:40]], org_admin_user=org_admin_volunteer.user)  # noqa: E501
     return {
         "volunteers_created": created,
         "volunteers": Volunteer.objects.filter(region_code__startswith="4413").count(),
