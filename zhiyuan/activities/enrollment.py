@@ -474,6 +474,56 @@ def _user_of(enrollment):
     return User(pk=Volunteer.objects.filter(pk=enrollment.volunteer_id).values_list("user_id", flat=True).first())
 
 
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _sql(sql: str, params: list):
+    """One statement on the sign-up's hot path, written out (docs/benchmarks.md "Enrollment":
+    building ORM statements was most of a sign-up's time inside the write lock). Table names
+    come from the models, values are bound parameters."""
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.rowcount, (cur.fetchone() if cur.description else None)
+
+
+def _take_place(volunteer_id: int, slot: Slot, shift: Shift, *, review: bool) -> str:
+    """Inside the sign-up's transaction: serialise the person's sign-ups, take a place (or a
+    waitlist or pending place) under the slot row's lock, then check — reading after the lock —
+    that the shift still recruits and the person has no overlapping live enrollment. Returns the
+    new enrollment's status; raises (rolling the counts back) otherwise."""
+    _lock_volunteer(volunteer_id)
+    slots = _table(Slot)
+    if review:
+        _sql(f"UPDATE {slots} SET pending = pending + 1 WHERE id = %s", [slot.pk])  # noqa: S608
+        status = EnrollmentStatus.PENDING
+    elif _sql(f"UPDATE {slots} SET accepted = accepted + 1 WHERE id = %s AND accepted < capacity", [slot.pk])[0]:  # noqa: S608
+        status = EnrollmentStatus.ACCEPTED
+    else:
+        _sql(f"UPDATE {slots} SET waitlisted = waitlisted + 1 WHERE id = %s", [slot.pk])  # noqa: S608
+        status = EnrollmentStatus.WAITLISTED
+    ops = connection.ops
+    live = ", ".join(["%s"] * len(LIVE))
+    _n, row = _sql(
+        f"SELECT sh.cancelled, a.status, (SELECT e.id FROM {_table(EnrollmentModel)} e WHERE e.volunteer_id = %s"  # noqa: S608
+        f" AND e.status IN ({live}) AND e.starts_at < %s AND e.ends_at > %s LIMIT 1)"
+        f" FROM {_table(Shift)} sh JOIN {_table(Activity)} a ON a.id = sh.activity_id WHERE sh.id = %s",
+        [
+            volunteer_id,
+            *LIVE,
+            ops.adapt_datetimefield_value(shift.ends_at),
+            ops.adapt_datetimefield_value(shift.starts_at),
+            shift.pk,
+        ],
+    )
+    if row is None or bool(row[0]) or row[1] != ActivityStatus.PUBLISHED:
+        raise Conflict("recruitment_closed", _("该活动已停止招募。"))
+    if row[2] is not None:
+        reasons, _own = _overlap_reasons(_overlaps(volunteer_id, shift), shift)
+        raise Eligibility(reasons or [Reason("overlap", _("您已报名该班次。"))]).refusal()
+    return status
+
+
 def enroll(actor, slot, note: str = "") -> EnrollmentModel:
     """The signed-in volunteer signs up for ``slot`` (a ``Slot`` or its id).
 
@@ -490,23 +540,8 @@ def enroll(actor, slot, note: str = "") -> EnrollmentModel:
         raise answer.refusal()
     try:
         with transaction.atomic():
-            _lock_volunteer(volunteer.pk)
-            if activity.enrollment_mode == EnrollmentMode.REVIEW:
-                Slot.objects.filter(pk=slot.pk).update(pending=F("pending") + 1)
-                status = EnrollmentStatus.PENDING
-            elif Slot.objects.filter(pk=slot.pk, accepted__lt=F("capacity")).update(accepted=F("accepted") + 1):
-                status = EnrollmentStatus.ACCEPTED
-            else:
-                Slot.objects.filter(pk=slot.pk).update(waitlisted=F("waitlisted") + 1)
-                status = EnrollmentStatus.WAITLISTED
-            # Read after the slot's lock: a cancellation of the activity or the shift committed
-            # while we waited is seen here (each statement reads the latest committed state).
-            state = Shift.objects.filter(pk=shift.pk).values_list("cancelled", "activity__status").first()
-            if state is None or state != (False, ActivityStatus.PUBLISHED):
-                raise Conflict("recruitment_closed", _("该活动已停止招募。"))
-            reasons, _own = _overlap_reasons(_overlaps(volunteer.pk, shift), shift)
-            if reasons:
-                raise Eligibility(reasons).refusal()
+            status = _take_place(volunteer.pk, slot, shift, review=activity.enrollment_mode == EnrollmentMode.REVIEW)
+            now = timezone.now()  # after the lock: the waitlist's order is the lock's order
             enrollment = EnrollmentModel.objects.create(
                 slot=slot,
                 volunteer=volunteer,
@@ -518,11 +553,11 @@ def enroll(actor, slot, note: str = "") -> EnrollmentModel:
                 ends_at=shift.ends_at,
                 status=status,
                 note=note,
-                applied_at=timezone.now(),  # after the lock: the waitlist's order is the lock's order
-                decided_at=timezone.now() if status != EnrollmentStatus.PENDING else None,
+                applied_at=now,
+                decided_at=now if status != EnrollmentStatus.PENDING else None,
             )
             if status == EnrollmentStatus.ACCEPTED:
-                _activity_open_delta(activity.pk, -1)
+                _sql(f"UPDATE {_table(Activity)} SET slots_open = slots_open - 1 WHERE id = %s", [activity.pk])  # noqa: S608
             enrollment.volunteer = volunteer
             _tell(enrollment, status)
     except IntegrityError:  # the same person on the same shift, committed a moment ago
