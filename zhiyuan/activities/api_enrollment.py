@@ -18,22 +18,22 @@ from zhiyuan.volunteers.selectors import volunteer_for
 router = Router(tags=["enrollment"])
 
 
-class EnrollIn(InSchema):
+class EnrollmentCreateIn(InSchema):
     shift_id: int = Field(..., ge=1, le=2**63 - 1)
     position_id: int = Field(..., ge=1, le=2**63 - 1)
     note: str = Field("", max_length=200, description="报名留言")
 
 
-class CancelIn(InSchema):
+class EnrollmentCancelIn(InSchema):
     reason: str = Field("", max_length=200)
 
 
-class DecisionIn(InSchema):
+class EnrollmentDecisionIn(InSchema):
     decision: Literal["accept", "reject"]
     reason: str = Field("", max_length=200, description="不录用时必填")
 
 
-class EnrollmentOut(Schema):
+class ActivityEnrollmentOut(Schema):
     id: int
     activity_id: int
     activity_title: str
@@ -66,12 +66,12 @@ class ActivityEnrollmentRow(Schema):
     reason: str
 
 
-class ReasonOut(Schema):
+class EnrollmentReasonOut(Schema):
     code: str
     message: str
 
 
-class PositionEligibilityOut(Schema):
+class EnrollmentPositionOut(Schema):
     slot_id: int
     position_id: int
     position_name: str
@@ -79,17 +79,17 @@ class PositionEligibilityOut(Schema):
     accepted: int
     waitlisted: int
     eligible: bool
-    reasons: list[ReasonOut]
+    reasons: list[EnrollmentReasonOut]
     enrollment_id: int | None
 
 
-class EligibilityOut(Schema):
+class EnrollmentEligibilityOut(Schema):
     activity_id: int
     shift_id: int
-    positions: list[PositionEligibilityOut]
+    positions: list[EnrollmentPositionOut]
 
 
-class EligibilityParams(Schema):
+class EnrollmentEligibilityParams(Schema):
     shift_id: int = Field(..., ge=1, le=2**63 - 1)
 
 
@@ -130,8 +130,8 @@ def activity_row(e: Enrollment) -> dict:
     }
 
 
-@router.post("/{activity_id}/enrollments", response={201: EnrollmentOut, **ERRORS}, operation_id="create_enrollment")
-def create_enrollment(request, activity_id: int, payload: EnrollIn):
+@router.post("/{activity_id}/enrollments", response={201: ActivityEnrollmentOut, **ERRORS}, operation_id="create_enrollment")
+def create_enrollment(request, activity_id: int, payload: EnrollmentCreateIn):
     """Sign the signed-in volunteer up for a position on a shift: 201 with ``status`` accepted,
     waitlisted or pending (review); 409 with every reason when not eligible."""
     slot = svc.slot_for(activity_id=activity_id, shift_id=payload.shift_id, position_id=payload.position_id)
@@ -141,20 +141,26 @@ def create_enrollment(request, activity_id: int, payload: EnrollIn):
     return 201, enrollment_out(e)
 
 
-@router.post("/enrollments/{enrollment_id}/cancel", response={200: EnrollmentOut, **ERRORS}, operation_id="cancel_enrollment")
-def cancel_enrollment(request, enrollment_id: int, payload: CancelIn):
+@router.post(
+    "/enrollments/{enrollment_id}/cancel", response={200: ActivityEnrollmentOut, **ERRORS}, operation_id="cancel_enrollment"
+)
+def cancel_enrollment(request, enrollment_id: int, payload: EnrollmentCancelIn):
     """The volunteer withdraws their own sign-up (accepted: before the cancellation deadline)."""
     return enrollment_out(svc.cancel(request.user, enrollment_id, payload.reason))
 
 
-@router.post("/enrollments/{enrollment_id}/decision", response={200: EnrollmentOut, **ERRORS}, operation_id="decide_enrollment")
-def decide_enrollment(request, enrollment_id: int, payload: DecisionIn):
+@router.post(
+    "/enrollments/{enrollment_id}/decision", response={200: ActivityEnrollmentOut, **ERRORS}, operation_id="decide_enrollment"
+)
+def decide_enrollment(request, enrollment_id: int, payload: EnrollmentDecisionIn):
     """The organizing organization's admin accepts (onto the waitlist when full) or rejects."""
     return enrollment_out(svc.decide(request.user, enrollment_id, payload.decision, payload.reason))
 
 
-@router.get("/{activity_id}/eligibility", response={200: EligibilityOut, **ERRORS}, operation_id="check_enrollment_eligibility")
-def check_enrollment_eligibility(request, activity_id: int, params: Query[EligibilityParams]):
+@router.get(
+    "/{activity_id}/eligibility", response={200: EnrollmentEligibilityOut, **ERRORS}, operation_id="check_enrollment_eligibility"
+)
+def check_enrollment_eligibility(request, activity_id: int, params: Query[EnrollmentEligibilityParams]):
     """May the signed-in volunteer take each position of the shift, and if not, why."""
     volunteer = volunteer_for(request.user)
     shift = (
@@ -190,7 +196,7 @@ list_operation(
     router,
     "/enrollments/mine",
     MY_ENROLLMENTS,
-    row=EnrollmentOut,
+    row=ActivityEnrollmentOut,
     operation_id="list_my_enrollments",
     to_row=enrollment_out,
     errors=ERRORS,

@@ -717,8 +717,9 @@ def decide(actor, enrollment, decision: str, reason: str = "") -> EnrollmentMode
         else:
             to = EnrollmentStatus.REJECTED
         _move(e, slot, to, decided_at=now, decided_by_id=actor.pk, reason=reason if to == EnrollmentStatus.REJECTED else e.reason)
+        action = "activities.enrollment.accept" if decision == ACCEPT else "activities.enrollment.reject"
         audit_record(
-            actor=actor, action=f"activities.enrollment.{decision}", obj=e,
+            actor=actor, action=action, obj=e,
             detail={"activity": e.activity_id, "slot": slot.pk, "volunteer": e.volunteer_id, "from": was, "to": to},
         )  # fmt: skip
         _tell(e, to, reason=reason)

@@ -27,7 +27,7 @@ HUIYANG = "441303000000"  # 惠阳区
 # Navigation keys (``data-nav``, registered with ``core.nav.register_nav`` in each app's
 # ``apps.py``), grouped by who sees them.
 NAV_SIGNED_IN = ["organizations_directory", "stations_public", "accounts.settings"]  # all users
-NAV_VOLUNTEER = ["volunteers.card", "volunteers.profile", "organizations.my", "training.my"]
+NAV_VOLUNTEER = ["volunteers.card", "volunteers.profile", "organizations.my", "training.my", "activities.my_enrollments"]
 NAV_ORG_ADMIN = ["organizations_admin"]
 NAV_STATION_ADMIN = ["my_station"]
 # Training management: region managers, platform admins and organization admins (their own courses)
