@@ -332,39 +332,78 @@ def _training_breakdown(reqs: list, reasons: list[str]) -> dict:
 
 # --- loading ---------------------------------------------------------------------------------
 
-_SLOT_RELATED = ("shift__activity", "position")
-# What eligibility and the sign-up read (``only``: the activity and its organization have many
-# columns, and reading and converting them all was a good part of a sign-up's time). The
-# organization and the insurance policy are read only when a rule needs them.
-_SLOT_FIELDS = (
-    "capacity", "accepted", "pending", "waitlisted", "shift_id", "position_id",
-    "shift__starts_at", "shift__ends_at", "shift__cancelled", "shift__activity_id",
-    "shift__activity__title", "shift__activity__status", "shift__activity__visibility",
-    "shift__activity__enrollment_mode", "shift__activity__organization_id", "shift__activity__region_code",
-    "shift__activity__insurance_policy_id", "shift__activity__address", "shift__activity__cancel_deadline_hours",
-    "shift__activity__contact_name", "shift__activity__contact_phone",
-    "position__name", "position__skills", "position__min_age", "position__max_age", "position__minors_allowed",
-    "position__dangerous", "position__insurance_required", "position__activity_id",
-)  # fmt: skip
+# What eligibility and the sign-up read of a slot, its shift, activity and position, in one
+# written-out query built into model instances with ``Model.from_db`` (docs/benchmarks.md
+# "Enrollment": building this query through the ORM — four tables, deferred columns, the
+# requirement flag — was a quarter of a sign-up's time). The organization and the insurance
+# policy are read only when a rule needs them.
+_SLOT_COLUMNS = {
+    Slot: ("id", "shift_id", "position_id", "capacity", "accepted", "pending", "waitlisted"),
+    Shift: ("id", "activity_id", "starts_at", "ends_at", "cancelled"),
+    Activity: (
+        "id", "title", "status", "visibility", "enrollment_mode", "organization_id", "region_code",
+        "insurance_policy_id", "address", "cancel_deadline_hours", "contact_name", "contact_phone",
+    ),
+    Position: (
+        "id", "activity_id", "name", "skills", "min_age", "max_age", "minors_allowed", "dangerous", "insurance_required",
+    ),
+}  # fmt: skip
+_ALIAS = {Slot: "s", Shift: "sh", Activity: "a", Position: "p"}
+# ``from_db`` takes a subset of the columns in the model's own field order
+_SLOT_COLUMNS = {
+    m: tuple(f.attname for f in m._meta.concrete_fields if f.attname in fields) for m, fields in _SLOT_COLUMNS.items()
+}
 
 
-def _with_requirement_flag(qs):
-    from django.db.models import Exists, OuterRef
+def _slot_sql(where: str) -> str:
+    q = connection.ops.quote_name
+    columns = ", ".join(f"{_ALIAS[m]}.{q(m._meta.get_field(f).column)}" for m, fields in _SLOT_COLUMNS.items() for f in fields)
+    courses = Position.required_courses.through
+    quals = Position.required_qualifications.through
+    return (
+        f"SELECT {columns}, (EXISTS (SELECT 1 FROM {_table(courses)} rc WHERE rc.position_id = p.id)"  # noqa: S608
+        f" OR EXISTS (SELECT 1 FROM {_table(quals)} rq WHERE rq.position_id = p.id))"
+        f" FROM {_table(Slot)} s JOIN {_table(Shift)} sh ON sh.id = s.shift_id"
+        f" JOIN {_table(Activity)} a ON a.id = sh.activity_id JOIN {_table(Position)} p ON p.id = s.position_id"
+        f" WHERE {where}"
+    )
 
-    courses = Position.required_courses.through.objects.filter(position_id=OuterRef("position_id"))
-    quals = Position.required_qualifications.through.objects.filter(position_id=OuterRef("position_id"))
-    return qs.annotate(has_requirements=Exists(courses) | Exists(quals))
+
+def _from_row(row) -> Slot:
+    """Model instances from one row, each value converted as the ORM would (dates, booleans,
+    JSON differ between SQLite and PostgreSQL)."""
+    made = {}
+    i = 0
+    for model, fields in _SLOT_COLUMNS.items():
+        values = []
+        for name in fields:
+            f = model._meta.get_field(name)
+            value = row[i]
+            i += 1
+            for convert in connection.ops.get_db_converters(f.get_col(model._meta.db_table)) + f.get_db_converters(connection):
+                value = convert(value, f.get_col(model._meta.db_table), connection)
+            values.append(value)
+        made[model] = model.from_db(connection.alias, list(fields), values)
+    slot, shift, activity, position = made[Slot], made[Shift], made[Activity], made[Position]
+    shift.activity = activity
+    slot.shift = shift
+    slot.position = position
+    slot.has_requirements = bool(row[i])
+    return slot
+
+
+def _slot_read(where: str, params: list) -> Slot | None:
+    _n, row = _sql(_slot_sql(where), params)
+    return _from_row(row) if row is not None else None
 
 
 def slot_get(slot) -> Slot:
-    """The slot (with its shift, activity, organization and position) a volunteer may sign up
-    for: NotFound when missing or its activity is not published yet (a draft is nobody's business)."""
+    """The slot (with its shift, activity and position) a volunteer may sign up for: NotFound
+    when missing or its activity is not published yet (a draft is nobody's business)."""
     if isinstance(slot, Slot) and "shift" in slot._state.fields_cache:
         loaded = slot
     else:
-        loaded = _with_requirement_flag(
-            Slot.objects.select_related(*_SLOT_RELATED).only(*_SLOT_FIELDS).filter(pk=pk_or_404(getattr(slot, "pk", slot)))
-        ).first()
+        loaded = _slot_read("s.id = %s", [pk_or_404(getattr(slot, "pk", slot))])
     if loaded is None or loaded.shift.activity.status == ActivityStatus.DRAFT:
         raise NotFound()
     return loaded
@@ -372,11 +411,10 @@ def slot_get(slot) -> Slot:
 
 def slot_for(*, activity_id, shift_id, position_id) -> Slot:
     """The slot of ``position_id`` on ``shift_id`` of ``activity_id`` (one query); NotFound otherwise."""
-    slot = _with_requirement_flag(
-        Slot.objects.select_related(*_SLOT_RELATED)
-        .only(*_SLOT_FIELDS)
-        .filter(shift_id=pk_or_404(shift_id), position_id=pk_or_404(position_id), shift__activity_id=pk_or_404(activity_id))
-    ).first()
+    slot = _slot_read(
+        "s.shift_id = %s AND s.position_id = %s AND sh.activity_id = %s",
+        [pk_or_404(shift_id), pk_or_404(position_id), pk_or_404(activity_id)],
+    )
     return slot_get(slot) if slot is not None else slot_get(0)
 
 
