@@ -321,13 +321,13 @@ def bench_enroll(args) -> dict:
         targets, burst_target = prepare_activities(args.activities, capacity=100_000)
         expected = int(args.expect_rps * (args.duration + args.warmup + 2))
         users = eligible_users(expected + args.burst)
-        if len(users) < args.burst + 1000:
+        if len(users) < args.burst + 50:
             raise RuntimeError(f"only {len(users)} eligible volunteers: generate a larger --size")
         burst_users, users = users[: args.burst], users[args.burst :]
         print(f"sessions for {len(users):,} + {len(burst_users)} volunteers", file=sys.stderr, flush=True)
         keys = make_sessions(users)
         burst_keys = make_sessions(burst_users)
-        warm = max(200, int(len(keys) * args.warmup / (args.warmup + args.duration)))
+        warm = int(len(keys) * args.warmup / (args.warmup + args.duration)) if args.warmup > 0 else 0
         with tempfile.TemporaryDirectory() as tmp:
             warm_file, run_file = Path(tmp) / "warm.tsv", Path(tmp) / "run.tsv"
             write_requests(warm_file, keys[:warm], targets)
@@ -345,8 +345,8 @@ def bench_enroll(args) -> dict:
         checks = verify(targets, burst_target, signups["requests"])
     ratio = compare(signups, ping)
     ok = (
-        checks["burst_accepted"] == 10
-        and checks["burst_waitlisted"] == len(burst_keys) - 10
+        checks["burst_accepted"] == min(10, len(burst_keys))
+        and checks["burst_waitlisted"] == max(0, len(burst_keys) - 10)
         and not checks["kept_counts_mismatches"]
         and burst_result["statuses"] == {"201": len(burst_keys)}
         and signups["errors"] == 0
