@@ -19,8 +19,9 @@ dangerous activities").
 (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite the project's IMMEDIATE transactions serialise
 writers, settings.py) and changes the kept counts of the slot (``accepted``, ``pending``,
 ``waitlisted``) and ``Activity.slots_open`` in the same transaction; the database's check
-``accepted <= capacity`` is the last line of defence. The lock order is always volunteer → slot
-→ activity → enrollment rows, so two transactions never wait on each other in a circle.
+``accepted <= capacity`` is the last line of defence. The lock order is always volunteer →
+activity → slot → enrollment rows (the activity's own cancellation changes its row first), so
+two transactions never wait on each other in a circle.
 
 **Eligibility** (``eligibility`` / ``eligibility_for_shift``) answers with every reason that applies,
 each a precise Chinese sentence, in a constant number of queries however many positions the
@@ -483,7 +484,16 @@ def _lock_volunteer(volunteer_id: int) -> None:
         list(Volunteer.objects.select_for_update().filter(pk=volunteer_id).values_list("pk"))
 
 
-def _lock_slot(slot_id: int) -> Slot:
+def _lock_activity(activity_id: int) -> None:
+    """Every change of an activity's places takes its row first (PostgreSQL): the activity's
+    own cancellation changes that row before it cancels the sign-ups, so sign-ups must wait
+    there too, never hold a slot while waiting for it (lock order volunteer → activity → slot)."""
+    if connection.features.has_select_for_update:
+        _sql(f"SELECT id FROM {_table(Activity)} WHERE id = %s FOR UPDATE", [activity_id])  # noqa: S608
+
+
+def _lock_slot(slot_id: int, activity_id: int) -> Slot:
+    _lock_activity(activity_id)
     return Slot.objects.select_for_update().get(pk=slot_id)
 
 
@@ -562,6 +572,7 @@ def _take_place(volunteer_id: int, slot: Slot, shift: Shift, *, review: bool) ->
     that the shift still recruits and the person has no overlapping live enrollment. Returns the
     new enrollment's status; raises (rolling the counts back) otherwise."""
     _lock_volunteer(volunteer_id)
+    _lock_activity(shift.activity_id)
     slots = _table(Slot)
     if review:
         _sql(f"UPDATE {slots} SET pending = pending + 1 WHERE id = %s", [slot.pk])  # noqa: S608
@@ -730,7 +741,7 @@ def cancel(actor, enrollment, reason: str = "") -> EnrollmentModel:
     e = _own_enrollment(actor, enrollment)
     reason = _text(reason, "reason")
     with transaction.atomic():
-        slot = _lock_slot(e.slot_id)
+        slot = _lock_slot(e.slot_id, e.activity_id)
         status = EnrollmentModel.objects.filter(pk=e.pk).values_list("status", flat=True).get()
         e.status = status
         if status not in LIVE:
@@ -778,7 +789,7 @@ def decide(actor, enrollment, decision: str, reason: str = "") -> EnrollmentMode
         raise DomainError("invalid", INVALID_DATA, fields={"decision": [_("请选择录用或不录用。")]}, status=422)
     reason = _text(reason, "reason", required=decision == REJECT)
     with transaction.atomic():
-        slot = _lock_slot(e.slot_id)
+        slot = _lock_slot(e.slot_id, e.activity_id)
         e = EnrollmentModel.objects.select_related("activity", "slot__position", "volunteer__user").get(pk=e.pk)
         if e.status not in LIVE:
             raise Conflict("not_live", _("该报名已取消或已处理。"))
@@ -818,6 +829,7 @@ def cancel_all_for_activity(activity, reason: str, *, actor=None) -> int:
     activity calls it."""
     reason = _text(reason, "reason", required=True)
     with transaction.atomic():
+        _lock_activity(activity.pk)
         slots = list(Slot.objects.select_for_update().filter(shift__activity_id=activity.pk).order_by("id"))
         live = list(
             EnrollmentModel.objects.filter(activity_id=activity.pk, status__in=LIVE)
