@@ -17,6 +17,8 @@ result (machine, versions, dataset) to bench/results/.
                                  [--no-kill]   (check-ins/s vs ping, none lost under SIGKILL, bench/checkin_bench.py)
     python -m bench.run hours    --db sqlite|postgres --size ... [--entries 200000] [--repeat 40]
                                  [--database-url URL]   (hours page and confirmation queue, bench/hours_bench.py)
+    python -m bench.run enroll   --db sqlite|postgres --size small [--concurrency 8] [--duration 5]
+                                 (sign-ups per second vs ping, 500 at once on 10 places; bench/enroll_bench.py)
 
 The dataset is generated on first use (python -m bench.generate --fresh) and reused while its
 marker in var/bench/ matches the size and seed; ``--regenerate`` forces a new one.
@@ -368,6 +370,9 @@ def main(argv=None):
     from bench.hours_bench import add_parser as add_hours
 
     add_hours(sub)
+    from bench.enroll_bench import add_parser as add_enroll
+
+    add_enroll(sub)
 
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] == "generate":
@@ -399,6 +404,10 @@ def main(argv=None):
         from bench.hours_bench import bench_hours
 
         return bench_hours(args)
+    if args.benchmark == "enroll":
+        from bench.enroll_bench import bench_enroll
+
+        return bench_enroll(args)
     parser.error("unknown benchmark")
 
 

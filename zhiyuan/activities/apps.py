@@ -17,6 +17,9 @@ class ActivitiesConfig(AppConfig):
         from zhiyuan.activities.attendance import register_attendance_hooks  # ACT-4, ACT-5
 
         register_attendance_hooks()
+        from zhiyuan.activities import enrollment_setup  # ACT-3
+
+        enrollment_setup.ready()
 
     def _register_projects(self):
         from zhiyuan.accounts.roles import Role

@@ -29,6 +29,7 @@ HUIYANG = "441303000000"  # 惠阳区
 NAV_SIGNED_IN = ["organizations_directory", "stations_public", "accounts.settings"]  # all users
 NAV_SIGNED_IN += ["activities_square"]  # the activity square (everyone, signed in or not)
 NAV_VOLUNTEER = ["volunteers.card", "volunteers.profile", "organizations.my", "training.my", "records_my"]
+NAV_VOLUNTEER += ["activities.my_enrollments"]
 NAV_ORG_ADMIN = ["organizations_admin", "records_org"]
 NAV_STATION_ADMIN = ["my_station"]
 # Training management: region managers, platform admins and organization admins (their own courses)
@@ -403,6 +404,7 @@ def seed(*, progress=print, province_prefix: str | None = None) -> dict:
     # issue 10, in the order a real activity goes: projects and activities, enrollments,
     # check-ins of past shifts, confirmed hours, then evaluations of what took place
     _optional_seed("zhiyuan.demo.projects", org_admin_user=org_admin_volunteer.user, reviewer_user=_ensure_user("city_manager"))
+    _optional_seed("zhiyuan.demo.enrollment", volunteers=[volunteer, *city_volunteers[:40]], org_admin_user=org_admin_volunteer.user)  # noqa: E501
     from zhiyuan.demo.attendance import seed_attendance
 
     seed_attendance(progress=progress)
