@@ -335,7 +335,7 @@ def _notice_check(activity: Activity, *, now, require_future: bool) -> None:
 
 
 def _status_change(*, actor, activity: Activity, to: str, allowed: tuple, audit_action: str, request,
-                   detail: dict | None = None, before=None) -> Activity:  # fmt: skip
+                   detail: dict | None = None, before=None, after=None) -> Activity:  # fmt: skip
     _require_manage(actor, activity, audit_action, request)
     with transaction.atomic():
         activity = _locked(activity)
@@ -346,6 +346,8 @@ def _status_change(*, actor, activity: Activity, to: str, allowed: tuple, audit_
         old = activity.status
         activity.status = to
         activity.save()
+        if after is not None:  # runs on the saved row, in the same transaction
+            after(activity)
         audit_record(
             actor=actor, action=audit_action, obj=activity, request=request,
             detail={"from": old, "to": to, "title": activity.title, **(detail or {})},
@@ -386,9 +388,11 @@ def activity_reopen_recruitment(*, actor, activity: Activity, request=None) -> A
 
 
 def on_activity_cancelled(*, activity: Activity, actor, reason: str) -> None:
-    """Called inside the cancelling transaction. A no-op for now: the enrollment area makes it
-    cancel the live enrollments and notify those enrolled (ACT-7, ``core.notifications.notify``
-    queued with ``transaction.on_commit``)."""
+    """Called inside the cancelling transaction, after the activity row is saved as cancelled:
+    every live enrollment ends, the slots open again and each person is told why (ACT-3, ACT-7)."""
+    from zhiyuan.activities.enrollment import on_activity_cancelled as cancel_enrollments
+
+    cancel_enrollments(activity, reason=reason, actor=actor)
 
 
 def activity_cancel(*, actor, activity: Activity, reason: str, request=None) -> Activity:
@@ -404,7 +408,7 @@ def activity_cancel(*, actor, activity: Activity, reason: str, request=None) -> 
 
     return _status_change(actor=actor, activity=activity, to=ActivityStatus.CANCELLED, allowed=EDITABLE,
                           audit_action="activities.activity.cancel", request=request, detail={"reason": reason},
-                          before=hook)  # fmt: skip
+                          after=hook)  # fmt: skip
 
 
 def activity_finish(*, actor, activity: Activity, request=None, now: dt.datetime | None = None) -> Activity:

@@ -420,3 +420,26 @@ def test_cancelling_the_activity_cancels_and_tells_everyone(org, org_admin):
     for v in vs:
         assert Notification.objects.filter(user=v.user, title=f"活动已取消：{a.title}", body__contains="台风预警").exists()
     assert svc.slot_counts_check(a.pk) == []
+
+
+def test_the_organizer_cancelling_the_activity_ends_every_sign_up_and_tells_each_person(org, org_admin):
+    """The organizer's ``activity_cancel`` (services) reaches the enrollment area in its own
+    transaction: live sign-ups cancelled with the organizer's reason, places open again, each
+    person notified."""
+    from zhiyuan.activities import services
+
+    a = act(org, positions=[{"name": "引导员", "slots": 1}])
+    first, second = people(2, prefix="取消")
+    slot = slot_of(a)
+    svc.enroll(first.user, slot)
+    svc.enroll(second.user, slot)  # waitlisted
+    a.refresh_from_db()
+    assert a.slots_open == 0
+    services.activity_cancel(actor=org_admin, activity=a, reason="台风预警")
+    a.refresh_from_db()
+    assert a.status == "cancelled" and a.slots_open == a.slots_total == 1
+    assert counts(slot) == (0, 0, 0)
+    assert set(Enrollment.objects.filter(activity=a).values_list("status", flat=True)) == {"cancelled"}
+    assert set(Enrollment.objects.filter(activity=a).values_list("reason", flat=True)) == {"台风预警"}
+    for v in (first, second):
+        assert Notification.objects.filter(user=v.user, body__contains="台风预警").exists()
