@@ -5,6 +5,7 @@ types each backend needs converted. Everything goes through Django's connection 
 transaction): inside a test the rows vanish with the test's transaction.
 """
 
+import contextlib
 import datetime as dt
 import json
 import time
@@ -137,3 +138,30 @@ class Writer:
         self.count += len(chunk)
         if self.progress:
             self.progress(self.count)
+
+
+@contextlib.contextmanager
+def foreign_keys_after(*models):
+    """Load ``models``' tables without their foreign keys and add the keys back afterwards, in
+    the same transaction (PostgreSQL; elsewhere a no-op). Django makes them ``DEFERRABLE
+    INITIALLY DEFERRED``: every row inserted queues one check per key, run at commit (34 s for
+    3 × 10⁶ checks in the organizations stage, docs/benchmarks.md §1); adding a key back
+    validates every row in one join (what ``pg_restore`` does). The definitions are read from
+    the catalogue and restored as they were."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    qn = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY conrelid, conname",
+            [[m._meta.db_table for m in models]],
+        )
+        keys = cur.fetchall()
+        for table, name, _definition in keys:
+            cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {qn(name)}")
+    yield
+    with connection.cursor() as cur:
+        for table, name, definition in keys:
+            cur.execute(f"ALTER TABLE {table} ADD CONSTRAINT {qn(name)} {definition}")
