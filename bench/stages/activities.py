@@ -269,7 +269,7 @@ class ActivitiesStage:
                 for name, seats, dangerous, minors, insured in positions:
                     slots = max(1, min(80, round(seats * scale)))
                     pos_ids.append((T["positions"].add((0, aid, name, "按现场安排开展服务", slots, [],
-                                                        18 if dangerous else (None if minors else 18), None if minors else 70,
+                                                        None if minors else 18, None,
                                                         minors, dangerous, insured or dangerous)),
                                     slots, dangerous, minors))  # fmt: skip
                 for s in starts:
@@ -307,9 +307,18 @@ class Attended:
         self.check_out = array("q")
 
 
-def _minor_ids(birth_before: dt.date) -> set[int]:
+def _adult_from(born_after: dt.date) -> dict[int, int]:
+    """``{volunteer id: the instant they turn 18}`` of those who were minors at some point after
+    ``born_after`` + 18 years (the others were adults all along)."""
     Volunteer = get_model("volunteers.Volunteer")
-    return set(Volunteer.objects.filter(birth_date__gt=birth_before).values_list("id", flat=True))
+    out = {}
+    for vid, birth in Volunteer.objects.filter(birth_date__gt=born_after).values_list("id", "birth_date"):
+        try:
+            adult = birth.replace(year=birth.year + 18)
+        except ValueError:  # 29 February
+            adult = birth.replace(year=birth.year + 18, day=28)
+        out[vid] = int(_local_midnight(adult.toordinal()))
+    return out
 
 
 class AttendanceStage:
@@ -326,12 +335,9 @@ class AttendanceStage:
         if not len(everyone):
             raise Skip("no volunteers to enroll")
         geo = geo_of(ctx)
-        ref_day = _day_of(REF)
-        minors = _minor_ids(ref_day.replace(year=ref_day.year - 18))
-        is_minor = bytearray(len(pool))
-        for i, vid in enumerate(pool.ids):
-            if vid in minors:
-                is_minor[i] = 1
+        first_day = _day_of(min(plan.shift_start, default=REF))
+        adults = _adult_from(first_day.replace(year=first_day.year - 18, day=min(first_day.day, 28)))
+        adult_from = array("q", (adults.get(vid, 0) for vid in pool.ids))  # 0: adult all along
         unit_pool = {}
         for region in set(plan.act_region):
             unit = geo.unit(region) if region in geo.level and geo.level[region] >= 3 else region
@@ -355,10 +361,11 @@ class AttendanceStage:
             slots_of_shift.setdefault(k, []).append(s)
         order = sorted(range(len(plan.shift_id)), key=plan.shift_start.__getitem__)
 
-        def pick(candidates, start: int, dangerous: int):
+        def pick(candidates, start: int, minors_allowed: int):
+            """A volunteer free at ``start`` (and an adult then, unless the position takes minors)."""
             for _try in range(6):
                 i = candidates[rng.randrange(len(candidates))] if _try < 4 else everyone[rng.randrange(len(everyone))]
-                if busy[i] <= start and not (dangerous and is_minor[i]):
+                if busy[i] <= start and (minors_allowed or adult_from[i] <= start):
                     return i
             return None
 
@@ -376,7 +383,7 @@ class AttendanceStage:
                 t_start, t_end = dt_utc(start), dt_utc(end)
                 for s in slots_of_shift.get(k, ()):
                     cap = plan.slot_capacity[s]
-                    dangerous = plan.slot_dangerous[s]
+                    minors_allowed = plan.slot_minors[s]
                     fill = rng.uniform(0.6, 1.0) if past or running else rng.uniform(0.2, 1.0)
                     accepted = min(cap, round(cap * fill))
                     extra = []  # statuses beyond the accepted seats
@@ -389,7 +396,7 @@ class AttendanceStage:
                     if plan.act_review[a] and rng.random() < 0.2:
                         extra.append("rejected")
                     for status in ["accepted"] * accepted + extra:
-                        i = pick(candidates, start, dangerous)
+                        i = pick(candidates, start, minors_allowed)
                         if i is None:
                             continue
                         live = status in ("accepted", "pending", "waitlisted")
@@ -433,7 +440,7 @@ class AttendanceStage:
         with transaction.atomic():
             for key in ("enrollments", "attendance"):
                 T[key].start()
-            with bulk.foreign_keys_after(Enrollment, Attendance):
+            with bulk.foreign_keys_after(Enrollment, Attendance), bulk.indexes_after(Enrollment, Attendance):
                 for enrollments, attendances in prefetch(produce()):
                     T["enrollments"].writer.write(enrollments, prepared=True)
                     T["attendance"].writer.write(attendances, prepared=True)
@@ -556,7 +563,7 @@ class LedgerStage:
         with transaction.atomic():
             for t in T.values():
                 t.start()
-            with bulk.foreign_keys_after(Entry, Interval):
+            with bulk.foreign_keys_after(Entry, Interval), bulk.indexes_after(Entry, Interval):
                 for entries, intervals in prefetch(produce()):
                     T["entries"].writer.write(entries, prepared=True)
                     T["intervals"].writer.write(intervals, prepared=True)
