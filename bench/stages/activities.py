@@ -457,19 +457,22 @@ class AttendanceStage:
         qn = connection.ops.quote_name
         slot, enr, act, shift = (qn(m._meta.db_table) for m in (Slot, Enrollment, Activity, Shift))
 
-        def count(status: str) -> str:
-            return f"(SELECT COUNT(*) FROM {enr} e WHERE e.slot_id = {slot}.id AND e.status = '{status}')"
-
+        counts = (
+            f"SELECT slot_id, SUM(CASE WHEN status = 'accepted' THEN 1 ELSE 0 END) AS a, "
+            f"SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS p, "
+            f"SUM(CASE WHEN status = 'waitlisted' THEN 1 ELSE 0 END) AS w FROM {enr} GROUP BY slot_id"
+        )
+        seats = (
+            f"SELECT h.activity_id, SUM(s.capacity) AS t, SUM(s.capacity - s.accepted) AS o "
+            f"FROM {slot} s JOIN {shift} h ON h.id = s.shift_id WHERE NOT h.cancelled GROUP BY h.activity_id"
+        )
+        # one aggregate each, joined (UPDATE … FROM: PostgreSQL, SQLite ≥ 3.33): a correlated
+        # subquery per row is planned without statistics on freshly loaded tables (minutes)
         with connection.cursor() as cur:
-            cur.execute(f"UPDATE {slot} SET accepted = {count('accepted')}, pending = {count('pending')}, "
-                        f"waitlisted = {count('waitlisted')}")  # fmt: skip
-            seats = (
-                f"SELECT {{what}} FROM {slot} s JOIN {shift} h ON h.id = s.shift_id "
-                f"WHERE h.activity_id = {act}.id AND NOT h.cancelled"
-            )
-            total = seats.format(what="COALESCE(SUM(s.capacity), 0)")
-            free = seats.format(what="COALESCE(SUM(s.capacity - s.accepted), 0)")
-            cur.execute(f"UPDATE {act} SET slots_total = ({total}), slots_open = ({free})")
+            cur.execute(f"UPDATE {slot} SET accepted = c.a, pending = c.p, waitlisted = c.w "
+                        f"FROM ({counts}) AS c WHERE {slot}.id = c.slot_id")  # fmt: skip
+            cur.execute(f"UPDATE {act} SET slots_total = x.t, slots_open = x.o "
+                        f"FROM ({seats}) AS x WHERE {act}.id = x.activity_id")  # fmt: skip
 
 
 class LedgerStage:
