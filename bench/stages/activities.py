@@ -36,6 +36,8 @@ attendances at ``large``). Fields another engineer adds to these models get thei
 """
 
 import datetime as dt
+import functools
+import hashlib
 import json
 from array import array
 
@@ -610,6 +612,24 @@ class LedgerStage:
         return {Total._meta.label: totals, Region._meta.label: regions}
 
 
+def _json_int(v) -> str:
+    return "null" if v is None else str(v)
+
+
+def _json_time(seconds) -> str:
+    return "null" if seconds is None else f'"{dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat()}"'
+
+
+@functools.lru_cache(maxsize=4096)
+def _json_date(day: dt.date) -> str:
+    return f'"{day.isoformat()}"'
+
+
+@functools.lru_cache(maxsize=65536)
+def _json_text(v) -> str:
+    return "null" if v is None else json.dumps(v, ensure_ascii=False)
+
+
 class CanonicalEntry:
     """``HourEntry`` rows and their chain hashes without model instances: the canonical JSON of
     ``chain_payload()`` + partition + seq (``core.chain.entry_hash``) written by a template, which
@@ -634,29 +654,40 @@ class CanonicalEntry:
         self.keys = sorted([*self.PAYLOAD, "partition", "seq"])
         self.fields = [self.COLUMNS.get(k, k) for k in self.PAYLOAD] + ["partition", "seq", "prev_hash", "hash"]
         self.checked = 0
+        self._canonical = self._compile()
 
     @staticmethod
     def _ts(seconds):
         return None if seconds is None else dt.datetime.fromtimestamp(seconds, dt.UTC)
 
-    def hash(self, row: dict) -> str:
-        import hashlib
+    TIMES = ("created_at", "starts_at", "ends_at")
+    INTS = ("activity", "approved_by", "attendance", "correction", "minutes", "organization", "recorded_by", "refers_to",
+            "seq", "volunteer")  # fmt: skip
 
-        values = {**row, "partition": f"v{row['volunteer']}"}
-        parts = []
+    def _compile(self):
+        """``canonical(values) -> str``: the sorted keys written by one %-template (a loop over
+        the keys with a branch per type cost ~100 µs an entry; this ~15)."""
+        parts, exprs = [], []
         for key in self.keys:
-            v = values[key]
-            if v is None:
-                parts.append(f'"{key}":null')
-            elif type(v) is int and key not in ("created_at", "starts_at", "ends_at"):
-                parts.append(f'"{key}":{v}')
-            elif key in ("created_at", "starts_at", "ends_at"):
-                parts.append(f'"{key}":"{self._ts(v).isoformat()}"')
+            parts.append(f'"{key}":%s')
+            if key in self.INTS:
+                exprs.append(f'_int(v["{key}"])')
+            elif key in self.TIMES:
+                exprs.append(f'_time(v["{key}"])')
             elif key == "service_date":
-                parts.append(f'"{key}":"{v.isoformat()}"')
+                exprs.append(f'_date(v["{key}"])')
             else:
-                parts.append(f'"{key}":{json.dumps(v, ensure_ascii=False)}')
-        canonical = "{" + ",".join(parts) + "}"
+                exprs.append(f'_text(v["{key}"])')
+        template = "{" + ",".join(parts) + "}"
+        source = f"def canonical(v):\n    return {template!r} % ({', '.join(exprs)},)\n"
+        scope = {"_int": _json_int, "_time": _json_time, "_date": _json_date, "_text": _json_text}
+        exec(source, scope)
+        return scope["canonical"]
+
+    def hash(self, row: dict) -> str:
+        """The entry's hash; ``row`` holds the payload with epoch seconds for the times."""
+        row["partition"] = f"v{row['volunteer']}"
+        canonical = self._canonical(row)
         digest = hashlib.sha256(row["prev_hash"].encode("ascii") + canonical.encode()).hexdigest()
         if self.checked < self.CHECKED:
             self.checked += 1
@@ -678,7 +709,7 @@ class CanonicalEntry:
         for k in self.PAYLOAD:
             v = row[k]
             out.append(self._ts(v) if k in ("created_at", "starts_at", "ends_at") else v)
-        out += [f"v{row['volunteer']}", row["seq"], row["prev_hash"], row["hash"]]
+        out += [row["partition"], row["seq"], row["prev_hash"], row["hash"]]
         return tuple(out)
 
 
