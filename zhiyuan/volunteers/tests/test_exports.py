@@ -159,3 +159,22 @@ def test_export_row_holds_every_column_from_batched_lookups(client, county_manag
         VolunteerSkill.objects.create(volunteer=v, code="rescue")
     more = export_queries(4)
     assert one[0] == more[0]
+
+
+def test_background_export_reads_the_same_rows_in_keyset_chunks(county_manager, volunteer, monkeypatch):
+    """A background job reads the values in keyset chunks (each chunk after the last row of the
+    one before): the same rows in the same order as the one-query stream, and the cap's note."""
+    from zhiyuan.core import lists
+    from zhiyuan.core.exports import export_query
+    from zhiyuan.volunteers.lists import VOLUNTEERS
+    from zhiyuan.volunteers.tests.factories import register
+
+    for name in ("新甲", "新乙", "新丙"):
+        register(name=name)
+    qs = export_query(actor=county_manager, spec=VOLUNTEERS, params=None).queryset
+    whole = list(lists.export_rows(VOLUNTEERS, qs, limit=10))
+    monkeypatch.setattr(lists, "EXPORT_CHUNK", 1)
+    assert list(lists.export_rows(VOLUNTEERS, qs, limit=10, chunked=True)) == whole
+    assert [r[1] for r in whole] == ["新丙", "新乙", "新甲", "陈志愿"]  # newest first
+    capped = list(lists.export_rows(VOLUNTEERS, qs, limit=2, chunked=True))
+    assert [r[1] for r in capped[:2]] == ["新丙", "新乙"] and len(capped) == 3 and "2" in capped[2][0]
