@@ -5,13 +5,14 @@ types each backend needs converted. Everything goes through Django's connection 
 transaction): inside a test the rows vanish with the test's transaction.
 """
 
+import contextlib
 import datetime as dt
 import json
 import time
 from collections.abc import Callable, Iterable
 
 from django.core.management.color import no_style
-from django.db import connection, models
+from django.db import DatabaseError, connection, models, transaction
 
 BATCH = 20_000
 
@@ -137,3 +138,86 @@ class Writer:
         self.count += len(chunk)
         if self.progress:
             self.progress(self.count)
+
+
+@contextlib.contextmanager
+def foreign_keys_after(*models):
+    """Load ``models``' tables without their foreign keys and add the keys back afterwards, in
+    the same transaction (PostgreSQL; elsewhere a no-op). Django makes them ``DEFERRABLE
+    INITIALLY DEFERRED``: every row inserted queues one check per key, run at commit (34 s for
+    3 × 10⁶ checks in the organizations stage, docs/benchmarks.md §1); adding a key back
+    validates every row in one join (what ``pg_restore`` does). The definitions are read from
+    the catalogue and restored as they were."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    qn = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY conrelid, conname",
+            [[m._meta.db_table for m in models]],
+        )
+        keys = cur.fetchall()
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            _checks_now(cur)
+            for table, name, _definition in keys:
+                cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {qn(name)}")
+    except DatabaseError:
+        # A referenced table has rows of this very transaction whose own checks are still
+        # queued (a test generating every stage in one transaction): PostgreSQL refuses to drop
+        # a key then. Load with the keys in place.
+        keys = []
+    yield
+    with connection.cursor() as cur:
+        for table, name, definition in keys:
+            cur.execute(f"ALTER TABLE {table} ADD CONSTRAINT {qn(name)} {definition}")
+
+
+@contextlib.contextmanager
+def indexes_after(*models):
+    """Load ``models``' tables without their secondary indexes and build them afterwards, in the
+    same transaction: one sort per index instead of 10⁷ random B-tree inserts each (the ledger
+    at ``large``). Primary keys and unique *constraints* stay; unique indexes (conditional
+    unique constraints) are dropped too and checked again when rebuilt. The definitions are read
+    from the catalogue (``pg_indexes``, ``sqlite_master``) and restored as they were."""
+    qn = connection.ops.quote_name
+    tables = [m._meta.db_table for m in models]
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
+                "AND i.tablename = ANY(%s) AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+                "WHERE c.conname = i.indexname AND c.contype IN ('p', 'u', 'x')) ORDER BY i.tablename, i.indexname",
+                [tables],
+            )
+        elif connection.vendor == "sqlite":
+            marks = ", ".join(["%s"] * len(tables))
+            cur.execute(
+                f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                f"AND tbl_name IN ({marks}) ORDER BY tbl_name, name",
+                tables,
+            )
+        else:
+            yield
+            return
+        indexes = cur.fetchall()
+        if connection.vendor == "postgresql" and indexes:
+            _checks_now(cur)
+        for name, _definition in indexes:
+            cur.execute(f"DROP INDEX {qn(name)}")
+    yield
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql" and indexes:
+            _checks_now(cur)
+        for _name, definition in indexes:
+            cur.execute(definition)
+
+
+def _checks_now(cur) -> None:
+    """Run the deferred foreign-key checks this transaction has queued so far (PostgreSQL refuses
+    DDL on a table with pending trigger events: a test that generates every stage in one
+    transaction). A stage in a transaction of its own has none queued: this costs nothing."""
+    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cur.execute("SET CONSTRAINTS ALL DEFERRED")

@@ -26,7 +26,8 @@ STAGE_MODULES = (
     "bench.stages.stations",  # service points of the practice network and their admins
     "bench.stages.insurance",  # insurance policies of organizations and the platform, insured lists
     "bench.stages.training",  # courses, sessions, training records and certificates, qualifications
-    "bench.stages.pending",  # activities, shifts, enrollments, attendance, ledger, demands
+    "bench.stages.activities",  # projects, activities, shifts, positions, slots; enrollments, attendance; the hour ledger
+    "bench.stages.pending",  # demands
 )
 
 

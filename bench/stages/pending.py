@@ -31,8 +31,5 @@ class PendingStage:
 
 
 STAGES = [
-    PendingStage("activities", ("activities.Project", "activities.Activity", "activities.Shift"), "activities"),
-    PendingStage("attendance", ("activities.Enrollment", "activities.Attendance"), "activities"),
-    PendingStage("ledger", ("records.HourEntry",), "ledger_entries"),
     PendingStage("demands", ("demands.Demand",), "demands"),
 ]

@@ -116,6 +116,10 @@ NOT_GENERATED = {
     "core.WorkerHeartbeat": "runtime: one row per running background worker",
     "core.ExportJob": "runtime (background exports), measured by bench.run exports",
     "demo.DemoSeed": "written by manage.py demo_seed, not by the generator",
+    "core.Notification": "runtime: one in-app notice per event told to a user",
+    "activities.CheckEvent": "runtime: the idempotency log of check-in requests (the attendance rows are generated)",
+    "activities.ProjectStatusChange": "not yet: projects carry their status and review, not its history",
+    "records.CorrectionRequest": "not yet: corrections are generated as compensating entries without a request",
 }
 
 

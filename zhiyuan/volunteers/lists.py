@@ -10,6 +10,7 @@ the exact search by document is ``selectors.volunteer_find_by_document`` behind 
 """
 
 import datetime as dt
+from operator import itemgetter
 
 import django_filters
 from django import forms
@@ -323,11 +324,68 @@ def volunteer_row(v: Volunteer) -> dict:
 _ID_TYPE_TEXT = label_lookup(code_tables.id_type_choices)
 _GENDER_TEXT = label_lookup(code_tables.gender_choices)
 _STATUS_TEXT = label_lookup(Volunteer.Status.choices)
+_POLITICAL_TEXT = label_lookup(code_tables.political_status_choices)
+_SKILL_TEXT = label_lookup(code_tables.skill_choices)
+_CATEGORY_TEXT = label_lookup(code_tables.service_category_choices)
 _SEPARATOR = label_lookup([("", _("、"))])
 
+# What the export reads of a volunteer (``ListSpec.export_values``: dicts, no model instances).
+# The mobile is read per chunk by ``volunteers_export_decorate`` (by the users' primary key) and
+# masked at once: joining the users in the export's query made PostgreSQL hash all 10⁶ of them.
+EXPORT_VALUES = (
+    "id", "volunteer_no", "name", "id_type", "id_number_masked", "gender", "birth_date", "user_id",
+    "region_code", "political_status", "status", "registered_at",
+)  # fmt: skip
 
-def _joined(table: str, codes) -> str:
-    return _SEPARATOR("").join(code_tables.label(table, c.code) for c in codes)
+
+def _pairs_for(model, key: str, value: str, ids: list[int], *, order: str = "id") -> list[tuple]:
+    """``(key, value)`` rows of ``model`` whose ``key`` is one of ``ids`` (integers read from the
+    database a moment ago), one query for an export chunk. The ``IN`` is written directly:
+    Django prepares each of 2,000 values through the field's lookup (a third of a chunk's time)."""
+    if not ids:
+        return []
+    conn = connections[model.objects.db]
+    qn = conn.ops.quote_name
+    marks = ", ".join(["%s"] * len(ids))
+    table, k, v = qn(model._meta.db_table), qn(key), qn(value)
+    sql = f"SELECT {k}, {v} FROM {table} WHERE {k} IN ({marks}) ORDER BY {qn(order)}"  # noqa: S608 (names quoted, values bound)
+    with conn.cursor() as cur:
+        cur.execute(sql, [int(i) for i in ids])
+        return cur.fetchall()
+
+
+def _codes_by_volunteer(model, ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for vid, code in _pairs_for(model, "volunteer_id", "code", ids):
+        out.setdefault(vid, []).append(code)
+    return out
+
+
+def volunteers_export_decorate(rows: list[dict]) -> list[dict]:
+    """One export chunk (dicts of ``EXPORT_VALUES``) made ready to write, in batched look-ups:
+    the masked mobile (the plain number never enters the row), the region names, skills and
+    service categories (one query each for the chunk), age and labels."""
+    ids = [r["id"] for r in rows]
+    mobiles = dict(_pairs_for(User, "id", "mobile", [r["user_id"] for r in rows if r["user_id"]]))
+    names = region_names(r["region_code"] for r in rows)
+    skills = _codes_by_volunteer(VolunteerSkill, ids)
+    categories = _codes_by_volunteer(VolunteerServiceCategory, ids)
+    sep = _SEPARATOR("")
+    age_on, today = minors.age_on, minors.today_shanghai()
+    tz = timezone.get_current_timezone()
+    for r in rows:
+        mobile = mobiles.get(r["user_id"])
+        r["mobile_masked"] = mask_mobile(mobile) if mobile else ""
+        name = names.get(r["region_code"])
+        r["region_name"] = name or ""
+        birth = r["birth_date"]
+        r["birth_text"] = birth.isoformat() if birth else ""
+        age = age_on(birth, today)
+        r["age"] = "" if age is None else age
+        r["skills_text"] = sep.join(_SKILL_TEXT(c) for c in skills.get(r["id"], ()))
+        r["categories_text"] = sep.join(_CATEGORY_TEXT(c) for c in categories.get(r["id"], ()))
+        r["registered_text"] = r["registered_at"].astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return rows
 
 
 VOLUNTEERS = ListSpec(
@@ -360,23 +418,24 @@ VOLUNTEERS = ListSpec(
         Col("registered_at", _("注册时间"), value=lambda v: timezone.localtime(v.registered_at).strftime("%Y-%m-%d")),
     ],
     export=[
-        ExportCol(_("志愿者编号"), lambda v: v.volunteer_no),
-        ExportCol(_("姓名"), lambda v: v.name),
-        ExportCol(_("证件类型"), lambda v: _ID_TYPE_TEXT(v.id_type)),
-        ExportCol(_("证件号码"), lambda v: v.id_number_masked),
-        ExportCol(_("性别"), lambda v: _GENDER_TEXT(v.gender)),
-        ExportCol(_("出生日期"), lambda v: v.birth_date.isoformat() if v.birth_date else ""),
-        ExportCol(_("年龄"), lambda v: "" if v.age is None else v.age),
-        ExportCol(_("手机号"), lambda v: v.mobile_masked),
-        ExportCol(_("居住区划代码"), lambda v: v.region_code),
-        ExportCol(_("居住地"), lambda v: v.region_name if v.region_name != v.region_code else ""),
-        ExportCol(_("政治面貌"), lambda v: code_tables.label("political_status", v.political_status)),
-        ExportCol(_("技能特长"), lambda v: _joined("skill", v.skills.all())),
-        ExportCol(_("服务意向"), lambda v: _joined("service_category", v.service_categories.all())),
-        ExportCol(_("状态"), lambda v: _STATUS_TEXT(v.status)),
-        ExportCol(_("注册时间"), lambda v: timezone.localtime(v.registered_at).strftime("%Y-%m-%d %H:%M")),
+        ExportCol(_("志愿者编号"), itemgetter("volunteer_no")),
+        ExportCol(_("姓名"), itemgetter("name")),
+        ExportCol(_("证件类型"), lambda r: _ID_TYPE_TEXT(r["id_type"])),
+        ExportCol(_("证件号码"), itemgetter("id_number_masked")),
+        ExportCol(_("性别"), lambda r: _GENDER_TEXT(r["gender"])),
+        ExportCol(_("出生日期"), itemgetter("birth_text")),
+        ExportCol(_("年龄"), itemgetter("age")),
+        ExportCol(_("手机号"), itemgetter("mobile_masked")),
+        ExportCol(_("居住区划代码"), itemgetter("region_code")),
+        ExportCol(_("居住地"), itemgetter("region_name")),
+        ExportCol(_("政治面貌"), lambda r: _POLITICAL_TEXT(r["political_status"])),
+        ExportCol(_("技能特长"), itemgetter("skills_text")),
+        ExportCol(_("服务意向"), itemgetter("categories_text")),
+        ExportCol(_("状态"), lambda r: _STATUS_TEXT(r["status"])),
+        ExportCol(_("注册时间"), itemgetter("registered_text")),
     ],
-    export_prefetch=("skills", "service_categories"),
+    export_values=EXPORT_VALUES,
+    export_decorate=volunteers_export_decorate,
     export_title=_("志愿者"),
     export_filename="volunteers.xlsx",
 )
