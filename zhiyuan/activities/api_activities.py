@@ -156,7 +156,7 @@ class ActivityOut(ActivityRowOut):
     shifts: list[ShiftOut]
 
 
-class CancelIn(InSchema):
+class ActivityCancelIn(InSchema):
     reason: str = Field(..., max_length=200, description="those enrolled are told")
 
 
@@ -311,7 +311,7 @@ for _path, _fn, _op, _doc in (
 
 
 @router.post("/{activity_id}/cancel", response={200: ActivityOut, **ERRS}, operation_id="cancel_activity")
-def cancel_activity(request, activity_id: int, payload: CancelIn):
+def cancel_activity(request, activity_id: int, payload: ActivityCancelIn):
     """Cancel a draft, published or closed activity with a reason."""
     activity = services.activity_get(actor=request.user, id=activity_id, action=MANAGE)
     return activity_out(services.activity_cancel(actor=request.user, activity=activity, reason=payload.reason, request=request))

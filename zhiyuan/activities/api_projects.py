@@ -78,14 +78,14 @@ class ProjectUpdateIn(InSchema):
     ends_on: IsoDate | None = None
 
 
-class ReviewIn(InSchema):
+class ProjectReviewIn(InSchema):
     decision: str = Field(..., description="approve | reject")
     note: str = Field("", max_length=500, description="required to reject; the organization sees it")
     is_demonstration: bool = False
     is_brand: bool = False
 
 
-class CloseIn(InSchema):
+class ProjectCloseIn(InSchema):
     note: str = Field("", max_length=500)
 
 
@@ -174,7 +174,7 @@ def submit_project(request, project_id: int):
 
 
 @router.post("/{project_id}/review", response={200: ProjectOut, **ERRS}, operation_id="review_project")
-def review_project(request, project_id: int, payload: ReviewIn):
+def review_project(request, project_id: int, payload: ProjectReviewIn):
     """The region manager approves (立项, optionally as a demonstration or brand project) or
     rejects (note required) a submitted project."""
     project = projects.project_get(actor=request.user, id=project_id, action=REVIEW)
@@ -189,7 +189,7 @@ def start_project(request, project_id: int):
 
 
 @router.post("/{project_id}/close", response={200: ProjectOut, **ERRS}, operation_id="close_project")
-def close_project(request, project_id: int, payload: CloseIn):
+def close_project(request, project_id: int, payload: ProjectCloseIn):
     """结项 of a running project."""
     project = projects.project_get(actor=request.user, id=project_id, action=MANAGE)
     return project_out(projects.project_close(actor=request.user, project=project, note=payload.note, request=request))

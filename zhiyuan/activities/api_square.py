@@ -59,7 +59,7 @@ list_operation(router, "/square", SQUARE, row=SquareCardOut, operation_id="list_
                to_row=card_out, errors=ERRORS, auth=None)  # fmt: skip
 
 
-class PositionOut(Schema):
+class PublicPositionOut(Schema):
     id: int
     name: str
     duties: str
@@ -75,7 +75,7 @@ class PositionOut(Schema):
     required_qualifications: list[str]
 
 
-class ShiftOut(Schema):
+class PublicShiftOut(Schema):
     id: int
     starts_at: dt.datetime
     ends_at: dt.datetime
@@ -94,8 +94,8 @@ class PublicActivityOut(SquareCardOut):
     contact_name: str
     contact_phone: str
     signup_open: bool
-    positions: list[PositionOut]
-    shifts: list[ShiftOut] = Field(description="the next shifts not yet ended (at most 60)")
+    positions: list[PublicPositionOut]
+    shifts: list[PublicShiftOut] = Field(description="the next shifts not yet ended (at most 60)")
 
 
 @router.get("/{activity_id}/public", response={200: PublicActivityOut, **ERRORS}, auth=None,

@@ -61,7 +61,7 @@ from zhiyuan.core.errors import Conflict, DomainError, NotFound
 from zhiyuan.core.notifications import notify
 from zhiyuan.core.text import text_error
 from zhiyuan.volunteers.minors import SHANGHAI, age_on, is_minor_birth
-from zhiyuan.volunteers.models import Volunteer
+from zhiyuan.volunteers.models import Volunteer, processable_q
 from zhiyuan.volunteers.selectors import volunteer_for
 
 LIVE = ACTIVE_ENROLLMENT
@@ -703,10 +703,10 @@ def promote_waitlist(slot: Slot, *, actor=None) -> list[EnrollmentModel]:
     while slot.accepted < slot.capacity:
         nxt = (
             EnrollmentModel.objects.filter(
+                processable_q("volunteer__"),
                 slot_id=slot.pk,
                 status=EnrollmentStatus.WAITLISTED,
                 volunteer__status=Volunteer.Status.ACTIVE,
-                volunteer__restricted_at__isnull=True,
             )
             .select_related("volunteer__user", "activity", "slot__position")
             .order_by("applied_at", "id")

@@ -17,14 +17,14 @@ from zhiyuan.records.schemas import (
     BulkOut,
     ConfirmIn,
     CorrectIn,
-    CorrectionOut,
+    HourCorrectionOut,
     DecisionIn,
     EntryOut,
     HonourIn,
     HonourOut,
     HoursSummaryOut,
     QueueRowOut,
-    ReasonIn,
+    HoursReasonIn,
 )
 
 router = Router(tags=["records"])
@@ -139,11 +139,11 @@ def get_my_hours(request):
 # GET /me/entries: the volunteer's ledger entries, newest service date first (``year``, ``kind``)
 list_operation(router, "/me/entries", MY_ENTRIES, row=EntryOut, operation_id="list_my_hour_entries", to_row=entry_out,
                errors=ERRORS)  # fmt: skip
-list_operation(router, "/me/corrections", MY_CORRECTIONS, row=CorrectionOut, operation_id="list_my_corrections",
+list_operation(router, "/me/corrections", MY_CORRECTIONS, row=HourCorrectionOut, operation_id="list_my_corrections",
                to_row=correction_out, errors=ERRORS)  # fmt: skip
 
 
-@router.post("/corrections", response={201: CorrectionOut, **ERRORS}, operation_id="create_correction")
+@router.post("/corrections", response={201: HourCorrectionOut, **ERRORS}, operation_id="create_correction")
 def create_correction(
     request,
     kind: Form[str],
@@ -204,7 +204,7 @@ list_operation(router, "/organizations/{org_id}/entries", ORG_ENTRIES, row=Entry
                path_params={"org_id": int}, context=_org_context)  # fmt: skip
 list_operation(router, "/organizations/{org_id}/honour", ORG_HONOUR, row=HonourOut, operation_id="list_honour_grants",
                to_row=honour_out, errors=ERRORS, path_params={"org_id": int}, context=_org_context)  # fmt: skip
-list_operation(router, "/organizations/{org_id}/corrections", ORG_CORRECTIONS, row=CorrectionOut,
+list_operation(router, "/organizations/{org_id}/corrections", ORG_CORRECTIONS, row=HourCorrectionOut,
                operation_id="list_organization_corrections", to_row=correction_out, errors=ERRORS,
                path_params={"org_id": int}, context=_org_context)  # fmt: skip
 
@@ -222,7 +222,7 @@ def confirm_attendance_hours(request, attendance_id: int, payload: ConfirmIn):
 
 
 @router.post("/attendances/{attendance_id}/void", response={201: EntryOut, **ERRORS}, operation_id="void_attendance_hours")
-def void_attendance_hours(request, attendance_id: int, payload: ReasonIn):
+def void_attendance_hours(request, attendance_id: int, payload: HoursReasonIn):
     """Decide that an attendance earns no hours (a reason is required; a 0-minute void entry)."""
     att = selectors.attendance_get_for_decision(actor=request.user, id=attendance_id)
     return 201, entry_out(services.attendance_void(actor=request.user, attendance=att, reason=payload.reason, request=request))
@@ -238,7 +238,7 @@ def confirm_hours_bulk(request, org_id: int, payload: BulkIn):
 
 
 @router.post("/entries/{entry_id}/void", response={201: EntryOut, **ERRORS}, operation_id="void_hour_entry")
-def void_hour_entry(request, entry_id: int, payload: ReasonIn):
+def void_hour_entry(request, entry_id: int, payload: HoursReasonIn):
     """Void a confirmation: a compensating entry of minus its present minutes."""
     entry = services.entry_get_for_change(actor=request.user, id=entry_id)
     return 201, entry_out(services.entry_void(actor=request.user, entry=entry, reason=payload.reason, request=request))
@@ -292,8 +292,8 @@ def accept_correction(request, correction_id: int, payload: AcceptIn):
     return 201, entry_out(entry)
 
 
-@router.post("/corrections/{correction_id}/reject", response={200: CorrectionOut, **ERRORS}, operation_id="reject_correction")
-def reject_correction(request, correction_id: int, payload: ReasonIn):
+@router.post("/corrections/{correction_id}/reject", response={200: HourCorrectionOut, **ERRORS}, operation_id="reject_correction")
+def reject_correction(request, correction_id: int, payload: HoursReasonIn):
     """Reject a correction request with a reason the volunteer reads."""
     req = services.correction_get_for_decision(actor=request.user, id=correction_id)
     return correction_out(services.correction_reject(actor=request.user, correction=req, reason=payload.reason, request=request))

@@ -72,7 +72,7 @@ class ConfirmIn(InSchema):
     reason: str = REASON
 
 
-class ReasonIn(InSchema):
+class HoursReasonIn(InSchema):
     reason: str = Field(..., max_length=200)
 
 
@@ -125,7 +125,7 @@ class DecisionIn(InSchema):
     note: str = REASON
 
 
-class CorrectionOut(Schema):
+class HourCorrectionOut(Schema):
     id: int
     volunteer_id: int
     organization_id: int

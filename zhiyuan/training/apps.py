@@ -131,6 +131,8 @@ class TrainingConfig(AppConfig):
                 "training.course.archive": _("停用培训课程"),
                 "training.trainer.create": _("登记培训师"),
                 "training.base.create": _("登记培训基地"),
+                "training.trainer.update": _("修改培训师"),
+                "training.base.update": _("修改培训基地"),
                 "training.session.create": _("新建培训班"),
                 "training.session.enroll": _("报名培训班"),
                 "training.session.cancel_enrollment": _("取消培训报名"),

@@ -150,7 +150,7 @@ def certificate_renewal_remind(*, on: dt.date | None = None, days: int | None = 
                 renewal_reminded_on=on
             )
             for c in due:
-                if c.volunteer.restricted_at is None:
+                if not c.volunteer.is_restricted:
                     _renewal_notify(c)
             audit_record(
                 actor=None,
