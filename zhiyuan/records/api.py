@@ -17,14 +17,14 @@ from zhiyuan.records.schemas import (
     BulkOut,
     ConfirmIn,
     CorrectIn,
-    HourCorrectionOut,
     DecisionIn,
     EntryOut,
     HonourIn,
     HonourOut,
+    HourCorrectionOut,
+    HoursReasonIn,
     HoursSummaryOut,
     QueueRowOut,
-    HoursReasonIn,
 )
 
 router = Router(tags=["records"])
