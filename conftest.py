@@ -50,6 +50,22 @@ def django_db_setup(django_db_setup, django_db_blocker):
         region_import_shipped(province_prefix="44")
 
 
+@pytest.fixture(autouse=True)
+def _regions_for_transactional_tests(request, django_db_blocker):
+    """A transactional test ends with a flush, and the serialized snapshot that
+    ``serialized_rollback`` restores predates the regions loaded above: a later transactional
+    test would find no regions (registration refuses every region code). Put them back first."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    from zhiyuan.regions.models import Region
+    from zhiyuan.regions.services import region_import_shipped
+
+    with django_db_blocker.unblock():
+        if not Region.objects.filter(code__startswith="4413").exists():
+            region_import_shipped(province_prefix="44")
+
+
 @pytest.fixture
 def platform_admin(db):
     return make_user("13900000001", "平台管理员", role=Role.PLATFORM_ADMIN)
