@@ -298,6 +298,7 @@ ZHIYUAN_IMPORT_REPORT_DAYS = env_int("ZHIYUAN_IMPORT_REPORT_DAYS", 90)  # finish
 ZHIYUAN_IMPORT_PREVIEW_DAYS = env_int("ZHIYUAN_IMPORT_PREVIEW_DAYS", 1)  # a check's preview rows (names, masked ids)
 
 # ACT-4/ACT-5 check-in and check-out (zhiyuan/activities/attendance.py; docs/operations.md "Check-in")
+ZHIYUAN_SHIFT_REMINDER_HOURS = env_int("ZHIYUAN_SHIFT_REMINDER_HOURS", 24)  # remind accepted volunteers this long before
 ZHIYUAN_ATTENDANCE_QR_TTL_SECONDS = env_int("ZHIYUAN_ATTENDANCE_QR_TTL_SECONDS", 45)  # a QR token lives this long (kept in 30–60)
 ZHIYUAN_ATTENDANCE_QR_REFRESH_SECONDS = env_int("ZHIYUAN_ATTENDANCE_QR_REFRESH_SECONDS", 15)  # the screen shows a new one
 ZHIYUAN_ATTENDANCE_CODE_STEP_SECONDS = env_int("ZHIYUAN_ATTENDANCE_CODE_STEP_SECONDS", 60)  # code turns; last one counts

@@ -20,6 +20,10 @@ class ActivitiesConfig(AppConfig):
         from zhiyuan.activities import enrollment_setup  # ACT-3
 
         enrollment_setup.ready()
+        from zhiyuan.activities.reminders import shift_reminders_run  # ACT-7
+        from zhiyuan.core.notifications import register_periodic_notice
+
+        register_periodic_notice("activities.shift_reminder", shift_reminders_run)
 
     def _register_projects(self):
         from zhiyuan.accounts.roles import Role

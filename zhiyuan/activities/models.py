@@ -347,6 +347,8 @@ class Enrollment(models.Model):
             models.Index(fields=["slot", "status", "applied_at", "id"], name="enrollment_slot_queue"),
             models.Index(fields=["activity", "status", "id"], name="enrollment_activity_status"),
             models.Index(fields=["organization", "status", "starts_at", "id"], name="enrollment_org_status"),
+            # the reminder before a shift (activities.reminders): accepted places by start time
+            models.Index(fields=["starts_at", "id"], condition=Q(status="accepted"), name="enrollment_accepted_start"),
         ]
 
 
