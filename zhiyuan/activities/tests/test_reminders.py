@@ -10,8 +10,8 @@ from django.utils import timezone
 from zhiyuan.activities import enrollment as svc
 from zhiyuan.activities import services
 from zhiyuan.activities.reminders import KIND, shift_reminders_run
-from zhiyuan.activities.tests.test_enrollment import people, slot_of
 from zhiyuan.activities.tests.factories import published_activity
+from zhiyuan.activities.tests.test_enrollment import people, slot_of
 from zhiyuan.core.models import Notification
 from zhiyuan.organizations.tests.factories import active_org, applicant
 
