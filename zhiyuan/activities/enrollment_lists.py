@@ -12,6 +12,8 @@ API operation and the export derive from the spec.
   (``/activities/<id>/enrollments/``, ``GET /activities/{id}/enrollments``, ``…/export.xlsx``).
 """
 
+import datetime as dt
+
 import django_filters
 from django.urls import reverse
 from django.utils import timezone
@@ -69,6 +71,8 @@ def _my_decorate(rows: list) -> list:
         e.deadline = cancel_deadline(e)
         e.can_cancel = e.status in ("pending", "waitlisted", "accepted") and e.starts_at > now
         e.past_deadline = e.status == "accepted" and now >= e.deadline
+        # the check-in page is offered from a day before the shift until its end
+        e.can_check_in = e.status == "accepted" and e.starts_at - dt.timedelta(days=1) <= now < e.ends_at
     return rows
 
 

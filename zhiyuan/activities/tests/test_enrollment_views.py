@@ -129,3 +129,28 @@ def test_organizer_page_scope(client, org, county_manager, other_county_manager,
     assert volunteer.name in html and 'data-action="accept"' not in html
     assert client.post(reverse("activities:enrollment_decide", args=[a.pk, e.pk, "accept"])).status_code == 403
     assert Enrollment.objects.get(pk=e.pk).status == "pending"
+
+
+def test_the_volunteer_reaches_check_in_from_an_accepted_place_and_the_organizer_from_the_shift(client, org, org_admin):
+    """The pages link where the next step happens: 我的报名 → 签到/签退 for an accepted place of a
+    shift that is near; the organizer's activity page → 签到管理 per shift, 报名管理, 评价志愿者."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    start = (timezone.now() + dt.timedelta(hours=2)).replace(second=0, microsecond=0)
+    a = act(org, shifts=[(start, start + dt.timedelta(hours=2))], cancel_deadline_hours=1)
+    v = register(name="链接", region_code=HUICHENG_TOWN)
+    svc.enroll(v.user, Slot.objects.get(shift__activity=a))
+    client.force_login(v.user)
+    page = client.get(reverse("activities:my_enrollments")).content.decode()
+    assert reverse("activities:attendance_scan") in page
+    client.force_login(org_admin)
+    page = client.get(reverse("activities:manage_detail", args=[a.pk])).content.decode()
+    shift = a.shifts.get()
+    for url in (
+        reverse("activities:attendance_screen", args=[shift.pk]),
+        reverse("activities:enrollment_manage", args=[a.pk]),
+        reverse("activities:evaluations", args=[a.pk]),
+    ):
+        assert url in page
