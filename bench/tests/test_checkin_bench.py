@@ -12,11 +12,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_checkin_benchmark_end_to_end_on_smoke_size(tmp_path):
     out = tmp_path / "checkin.json"
+    # no warm-up: at smoke size each run has only a few hundred distinct (volunteer, shift) check-ins,
+    # which a quiet machine finishes inside any warm-up, leaving nothing to measure
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     env["ZHIYUAN_VAR_DIR"] = str(tmp_path / "var")
     env["ZHIYUAN_BENCH_RESULTS"] = str(tmp_path / "results")
     cmd = [sys.executable, "-m", "bench.run", "checkin", "--db", "sqlite", "--size", "smoke", "--duration", "1",
-           "--warmup", "0.3", "--concurrency", "2", "--json", str(out)]  # fmt: skip
+           "--warmup", "0", "--concurrency", "2", "--json", str(out)]  # fmt: skip
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(out.read_text())
