@@ -61,6 +61,9 @@ def test_a_worker_killed_mid_job_fails_the_job_and_its_task_when_it_comes_back(k
         assert job[0] == "failed" and "后台处理进程中断" in job[2] and "已导入" in job[2]
         assert site.one(task_sql) == ("FAILED", "zhiyuan.core.workers.WorkerLost")
         assert took < 30  # seconds (Django start-up included), not the 30-minute stale limit
-        assert "tasks of lost workers failed: 1" in log.read_text()
+        # recovered at the new worker's start or by its first periodic check, whichever saw the
+        # dead worker first (a race on a loaded machine); either way the log says which task
+        text = log.read_text()
+        assert "tasks of lost workers failed: 1" in text or "failed: its worker" in text
     finally:
         site.drop()
