@@ -252,7 +252,7 @@ def _input(payload, *, exclude=()) -> services.ActivityInput:
         r = data.pop("recurrence")
         if r is not None:
             data["recurrence"] = Recurrence(weekdays=r["weekdays"], start=r["start"], end=r["end"], first=r["from_date"],
-                                            until=r["until"], exceptions=r["exceptions"])  # fmt: skip
+                                            until=r["until"], exceptions=r.get("exceptions", []))  # fmt: skip
     if "positions" in data:
         data["positions"] = [services.PositionInput(**p) for p in (data["positions"] or [])]
     return services.ActivityInput(**data)
