@@ -38,7 +38,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
+    """One Playwright driver for the session (a second sync_playwright() in the same thread
+    is refused), shared by ``browser`` and ``launch_chromium``."""
     path = chromium_path()
     if not path:
         if os.environ.get("ZHIYUAN_REQUIRE_BROWSER") == "1":
@@ -47,8 +49,29 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield b
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    b = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def launch_chromium(playwright):
+    """A Chromium of its own for one test, with extra command-line switches (those that act on
+    the whole browser, such as a fake camera's video file); closed after the test."""
+    launched = []
+
+    def launch(*args: str):
+        b = playwright.chromium.launch(executable_path=chromium_path(), args=[*CHROMIUM_ARGS, *args])
+        launched.append(b)
+        return b
+
+    yield launch
+    for b in launched:
         b.close()
 
 

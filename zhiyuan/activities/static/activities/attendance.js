@@ -135,6 +135,17 @@
     items.push({ url: form.getAttribute(kind === "out" ? "data-api-out" : "data-api-in"), body: body });
     writeQueue(items);
     say(form.getAttribute("data-msg-queued"));
+    // The next record (usually the check-out) is another request: a new id, or the server
+    // would answer it with the kept check-in's stored result. As online, 签退 comes next.
+    form.querySelector("input[name=client_request_id]").value = newRequestId();
+    var next = form.querySelector("input[name=kind][value=" + (kind === "in" ? "out" : "in") + "]");
+    if (next) next.checked = true;
+  }
+
+  function newRequestId() {
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -1,0 +1,82 @@
+"""Check-in by camera (ACT-4), for real: Chromium's fake camera plays a video of a QR code
+(``fake_camera.qr_video``) and the page's vendored jsQR reads it from the <video>.
+
+* The volunteer's phone scans the organizer's current rotating QR code (the scan page's URL
+  with the signed token, as the screen draws it) and is checked in by ``qr``.
+* The organizer's scanner reads the volunteer's e-card (the card page's URL with its token)
+  and checks them in by ``ecard``.
+
+Each test launches a Chromium of its own: the video file is a switch of the whole browser."""
+
+from django.urls import reverse
+from e2e_support import DESKTOP, PHONE, login, watch_console
+from fake_camera import qr_video
+
+from zhiyuan.accounts.models import RoleAssignment
+from zhiyuan.accounts.roles import Role
+from zhiyuan.activities.attendance import checkin_session
+from zhiyuan.activities.models import Attendance
+from zhiyuan.activities.tests.attendance.conftest import accepted, running_activity
+from zhiyuan.activities.tests.factories import LAT, LON
+from zhiyuan.organizations.models import Organization
+from zhiyuan.volunteers.models import Volunteer
+from zhiyuan.volunteers.services.card import card_token_for
+
+
+def _shift_and_volunteer(demo):
+    org_id = (
+        RoleAssignment.objects.filter(role=Role.ORG_ADMIN, active=True, user__mobile=demo["org_admin"]["mobile"])
+        .order_by("id")
+        .first()
+        .object_id
+    )
+    shift = running_activity(Organization.objects.get(pk=org_id)).shifts.get()
+    volunteer = Volunteer.objects.get(user__mobile=demo["volunteer"]["mobile"])
+    accepted(shift.slots.get(), volunteer)
+    return shift, volunteer
+
+
+def _scan(page, errors) -> None:
+    """Open the camera and wait for the page to read the code and submit it."""
+    page.click("[data-camera-start]")
+    page.wait_for_selector("[data-video]:not([hidden])")
+    page.wait_for_selector("[data-result]", timeout=30_000)
+    assert errors == []
+
+
+def test_volunteer_phone_scans_the_organizers_qr_code(launch_chromium, live_server, demo, tmp_path):
+    shift, volunteer = _shift_and_volunteer(demo)
+    token = checkin_session(shift=shift)["qr_token"]  # what the organizer's screen shows now
+    switches = qr_video(tmp_path / "screen.y4m", live_server.url + reverse("activities:attendance_scan") + "?t=" + token)
+    browser = launch_chromium(*switches)
+    ctx = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", geolocation={"latitude": float(LAT) + 0.0005, "longitude": float(LON)},
+        permissions=["geolocation", "camera"], **PHONE,
+    )  # fmt: skip
+    phone = ctx.new_page()
+    phone.set_default_timeout(15_000)
+    errors = watch_console(phone)
+    login(phone, demo["volunteer"])
+    phone.goto("/activities/attendance/scan/")
+    _scan(phone, errors)
+    att = Attendance.objects.get(shift=shift, volunteer=volunteer)
+    assert att.check_in_method == "qr" and att.check_out_at is None
+    assert att.flags == []  # inside the geofence, in time, online
+    assert volunteer.volunteer_no in phone.inner_text("[data-result]")
+
+
+def test_organizer_scans_the_volunteers_e_card(launch_chromium, live_server, demo, tmp_path):
+    shift, volunteer = _shift_and_volunteer(demo)
+    token, _expiry = card_token_for(volunteer)  # what the volunteer's 我的志愿者证 shows now
+    switches = qr_video(tmp_path / "card.y4m", live_server.url + reverse("volunteers:card_verify") + "?t=" + token)
+    browser = launch_chromium(*switches)
+    ctx = browser.new_context(base_url=live_server.url, locale="zh-CN", permissions=["camera"], **DESKTOP)
+    screen = ctx.new_page()
+    screen.set_default_timeout(15_000)
+    errors = watch_console(screen)
+    login(screen, demo["org_admin"])
+    screen.goto(f"/activities/attendance/shifts/{shift.pk}/ecard/")
+    _scan(screen, errors)
+    att = Attendance.objects.get(shift=shift, volunteer=volunteer)
+    assert att.check_in_method == "ecard"
+    assert volunteer.volunteer_no in screen.inner_text("[data-result]")
