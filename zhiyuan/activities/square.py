@@ -30,9 +30,8 @@ import django_filters
 from django import forms
 from django.db.models import ExpressionWrapper, FloatField, Q, Value
 from django.db.models.functions import ASin, Cast, Cos, Power, Radians, Sin, Sqrt
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.activities.models import Activity, ActivityStatus, Position, Shift, Slot, Visibility
@@ -293,15 +292,10 @@ def square_activity_get(*, actor, id) -> Activity:
     return a
 
 
-def enroll_url(request_path: str, activity: Activity) -> str:
-    """Where the sign-up button goes: the enrollment page once it exists, else the login page
-    that comes back here."""
-    try:
-        return reverse("activities:enroll", args=[activity.pk])
-    except NoReverseMatch:
-        # TODO(enroll): the enrollment page is the URL name ``activities:enroll`` (activity id);
-        # until it is merged the button leads through the login page back to this notice.
-        return f"{reverse('accounts:login')}?{urlencode({'next': request_path})}"
+def enroll_url(activity: Activity) -> str:
+    """Where the sign-up button goes: the enrollment page (it sends a signed-out visitor
+    through the login page and back)."""
+    return reverse("activities:enroll", args=[activity.pk])
 
 
 def signup_open(activity: Activity) -> bool:

@@ -87,7 +87,7 @@ def square_detail(request, activity_id: int):
         "activities/square/detail.html",
         {
             **detail,
-            "enroll_url": enroll_url(request.get_full_path(), a),
+            "enroll_url": enroll_url(a),
             "signup_open": signup_open(a),
             "feedback_open": evaluations.feedback_open(a),
             "can_rate": can_rate,

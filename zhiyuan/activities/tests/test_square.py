@@ -1,10 +1,8 @@
 """The public activity square (ACT-2): who sees what, the filters, distance, keyset pages, bad
 parameters and the number of queries per page — through the API and the page."""
 
-from urllib.parse import quote
-
 import pytest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from zhiyuan.activities.models import Activity, ActivityStatus, Visibility
 from zhiyuan.activities.square import bounding_box, haversine_m
@@ -108,13 +106,12 @@ def test_the_detail_page_is_404_for_drafts_and_cancelled_and_shows_the_notice(cl
         a.address,
     ):
         assert text in html
-    # the sign-up button: the enrollment page (activities:enroll) where it exists, else the login
-    # page that comes back to this notice
-    try:
-        signup = reverse("activities:enroll", args=[a.pk])
-    except NoReverseMatch:
-        signup = reverse("accounts:login") + "?next=" + quote(f"/activities/square/{a.pk}/", safe="")
+    # the sign-up button: the enrollment page, which sends a signed-out visitor through the
+    # login page and back to it
+    signup = reverse("activities:enroll", args=[a.pk])
     assert f'href="{signup}" data-signup' in html
+    r = client.get(signup)
+    assert r.status_code == 302 and r["Location"] == reverse("accounts:login") + "?next=" + signup
     body = client.get(f"/api/v1/activities/{a.pk}/public").json()
     assert [(p["name"], p["slots_per_shift"], p["open_slots"]) for p in body["positions"]] == [("引导员", 3, 6), ("摄影", 1, 2)]
     assert [s["open_slots"] for s in body["shifts"]] == [4, 4]
