@@ -3,8 +3,9 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -34,6 +35,31 @@ def _refused(request, exc: DomainError) -> None:
     text = str(exc.message)
     details = [m for msgs in exc.fields.values() for m in msgs] if exc.status == 422 else []
     messages.error(request, " ".join([text, *map(str, details)]))
+
+
+def _decided(request, form, decide, *, back):
+    """One decision posted from a list page, the same shape everywhere: a valid form goes to
+    ``decide(cleaned_data)`` (one service call; it returns the success message), a refusal or
+    a malformed form becomes a message, and the manager goes ``back`` to the list."""
+    if form.is_valid():
+        try:
+            messages.success(request, decide(form.cleaned_data))
+        except DomainError as exc:
+            _refused(request, exc)
+    else:
+        messages.error(request, _("提交的数据有误，请检查后重试。"))
+    return back
+
+
+def _queue_back(request, org_id: int):
+    """Back to the organization's queue with the filter the manager was looking at: the forms
+    post that page's query (``back``, without its cursor). Only a query string is taken, parsed
+    and encoded again, onto the queue's own path — never another page."""
+    url = reverse("records:org_queue", kwargs={"org_id": org_id})
+    query = QueryDict(request.POST.get("back", "")[:2000], mutable=True)
+    query.pop("cursor", None)
+    query = query.urlencode()
+    return redirect(f"{url}?{query}" if query else url)
 
 
 # --- the volunteer ------------------------------------------------------------------------------
@@ -160,7 +186,7 @@ def org_queue_bulk(request, org_id: int):
         messages.success(request, _("已确认 %(n)d 条。") % {"n": len(result.confirmed)})
         for s in result.skipped:
             messages.warning(request, _("签到记录 #%(id)s 未确认：%(why)s") % {"id": s["attendance_id"], "why": s["message"]})
-    return redirect("records:org_queue", org_id=org.pk)
+    return _queue_back(request, org.pk)
 
 
 @login_required
@@ -168,24 +194,18 @@ def org_queue_bulk(request, org_id: int):
 @domain_http
 def attendance_decide(request, attendance_id: int):
     att = selectors.attendance_get_for_decision(actor=request.user, id=attendance_id)
-    form = DecideForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("提交的数据有误，请检查后重试。"))
-        return redirect("records:org_queue", org_id=att.organization_id)
-    d = form.cleaned_data
-    try:
+
+    def decide(d):
         if d["action"] == "void":
             services.attendance_void(actor=request.user, attendance=att, reason=d["reason"], request=request)
-            messages.success(request, _("已作废，不计时长。"))
-        else:
-            ends_at = d["ends_at"] if d["action"] == "adjust" else None
-            if d["action"] == "adjust" and ends_at is None:
-                raise DomainError("invalid", _("请填写核实后的签退时间。"), status=422)
-            services.attendance_confirm(actor=request.user, attendance=att, ends_at=ends_at, reason=d["reason"], request=request)
-            messages.success(request, _("时长已确认。"))
-    except DomainError as exc:
-        _refused(request, exc)
-    return redirect("records:org_queue", org_id=att.organization_id)
+            return _("已作废，不计时长。")
+        ends_at = d["ends_at"] if d["action"] == "adjust" else None
+        if d["action"] == "adjust" and ends_at is None:
+            raise DomainError("invalid", _("请填写核实后的签退时间。"), status=422)
+        services.attendance_confirm(actor=request.user, attendance=att, ends_at=ends_at, reason=d["reason"], request=request)
+        return _("时长已确认。")
+
+    return _decided(request, DecideForm(request.POST), decide, back=_queue_back(request, att.organization_id))
 
 
 @login_required
@@ -201,24 +221,20 @@ def org_entries(request, org_id: int):
 @domain_http
 def entry_change(request, entry_id: int):
     entry = services.entry_get_for_change(actor=request.user, id=entry_id)
-    form = EntryChangeForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            if d["action"] == "void":
-                services.entry_void(actor=request.user, entry=entry, reason=d["reason"], request=request)
-                messages.success(request, _("已作废。"))
-            else:
-                services.entry_correct(
-                    actor=request.user, entry=entry, reason=d["reason"], starts_at=d["starts_at"], ends_at=d["ends_at"],
-                    minutes=d["minutes"], request=request,
-                )  # fmt: skip
-                messages.success(request, _("已更正。"))
-        except DomainError as exc:
-            _refused(request, exc)
-    else:
-        messages.error(request, _("提交的数据有误，请检查后重试。"))
-    return redirect("records:org_entries", org_id=entry.organization_id)
+
+    def decide(d):
+        if d["action"] == "void":
+            services.entry_void(actor=request.user, entry=entry, reason=d["reason"], request=request)
+            return _("已作废。")
+        services.entry_correct(
+            actor=request.user, entry=entry, reason=d["reason"], starts_at=d["starts_at"], ends_at=d["ends_at"],
+            minutes=d["minutes"], request=request,
+        )  # fmt: skip
+        return _("已更正。")
+
+    return _decided(
+        request, EntryChangeForm(request.POST), decide, back=redirect("records:org_entries", org_id=entry.organization_id)
+    )
 
 
 @login_required
@@ -251,17 +267,14 @@ def org_honour(request, org_id: int):
 @domain_http
 def honour_decide(request, grant_id: int):
     grant = services.honour_get_for_decision(actor=request.user, id=grant_id)
-    form = HonourDecideForm(request.POST)
-    if form.is_valid():
-        try:
-            services.honour_decide(
-                actor=request.user, grant=grant, approve=form.cleaned_data["action"] == "approve",
-                note=form.cleaned_data["note"], request=request,
-            )  # fmt: skip
-            messages.success(request, _("已处理。"))
-        except DomainError as exc:
-            _refused(request, exc)
-    return redirect("records:org_honour", org_id=grant.organization_id)
+
+    def decide(d):
+        services.honour_decide(actor=request.user, grant=grant, approve=d["action"] == "approve", note=d["note"], request=request)
+        return _("已处理。")
+
+    return _decided(
+        request, HonourDecideForm(request.POST), decide, back=redirect("records:org_honour", org_id=grant.organization_id)
+    )
 
 
 @login_required
@@ -277,19 +290,16 @@ def org_corrections(request, org_id: int):
 @domain_http
 def correction_decide(request, correction_id: int):
     req = services.correction_get_for_decision(actor=request.user, id=correction_id)
-    form = CorrectionDecideForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            if d["action"] == "accept":
-                services.correction_accept(
-                    actor=request.user, correction=req, note=d["note"], starts_at=d["starts_at"], ends_at=d["ends_at"],
-                    minutes=d["minutes"], request=request,
-                )  # fmt: skip
-                messages.success(request, _("更正申请已通过。"))
-            else:
-                services.correction_reject(actor=request.user, correction=req, reason=d["note"], request=request)
-                messages.success(request, _("更正申请已驳回。"))
-        except DomainError as exc:
-            _refused(request, exc)
-    return redirect("records:org_corrections", org_id=req.organization_id)
+
+    def decide(d):
+        if d["action"] == "accept":
+            services.correction_accept(
+                actor=request.user, correction=req, note=d["note"], starts_at=d["starts_at"], ends_at=d["ends_at"],
+                minutes=d["minutes"], request=request,
+            )  # fmt: skip
+            return _("更正申请已通过。")
+        services.correction_reject(actor=request.user, correction=req, reason=d["note"], request=request)
+        return _("更正申请已驳回。")
+
+    back = redirect("records:org_corrections", org_id=req.organization_id)
+    return _decided(request, CorrectionDecideForm(request.POST), decide, back=back)

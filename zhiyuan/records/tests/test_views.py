@@ -69,6 +69,42 @@ def test_queue_page_decisions(client, org, admin, activity, volunteer, other_org
     assert HourEntry.objects.get(attendance=flagged).minutes == 60
 
 
+def test_queue_decisions_keep_the_managers_filter(client, org, admin, activity, volunteer):
+    """After a bulk confirm or a row's decision the manager is back on the queue as filtered;
+    only the query is taken from the form (its cursor dropped), never another path."""
+    clean = attend(activity, volunteer)
+    flagged = attend(activity, another_volunteer(), flags=["outside_geofence"])
+    c = as_user(client, admin)
+    queue = reverse("records:org_queue", args=[org.pk])
+    body = c.get(queue, {"activity": activity.pk}).content.decode()
+    back = f"activity={activity.pk}"
+    assert body.count(f'name="back" value="{back}"') == 3  # the bulk form and each row's form
+    assert 'name="back"' not in c.get(queue).content.decode()  # unfiltered: nothing to keep
+    r = c.post(reverse("records:org_queue_bulk", args=[org.pk]), {"ids": [clean.pk], "back": back + "&cursor=x"})
+    assert r.status_code == 302 and r["Location"] == f"{queue}?{back}"
+    assert Attendance.objects.get(pk=clean.pk).hours_state == "confirmed"
+    decide = reverse("records:attendance_decide", args=[flagged.pk])
+    r = c.post(decide, {"action": "void", "reason": "重复签到", "back": back}, follow=True)
+    assert r.redirect_chain == [(f"{queue}?{back}", 302)] and "已作废" in r.content.decode()
+    for hostile in ("//evil.example/x", "https://evil.example/", "/accounts/logout/?a=1", "a=1\r\nSet-Cookie: x=1"):
+        r = c.post(decide, {"action": "bogus", "back": hostile})
+        location = r["Location"]
+        assert location == queue or location.startswith(queue + "?"), location
+        assert "\n" not in location and "//" not in location.removeprefix(queue)
+    assert c.post(decide, {"action": "bogus"})["Location"] == queue
+
+
+def test_a_malformed_decision_is_said_not_dropped(client, org, admin, second_admin, activity, volunteer):
+    attend(activity, volunteer)
+    grant = services.honour_propose(
+        actor=admin, organization=org, volunteer_no=volunteer.volunteer_no, minutes=30,
+        service_date=dt.date(2026, 2, 1), reason="表彰",
+    )  # fmt: skip
+    r = as_user(client, second_admin).post(reverse("records:honour_decide", args=[grant.pk]), {"action": "?"}, follow=True)
+    assert "提交的数据有误" in r.content.decode()
+    assert HonourGrant.objects.get().status == grant.status
+
+
 def test_entry_change_page(client, org, admin, activity, volunteer):
     entry = services.attendance_confirm(actor=admin, attendance=attend(activity, volunteer))
     c = as_user(client, admin)
