@@ -73,3 +73,14 @@ def small_targets(page, selector: str = TARGETS) -> list[str]:
         }""",
         [selector],
     )
+
+
+def org_of(info: dict):
+    """The organization the demo organization admin ``info`` (an entry of DEMO_LOGINS) runs
+    (the first, by assignment)."""
+    from zhiyuan.accounts.models import RoleAssignment
+    from zhiyuan.accounts.roles import Role
+    from zhiyuan.organizations.models import Organization
+
+    role = RoleAssignment.objects.filter(role=Role.ORG_ADMIN, active=True, user__mobile=info["mobile"]).order_by("id").first()
+    return Organization.objects.get(pk=role.object_id)

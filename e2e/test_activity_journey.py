@@ -14,14 +14,11 @@ the whole 60-minute shift is credited, with no flag."""
 import datetime as dt
 
 from django.utils import timezone
-from e2e_support import PHONE, login, no_horizontal_overflow, watch_console
+from e2e_support import PHONE, login, no_horizontal_overflow, org_of, watch_console
 from playwright.sync_api import expect
 
-from zhiyuan.accounts.models import RoleAssignment
-from zhiyuan.accounts.roles import Role
 from zhiyuan.activities.models import Activity, Attendance, Enrollment, Shift
 from zhiyuan.activities.tests.factories import LAT, LON, published_activity
-from zhiyuan.organizations.models import Organization
 from zhiyuan.records.models import HourEntry
 from zhiyuan.volunteers.models import Volunteer
 
@@ -46,13 +43,7 @@ def _time_passes(activity: Activity) -> None:
 
 def test_publish_enroll_check_in_confirm_and_see_hours(browser, live_server, demo):
     admin_info, vol_info = demo["org_admin"], demo["volunteer"]
-    org_id = (
-        RoleAssignment.objects.filter(role=Role.ORG_ADMIN, active=True, user__mobile=admin_info["mobile"])
-        .order_by("id")
-        .first()
-        .object_id
-    )
-    org = Organization.objects.get(pk=org_id)
+    org = org_of(admin_info)
     start = timezone.now().replace(microsecond=0) + dt.timedelta(minutes=25)
     activity = published_activity(
         org, title=TITLE, status="draft", shifts=[(start, start + dt.timedelta(hours=1))],

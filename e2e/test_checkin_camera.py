@@ -9,28 +9,19 @@
 Each test launches a Chromium of its own: the video file is a switch of the whole browser."""
 
 from django.urls import reverse
-from e2e_support import DESKTOP, PHONE, login, watch_console
+from e2e_support import DESKTOP, PHONE, login, org_of, watch_console
 from fake_camera import qr_video
 
-from zhiyuan.accounts.models import RoleAssignment
-from zhiyuan.accounts.roles import Role
 from zhiyuan.activities.attendance import checkin_session
 from zhiyuan.activities.models import Attendance
 from zhiyuan.activities.tests.attendance.conftest import accepted, running_activity
 from zhiyuan.activities.tests.factories import LAT, LON
-from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.models import Volunteer
 from zhiyuan.volunteers.services.card import card_token_for
 
 
 def _shift_and_volunteer(demo):
-    org_id = (
-        RoleAssignment.objects.filter(role=Role.ORG_ADMIN, active=True, user__mobile=demo["org_admin"]["mobile"])
-        .order_by("id")
-        .first()
-        .object_id
-    )
-    shift = running_activity(Organization.objects.get(pk=org_id)).shifts.get()
+    shift = running_activity(org_of(demo["org_admin"])).shifts.get()
     volunteer = Volunteer.objects.get(user__mobile=demo["volunteer"]["mobile"])
     accepted(shift.slots.get(), volunteer)
     return shift, volunteer

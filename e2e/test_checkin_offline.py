@@ -11,15 +11,12 @@ network is cut with ``context.set_offline``."""
 import datetime as dt
 import time
 
-from e2e_support import DESKTOP, PHONE, login, watch_console
+from e2e_support import DESKTOP, PHONE, login, org_of, watch_console
 
-from zhiyuan.accounts.models import RoleAssignment
-from zhiyuan.accounts.roles import Role
 from zhiyuan.activities.attendance import session_code_for
 from zhiyuan.activities.models import Attendance
 from zhiyuan.activities.tests.attendance.conftest import accepted, running_activity
 from zhiyuan.activities.tests.factories import LAT, LON
-from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.models import Volunteer
 
 QUEUE = "zy-attendance-queue"
@@ -62,13 +59,7 @@ def _device_time(item) -> dt.datetime:
 
 def test_offline_check_in_synced_with_device_time_and_refused_beyond_grace(browser, live_server, demo):
     admin = demo["org_admin"]
-    org_id = (
-        RoleAssignment.objects.filter(role=Role.ORG_ADMIN, active=True, user__mobile=admin["mobile"])
-        .order_by("id")
-        .first()
-        .object_id
-    )
-    org = Organization.objects.get(pk=org_id)
+    org = org_of(admin)
     volunteer = Volunteer.objects.get(user__mobile=demo["volunteer"]["mobile"])
     yesterday = running_activity(org, started_minutes_ago=26 * 60).shifts.get()  # 26 h ago, 3 h long
     today = running_activity(org, started_minutes_ago=12).shifts.get()  # the phone checks in 2 min after start

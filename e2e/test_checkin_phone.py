@@ -4,26 +4,17 @@ with its position at the activity, types the code on the scan page and is checke
 organizer's live list shows them without a reload; the e-card scanner page loads. No console
 errors (the strict CSP would report an inline script), nothing scrolls sideways."""
 
-from e2e_support import DESKTOP, PHONE, login, no_horizontal_overflow, watch_console
+from e2e_support import DESKTOP, PHONE, login, no_horizontal_overflow, org_of, watch_console
 
-from zhiyuan.accounts.models import RoleAssignment
-from zhiyuan.accounts.roles import Role
 from zhiyuan.activities.models import Attendance
 from zhiyuan.activities.tests.attendance.conftest import accepted, running_activity
 from zhiyuan.activities.tests.factories import LAT, LON
-from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.models import Volunteer
 
 
 def test_volunteer_checks_in_with_the_code_the_organizer_shows(browser, live_server, demo):
     admin = demo["org_admin"]
-    org_id = (
-        RoleAssignment.objects.filter(role=Role.ORG_ADMIN, active=True, user__mobile=admin["mobile"])
-        .order_by("id")
-        .first()
-        .object_id
-    )
-    shift = running_activity(Organization.objects.get(pk=org_id)).shifts.get()
+    shift = running_activity(org_of(admin)).shifts.get()
     volunteer = Volunteer.objects.get(user__mobile=demo["volunteer"]["mobile"])
     accepted(shift.slots.get(), volunteer)
 
