@@ -26,14 +26,11 @@ from zhiyuan.records.models import (
     CorrectionKind,
     CorrectionRequest,
     CorrectionStatus,
-    CreditedInterval,
-    EntryAction,
     HourEntry,
-    HourKind,
 )
 from zhiyuan.records.permissions import is_org_admin, records_check
-from zhiyuan.records.services.hours import INVALID, _reason, credit_for, entry_correct
-from zhiyuan.records.services.ledger import ledger_append, ledger_lock, overlap_check
+from zhiyuan.records.services.hours import INVALID, _reason, credit_confirm, entry_correct
+from zhiyuan.records.services.ledger import ledger_lock
 
 EVIDENCE_TYPES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 EXPLANATION_MAX = 2000
@@ -236,34 +233,10 @@ def correction_accept(
         start, end = starts_at or req.claimed_starts_at, ends_at or req.claimed_ends_at
         if end <= start:
             raise _invalid({"ends_at": [_("结束时间须晚于开始时间。")]})
-        credit = credit_for(
-            volunteer_id=req.volunteer_id,
-            starts_at=start,
-            ends_at=end,
-            window_start=activity.starts_at,
-            window_end=activity.ends_at,
-        )
-        overlap_check(volunteer_id=req.volunteer_id, starts_at=credit.starts_at, ends_at=credit.ends_at)
-        new = ledger_append(
-            HourEntry(
-                volunteer_id=req.volunteer_id,
-                organization_id=req.organization_id,
-                region_code=req.region_code,
-                activity_id=activity.pk,
-                kind=HourKind.CREDIT,
-                action=EntryAction.CONFIRM,
-                minutes=credit.minutes,
-                starts_at=credit.starts_at,
-                ends_at=credit.ends_at,
-                service_date=credit.service_date,
-                correction=req,
-                reason=reason,
-                recorded_by=actor,
-            )
-        )
-        CreditedInterval.objects.create(
-            volunteer_id=req.volunteer_id, entry=new, activity_id=activity.pk, starts_at=credit.starts_at, ends_at=credit.ends_at
-        )
+        new, _credit = credit_confirm(
+            actor=actor, correction=req, starts_at=start, ends_at=end, window_start=activity.starts_at,
+            window_end=activity.ends_at, reason=reason,
+        )  # fmt: skip
     CorrectionRequest.objects.filter(pk=req.pk).update(
         status=CorrectionStatus.ACCEPTED, decided_by=actor, decided_at=timezone.now(), decision_note=note
     )

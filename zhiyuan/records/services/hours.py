@@ -177,6 +177,46 @@ def _decide_pending(att: Attendance) -> None:
         raise Conflict("decided", _("该签到记录的时长已处理，不能重复处理。"))
 
 
+def credit_confirm(
+    *, actor, starts_at, ends_at, window_start, window_end, reason: str, attendance=None, correction=None, now=None
+) -> tuple[HourEntry, Credit]:
+    """Credit for service from ``starts_at`` to ``ends_at`` (clipped to the window, rounded,
+    capped: ``credit_for``) of one ``attendance``, or of the omission an accepted ``correction``
+    names: refused when it overlaps the volunteer's credit (naming it), else a confirm entry on
+    the chain and its credited interval. The caller holds the volunteer's ledger lock.
+    Returns (entry, credit)."""
+    source = attendance if attendance is not None else correction
+    volunteer_id = source.volunteer_id
+    credit = credit_for(
+        volunteer_id=volunteer_id, starts_at=starts_at, ends_at=ends_at, window_start=window_start, window_end=window_end
+    )
+    overlap_check(volunteer_id=volunteer_id, starts_at=credit.starts_at, ends_at=credit.ends_at)
+    entry = ledger_append(
+        HourEntry(
+            volunteer_id=volunteer_id,
+            organization_id=source.organization_id,
+            region_code=source.region_code,
+            activity_id=source.activity_id,
+            attendance_id=attendance.pk if attendance is not None else None,
+            correction=correction,
+            kind=HourKind.CREDIT,
+            action=EntryAction.CONFIRM,
+            minutes=credit.minutes,
+            starts_at=credit.starts_at,
+            ends_at=credit.ends_at,
+            service_date=credit.service_date,
+            reason=reason,
+            recorded_by=actor,
+            created_at=now or timezone.now(),
+        )
+    )
+    CreditedInterval.objects.create(
+        volunteer_id=volunteer_id, entry=entry, activity_id=source.activity_id,
+        starts_at=credit.starts_at, ends_at=credit.ends_at,
+    )  # fmt: skip
+    return entry, credit
+
+
 @transaction.atomic
 def attendance_confirm(*, actor, attendance: Attendance, ends_at=None, reason: str = "", request=None) -> HourEntry:
     """Confirm the hours of one attendance (REC-1). Without ``ends_at`` only an attendance that
@@ -205,35 +245,9 @@ def attendance_confirm(*, actor, attendance: Attendance, ends_at=None, reason: s
         raise _invalid({"ends_at": [_("签退时间须晚于签到时间。")]})
     elif ends_at > now:
         raise _invalid({"ends_at": [_("签退时间不能晚于当前时间。")]})
-    credit = credit_for(
-        volunteer_id=att.volunteer_id,
-        starts_at=att.check_in_at,
-        ends_at=ends_at,
-        window_start=att.shift.starts_at,
-        window_end=att.shift.ends_at,
-    )
-    overlap_check(volunteer_id=att.volunteer_id, starts_at=credit.starts_at, ends_at=credit.ends_at)
-    entry = ledger_append(
-        HourEntry(
-            volunteer_id=att.volunteer_id,
-            organization_id=att.organization_id,
-            region_code=att.region_code,
-            activity_id=att.activity_id,
-            attendance_id=att.pk,
-            kind=HourKind.CREDIT,
-            action=EntryAction.CONFIRM,
-            minutes=credit.minutes,
-            starts_at=credit.starts_at,
-            ends_at=credit.ends_at,
-            service_date=credit.service_date,
-            reason=reason,
-            recorded_by=actor,
-            created_at=now,
-        )
-    )
-    CreditedInterval.objects.create(
-        volunteer_id=att.volunteer_id, entry=entry, activity_id=att.activity_id,
-        starts_at=credit.starts_at, ends_at=credit.ends_at,
+    entry, credit = credit_confirm(
+        actor=actor, attendance=att, starts_at=att.check_in_at, ends_at=ends_at, window_start=att.shift.starts_at,
+        window_end=att.shift.ends_at, reason=reason, now=now,
     )  # fmt: skip
     Attendance.objects.filter(pk=att.pk).update(hours_state=HoursState.CONFIRMED)
     audit_record(
