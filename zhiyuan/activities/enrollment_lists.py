@@ -41,7 +41,7 @@ def _window(e) -> str:
 def my_source(actor):
     if not getattr(actor, "is_authenticated", False):
         return Enrollment.objects.none()
-    return Enrollment.objects.filter(volunteer__user_id=actor.pk).select_related("activity", "slot__position")
+    return Enrollment.objects.filter(volunteer__user_id=actor.pk).select_related("activity", "slot__position", "attendance")
 
 
 class MyEnrollmentFilter(django_filters.FilterSet):
@@ -73,6 +73,9 @@ def _my_decorate(rows: list) -> list:
         e.past_deadline = e.status == "accepted" and now >= e.deadline
         # the check-in page is offered from a day before the shift until its end
         e.can_check_in = e.status == "accepted" and e.starts_at - dt.timedelta(days=1) <= now < e.ends_at
+        # a place served and checked out, its shift over: the rating page takes it (evaluations.participations)
+        attendance = getattr(e, "attendance", None)
+        e.can_rate = e.status == "accepted" and e.ends_at <= now and bool(attendance and attendance.check_out_at)
     return rows
 
 

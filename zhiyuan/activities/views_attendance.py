@@ -55,6 +55,12 @@ def _session_context(request, shift) -> dict:
     return {"shift": shift, "session": session, "qr_svg": _qr_svg(request, session["qr_token"])}
 
 
+def _empty_text(request):
+    """Unfiltered (the screen, its 10-second poll, the plain list), an empty list means nobody
+    has checked in yet: say so rather than "no matching records"."""
+    return None if request.GET else _("还没有人签到。")
+
+
 def _screen(request, shift, *, manual_form=None, status=200):
     manual_form = manual_form or ManualForm(volunteers=_volunteers_of(shift), initial={"client_request_id": new_request_id()})
     context = {
@@ -62,6 +68,7 @@ def _screen(request, shift, *, manual_form=None, status=200):
         "activity": shift.activity,
         "manual_form": manual_form,
         "list_url": reverse("activities:attendance_list", args=[shift.pk]),
+        "empty_text": _empty_text(request),
     }
     return list_page(
         request, ATTENDANCE, "activities/attendance/screen.html", extra=context, context={"shift": shift}, status=status
@@ -95,7 +102,8 @@ def attendance_session(request, shift_id: int):
 def attendance_list(request, shift_id: int):
     """The live list of the shift's attendance (htmx polls it; a plain request gets the page)."""
     shift = svc.shift_get_for_attendance(actor=request.user, shift_id=shift_id, action="view")
-    return list_page(request, ATTENDANCE, "activities/attendance/list.html", extra={"shift": shift}, context={"shift": shift})
+    extra = {"shift": shift, "empty_text": _empty_text(request)}
+    return list_page(request, ATTENDANCE, "activities/attendance/list.html", extra=extra, context={"shift": shift})
 
 
 @login_required

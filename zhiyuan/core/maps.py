@@ -6,6 +6,9 @@ base map: the map then shows a plain grid where a point can still be placed, and
 still be typed. Leaflet itself is vendored (static/vendor/leaflet-1.9.4); no CDN is used."""
 
 from django.conf import settings
+from django.templatetags.static import static
+
+_LEAFLET_IMAGES = "vendor/leaflet-1.9.4/images/"
 
 
 def _center() -> tuple[float, float, int]:
@@ -29,4 +32,9 @@ def map_config() -> dict:
         "center_lat": lat,
         "center_lng": lng,
         "zoom": zoom,
+        # Leaflet guesses its marker images from leaflet.css's own address, which the hashed
+        # static names (ManifestStaticFilesStorage) break: every marker was a broken image.
+        "marker_icon": static(_LEAFLET_IMAGES + "marker-icon.png"),
+        "marker_icon_2x": static(_LEAFLET_IMAGES + "marker-icon-2x.png"),
+        "marker_shadow": static(_LEAFLET_IMAGES + "marker-shadow.png"),
     }

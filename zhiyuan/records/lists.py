@@ -88,6 +88,7 @@ def _entry_cols(*, org_side: bool) -> list[Col]:
     else:
         cols.append(Col("organization", _("记录组织"), value=lambda e: e.organization.name))
         cols.append(Col("reason", _("说明"), value=lambda e: e.reason or "—"))
+        cols.append(Col("correct", _("更正"), role="action", template="records/partials/_my_entry_actions.html"))
     return cols
 
 

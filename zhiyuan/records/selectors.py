@@ -18,6 +18,15 @@ class Totals:
     def minutes(self) -> int:
         return self.credit + self.honour
 
+    # as the ledger's lines read ("2小时30分"): the totals above them in the same unit
+    @property
+    def credit_text(self) -> str:
+        return hours_text(self.credit)
+
+    @property
+    def honour_text(self) -> str:
+        return hours_text(self.honour)
+
 
 @dataclass
 class HoursSummary:

@@ -107,7 +107,10 @@ def correction_new(request):
 
     volunteer = volunteer_for(request.user)
     entries, activities = _correction_choices(volunteer)
-    form = CorrectionForm(request.POST or None, request.FILES or None, entries=entries, activities=activities)
+    # from a ledger line's 申请更正 (?entry=<id>): that line, kind 记录错误, already chosen
+    picked = request.GET.get("entry", "")
+    initial = {"kind": "error", "entry_id": int(picked)} if picked.isdigit() and int(picked) in dict(entries) else None
+    form = CorrectionForm(request.POST or None, request.FILES or None, entries=entries, activities=activities, initial=initial)
     status = 200
     if request.method == "POST":
         status = 400

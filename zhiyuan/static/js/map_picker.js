@@ -6,8 +6,19 @@
   "use strict";
   function round(v) { return Math.round(v * 1e5) / 1e5; }
 
+  // The marker images by their static addresses (data-marker-*, core/maps.py): Leaflet's own
+  // guess from leaflet.css's address fails under hashed static names.
+  function markerIcons(box) {
+    if (!box.dataset.markerIcon) return;
+    L.Icon.Default.imagePath = "";
+    L.Icon.Default.mergeOptions({
+      iconUrl: box.dataset.markerIcon, iconRetinaUrl: box.dataset.markerIcon2x, shadowUrl: box.dataset.markerShadow,
+    });
+  }
+
   function setup(box) {
     if (!window.L) return;
+    markerIcons(box);
     var lat = document.getElementById(box.dataset.lat);
     var lng = document.getElementById(box.dataset.lng);
     var status = box.querySelector("[data-map-status]");

@@ -24,8 +24,19 @@
     if (radius) radius.addEventListener("change", function () { form.submit(); });
   }
 
+  // The marker images by their static addresses (data-marker-*, core/maps.py): Leaflet's own
+  // guess from leaflet.css's address fails under hashed static names.
+  function markerIcons(box) {
+    if (!box.dataset.markerIcon) return;
+    L.Icon.Default.imagePath = "";
+    L.Icon.Default.mergeOptions({
+      iconUrl: box.dataset.markerIcon, iconRetinaUrl: box.dataset.markerIcon2x, shadowUrl: box.dataset.markerShadow,
+    });
+  }
+
   function setupMap(box) {
     if (!window.L) return;
+    markerIcons(box);
     var map = L.map(box.querySelector("[data-map]"), { attributionControl: !!box.dataset.attribution });
     if (box.dataset.tiles) {
       L.tileLayer(box.dataset.tiles, { maxZoom: 18, attribution: box.dataset.attribution }).addTo(map);
