@@ -13,7 +13,9 @@ NEUTRAL = 128  # no colour
 
 def qr_video(path: Path, text: str, *, frames: int = 10, fps: int = 10) -> list[str]:
     """Write a Y4M video of ``text`` as a QR code (error level M, as the pages draw it) and
-    return the Chromium switches that play it as the camera (it loops)."""
+    return the Chromium switches that play it as the camera (it loops). Chromium opens the
+    file when a page starts the camera: a browser launched with a placeholder plays whatever
+    was written last."""
     rows = [list(r) for r in segno.make(text, error="m").matrix_iter(scale=1, border=4)]
     scale = min(WIDTH, HEIGHT) // len(rows)
     if scale < 3:

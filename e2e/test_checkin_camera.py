@@ -6,7 +6,9 @@
 * The organizer's scanner reads the volunteer's e-card (the card page's URL with its token)
   and checks them in by ``ecard``.
 
-Each test launches a Chromium of its own: the video file is a switch of the whole browser."""
+Each test launches a Chromium of its own: the video file is a switch of the whole browser. The
+browser opens the file when the page asks for the camera, so the code is drawn just before (a
+rotating token lives 30–60 s; a slow start-up must not outlive it)."""
 
 from django.urls import reverse
 from e2e_support import DESKTOP, PHONE, login, org_of, watch_console
@@ -28,18 +30,17 @@ def _shift_and_volunteer(demo):
 
 
 def _scan(page, errors) -> None:
-    """Open the camera and wait for the page to read the code and submit it."""
+    """Open the camera and wait for the page to read the code and submit it (nothing is typed:
+    the token can only have come from the video)."""
     page.click("[data-camera-start]")
-    page.wait_for_selector("[data-video]:not([hidden])")
     page.wait_for_selector("[data-result]", timeout=30_000)
     assert errors == []
 
 
 def test_volunteer_phone_scans_the_organizers_qr_code(launch_chromium, live_server, demo, tmp_path):
     shift, volunteer = _shift_and_volunteer(demo)
-    token = checkin_session(shift=shift)["qr_token"]  # what the organizer's screen shows now
-    switches = qr_video(tmp_path / "screen.y4m", live_server.url + reverse("activities:attendance_scan") + "?t=" + token)
-    browser = launch_chromium(*switches)
+    video = tmp_path / "screen.y4m"
+    browser = launch_chromium(*qr_video(video, "not yet"))
     ctx = browser.new_context(
         base_url=live_server.url, locale="zh-CN", geolocation={"latitude": float(LAT) + 0.0005, "longitude": float(LON)},
         permissions=["geolocation", "camera"], **PHONE,
@@ -49,6 +50,8 @@ def test_volunteer_phone_scans_the_organizers_qr_code(launch_chromium, live_serv
     errors = watch_console(phone)
     login(phone, demo["volunteer"])
     phone.goto("/activities/attendance/scan/")
+    token = checkin_session(shift=shift)["qr_token"]  # what the organizer's screen shows now
+    qr_video(video, live_server.url + reverse("activities:attendance_scan") + "?t=" + token)
     _scan(phone, errors)
     att = Attendance.objects.get(shift=shift, volunteer=volunteer)
     assert att.check_in_method == "qr" and att.check_out_at is None
@@ -58,15 +61,16 @@ def test_volunteer_phone_scans_the_organizers_qr_code(launch_chromium, live_serv
 
 def test_organizer_scans_the_volunteers_e_card(launch_chromium, live_server, demo, tmp_path):
     shift, volunteer = _shift_and_volunteer(demo)
-    token, _expiry = card_token_for(volunteer)  # what the volunteer's 我的志愿者证 shows now
-    switches = qr_video(tmp_path / "card.y4m", live_server.url + reverse("volunteers:card_verify") + "?t=" + token)
-    browser = launch_chromium(*switches)
+    video = tmp_path / "card.y4m"
+    browser = launch_chromium(*qr_video(video, "not yet"))
     ctx = browser.new_context(base_url=live_server.url, locale="zh-CN", permissions=["camera"], **DESKTOP)
     screen = ctx.new_page()
     screen.set_default_timeout(15_000)
     errors = watch_console(screen)
     login(screen, demo["org_admin"])
     screen.goto(f"/activities/attendance/shifts/{shift.pk}/ecard/")
+    token, _expiry = card_token_for(volunteer)  # what the volunteer's 我的志愿者证 shows now
+    qr_video(video, live_server.url + reverse("volunteers:card_verify") + "?t=" + token)
     _scan(screen, errors)
     att = Attendance.objects.get(shift=shift, volunteer=volunteer)
     assert att.check_in_method == "ecard"
