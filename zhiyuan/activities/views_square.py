@@ -75,11 +75,15 @@ def square_detail(request, activity_id: int):
     a = detail["activity"]
     my_rating = None
     can_rate = False
+    my_places = 0
     if request.user.is_authenticated:
+        from zhiyuan.activities.models import ACTIVE_ENROLLMENT, Enrollment
         from zhiyuan.volunteers.selectors import volunteer_or_none
 
         volunteer = volunteer_or_none(request.user)
         if volunteer is not None:
+            # already signed up: say so beside 我要报名, with the way to 我的报名
+            my_places = Enrollment.objects.filter(volunteer=volunteer, activity=a, status__in=ACTIVE_ENROLLMENT).count()
             can_rate = evaluations.took_part(activity=a, volunteer=volunteer)
             my_rating = evaluations.my_activity_rating(actor=request.user, activity=a) if can_rate else None
     return render(
@@ -92,6 +96,7 @@ def square_detail(request, activity_id: int):
             "feedback_open": evaluations.feedback_open(a),
             "can_rate": can_rate,
             "my_rating": my_rating,
+            "my_places": my_places,
             "is_organizer": evaluations.is_organizer(request.user, a),
             "map": map_config(),
         },

@@ -74,3 +74,19 @@ def test_a_shift_line_of_the_enrollment_page_filters_to_it(client, org_and_admin
     page = client.get(reverse("activities:enrollment_manage", args=[a.pk])).content.decode()
     for slot in Slot.objects.filter(shift__activity=a):
         assert f"?shift={slot.shift_id}&amp;position={slot.position_id}" in page
+
+
+def test_the_notice_tells_a_signed_up_volunteer_and_links_the_organizer_to_manage(client, org_and_admin, volunteer):
+    from zhiyuan.activities import enrollment as svc
+
+    org, admin = org_and_admin
+    a = published_activity(org, shifts=[(at(3, 9), at(3, 12))])
+    url = reverse("activities:square_detail", args=[a.pk])
+    client.force_login(volunteer.user)
+    assert "data-my-places" not in client.get(url).content.decode()
+    svc.enroll(volunteer.user, Slot.objects.get(shift__activity=a))
+    page = client.get(url).content.decode()
+    assert "您已报名本活动 1 个班次" in page and reverse("activities:my_enrollments") in page
+    assert reverse("activities:manage_detail", args=[a.pk]) not in page
+    client.force_login(admin)
+    assert reverse("activities:manage_detail", args=[a.pk]) in client.get(url).content.decode()
