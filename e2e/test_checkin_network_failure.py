@@ -178,3 +178,46 @@ def test_refusal_is_shown_and_not_kept(browser, live_server, demo):
         assert [e for e in errors if "status of 400" not in e] == []
     finally:
         ctx.close()
+
+
+def test_kept_records_are_sent_in_order(browser, live_server, demo):
+    """A check-in and then a check-out kept: while the check-in still cannot be sent, the
+    check-out is not sent either (alone it would be refused, 尚未签到, and dropped); when the
+    network is back both are synced, in order."""
+    shift, volunteer = _setup(demo, started_minutes_ago=12)
+    lag = 10 * 60
+    ctx, page, errors = _phone(browser, live_server, demo["volunteer"], lag=lag)
+    check_outs = []
+    page.on("request", lambda r: check_outs.append(r.url) if r.url.endswith("/check-out") else None)
+
+    def cut(route):
+        if route.request.method != "POST":
+            route.continue_()
+        else:
+            route.abort("internetdisconnected")
+
+    try:
+        page.route(_is_submit, cut)
+        page.route("**/attendance/check-in", cut)
+        code = session_code_for(shift.pk, now=time.time() - lag)[0]
+        page.fill("input[name=code]", code)
+        page.click("[data-submit]")
+        page.wait_for_selector(KEPT)
+        page.evaluate("document.querySelector('[data-offline-status]').hidden = true")
+        page.fill("input[name=code]", code)  # 签退 is offered
+        page.click("[data-submit]")
+        page.wait_for_function(f"() => JSON.parse(localStorage.getItem('{QUEUE}')).length === 2")
+        page.clock.run_for(RETRY_MS + 1_000)  # the check-in is cut again
+        page.wait_for_timeout(1_000)
+        assert [i["url"].rsplit("/", 1)[1] for i in _kept(page)] == ["check-in", "check-out"]
+        assert check_outs == []
+        assert not Attendance.objects.filter(volunteer=volunteer).exists()
+
+        page.unroute_all(behavior="ignoreErrors")
+        _retry(page)
+        att = Attendance.objects.get(shift=shift, volunteer=volunteer)
+        assert att.check_in_method == "code" and att.check_out_method == "code"
+        assert "offline" in att.flags
+        assert _page_errors(errors) == []
+    finally:
+        ctx.close()

@@ -127,9 +127,9 @@
     retryTimer = setTimeout(function () { retryTimer = null; flush(); }, RETRY_MS);
   }
 
-  // Send the kept records in order. A network failure or a 5xx keeps a record for the next
-  // try; any other answer settles it (a refusal is shown). One run at a time: the same record
-  // sent twice at once would be answered twice.
+  // Send the kept records in order. A network failure or a 5xx keeps a record (and those
+  // after it) for the next try; any other answer settles it (a refusal is shown). One run at a
+  // time: the same record sent twice at once would be answered twice.
   function flush() {
     if (flushing) return flushing;
     var form = volunteerForm();
@@ -140,6 +140,9 @@
     var chain = Promise.resolve();
     items.forEach(function (item) {
       chain = chain.then(function () {
+        // once one is kept back, the later ones wait too: a check-out sent before its
+        // check-in would be refused (尚未签到) and dropped
+        if (left.length) { left.push(item); return; }
         return post(item.url, {
           method: "POST",
           headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
@@ -248,7 +251,7 @@
           locate(form).then(flush).then(function () {
             if (readQueue().length) { keep(form, keptItem(form, at), form.getAttribute("data-msg-failed")); return; }
             return send(form, at);
-          }).then(function () { busy = false; });
+          }).then(function () { busy = false; }, function (e) { busy = false; throw e; });
         });
         return;
       }
