@@ -180,6 +180,8 @@ class TotpResetRequest(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user"], condition=models.Q(status="pending"), name="one_pending_totp_reset"),
-            models.CheckConstraint(condition=~models.Q(approved_by=models.F("requested_by")), name="totp_reset_two_people"),
+            models.CheckConstraint(
+                condition=~models.Q(approved_by=models.F("requested_by")), name="totp_reset_two_people"
+            ),
             models.CheckConstraint(condition=~models.Q(requested_by=models.F("user")), name="totp_reset_not_self"),
         ]

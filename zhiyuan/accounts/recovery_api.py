@@ -106,7 +106,9 @@ def send_recovery_code(request, payload: RecoverySmsIn):
 @router.post("/recovery/reset", auth=None, response={200: RecoveryDoneOut, **ERRORS}, operation_id="reset_password_with_code")
 def reset_password_with_code(request, payload: RecoveryResetIn):
     """Set a new password with the SMS code or a manager's one-time reset code."""
-    recovery.recovery_password_reset(mobile=payload.mobile, code=payload.code, new_password=payload.new_password, request=request)
+    recovery.recovery_password_reset(
+        mobile=payload.mobile, code=payload.code, new_password=payload.new_password, request=request
+    )
     return 200, {"detail": _("密码已重置，请使用新密码登录。")}
 
 

@@ -314,7 +314,9 @@ def test_grant_errors(client, county_manager, plain_user):
     u = user()
     payload = {"mobile": u.mobile, "role": "region_manager", "region_code": HUIYANG_TOWN}
     assert_error(client.post(f"{BASE}/role-assignments", payload, content_type="application/json"), 401)
-    assert_error(as_user(Client(), plain_user).post(f"{BASE}/role-assignments", payload, content_type="application/json"), 403)
+    assert_error(
+        as_user(Client(), plain_user).post(f"{BASE}/role-assignments", payload, content_type="application/json"), 403
+    )
     c = as_user(client, county_manager)
     assert_error(c.post(f"{BASE}/role-assignments", payload, content_type="application/json"), 403, "forbidden")
     body = assert_error(

@@ -109,6 +109,7 @@ def test_the_page_and_export_are_scoped_the_same_way(client, entries, county_man
     assert not any(row[4] == "test.no_region" for row in rows)
 
 
+
 def test_the_scoped_list_costs_a_fixed_number_of_queries(client, entries, county_manager, django_assert_num_queries):
     """Session, user, roles (and the role providers), one page, one count: none per entry."""
     client.force_login(county_manager)

@@ -129,6 +129,7 @@ def test_scope_providers_cannot_widen_a_narrowed_token(city_manager, other_count
         scopes.unregister_scope_provider("accounts.RoleAssignment", everything)
 
 
+
 @pytest.mark.django_db
 def test_object_roles_are_resolved_by_the_apps_that_own_the_objects():
     from zhiyuan.accounts.scopes import role_object_get
