@@ -77,12 +77,16 @@ def navigation(request):
     # The entry whose address is the longest prefix of this page is the current one: on
     # /stations/manage/5/ that is 站点管理, not also the public 服务站点 at /stations/.
     matching = [e for e in entries if request.path.startswith(e["url"]) and e["url"] != "/"]
+    active_group = ""
     if matching:
-        max(matching, key=lambda e: len(e["url"]))["active"] = True
+        current = max(matching, key=lambda e: len(e["url"]))
+        current["active"] = True
+        active_group = current["group"]  # the desktop menu marks the folded group holding it
     badges = SimpleLazyObject(lambda: _role_badges(user)) if signed_in else []
     return {
         "nav": entries,
         "nav_groups": {e["group"] for e in entries},
         "user_roles": sorted(held),
         "role_badges": badges,
+        "nav_active_group": active_group,
     }
