@@ -44,9 +44,10 @@ def _sign_up(shift, people, *, org_admin_user, start: int) -> list:
 
     activity = shift.activity
     published = activity.published_at or shift.starts_at - dt.timedelta(days=3)
-    moment = max(published + dt.timedelta(hours=2), shift.starts_at - dt.timedelta(days=2))
-    if moment >= shift.starts_at:
+    opened = max(published, shift.starts_at - dt.timedelta(days=2))
+    if opened >= shift.starts_at:
         return []
+    moment = opened + (shift.starts_at - opened) / 2  # while recruiting, before the start
     slots = list(Slot.objects.filter(shift=shift).order_by("position_id"))
     chosen = people[:2] + [people[2 + (start + i) % max(1, len(people) - 2)] for i in range(PER_SHIFT - 2)]
     made = []

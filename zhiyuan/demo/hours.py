@@ -1,7 +1,7 @@
 """Demo hours (issue 10): the demo organization confirms the hours of its finished shifts and
 grants one honour award, so the volunteer's 「我的时长」 and the organizer's pages have something
 to show. Works on whatever attendance the activities seed wrote; without any, it does nothing.
-The newest finished shift, and the flagged records (manual, offline, forgotten check-out), stay
+The newest finished shift (when there are several), and the flagged records (manual, offline, forgotten check-out), stay
 in the organizer's confirmation queue; one forgotten check-out is confirmed with a verified end.
 Idempotent: only undecided attendances are confirmed, the honour grant is made once."""
 
@@ -29,6 +29,8 @@ def seed(*, org_admin_user, approver_user) -> dict:
     for org in Organization.objects.filter(pk__in=org_ids):
         queue = queue_scope(organization=org)
         newest = queue.order_by("-shift__ends_at").values_list("shift_id", flat=True).first()
+        if queue.values("shift_id").distinct().count() < 2:
+            newest = None  # a single finished shift is confirmed
         # the newest shift waits in the queue (the organizer's work of today), as do the flagged
         ids = list(queue.exclude(shift_id=newest).values_list("id", flat=True)[:200])
         if ids:
