@@ -38,8 +38,19 @@ def nav_keys(page) -> set[str]:
 
 
 def no_horizontal_overflow(page) -> bool:
-    """Nothing makes the page scroll sideways (tables scroll inside their own .table-wrap)."""
-    return page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+    """Nothing makes the page scroll sideways (tables scroll inside their own .table-wrap).
+
+    Held to the width the context's viewport was set to: on a mobile viewport an overflowing
+    page widens its layout viewport to fit (a 390-px phone's innerWidth became 392), so
+    ``scrollWidth <= innerWidth`` alone passed a page that was too wide."""
+    width = (page.viewport_size or {}).get("width")
+    return page.evaluate(
+        """([width]) => {
+          const scroll = document.scrollingElement.scrollWidth, inner = window.innerWidth;
+          return scroll <= inner && (width == null || (scroll <= width && inner <= width));
+        }""",
+        [width],
+    )
 
 
 def watch_console(page) -> list[str]:

@@ -32,6 +32,7 @@ def test_volunteer_applies_and_the_org_admin_approves(browser, live_server, page
         # the org admin sees the application in the member list and approves it
         admin_errors = watch_console(page)
         login(page, demo["org_admin"])
+        page.click("[data-navgroup=manage]")  # the desktop menu folds 管理 into a drop-down
         page.click("[data-nav=organizations_admin]")
         page.click(f"a:text-is('{ORG}')")
         page.wait_for_url(f"**/organizations/manage/{org.pk}/")

@@ -17,19 +17,36 @@ def _visible(item, *, signed_in: bool, held: set) -> bool:
 
 
 def _role_badges(user) -> list[dict]:
-    """The actor's roles as shown on the home page: label and, for region managers, the region."""
+    """The actor's roles as shown on the home page: each role once, with what it is held over —
+    the organization or service point by name (an organization admin's assignment also carries
+    the organization's region, which said nothing), the region of a region manager — several
+    joined with 、 in the order granted."""
+    from django.utils.translation import gettext as _
+
+    from zhiyuan.accounts.scopes import role_object_get
     from zhiyuan.regions.selectors import region_full_name
 
-    badges = []
+    scopes: dict[str, list[str]] = {}
     for ref in actor_roles(user):
-        try:
-            label = Role(ref.role).label
-        except ValueError:
-            label = ref.role
         scope = ""
-        if ref.region_prefix:
+        if ref.object_id is not None:
+            try:
+                found = role_object_get(ref.role, ref.object_id)
+            except LookupError:  # the app that resolves this role is not installed
+                found = None
+            scope = found.name if found is not None else ""
+        elif ref.region_prefix:
             scope = region_full_name(ref.region_prefix.ljust(12, "0"))
-        badges.append({"role": ref.role, "label": label, "scope": scope})
+        held = scopes.setdefault(ref.role, [])
+        if scope and scope not in held:
+            held.append(scope)
+    badges = []
+    for role, held in scopes.items():
+        try:
+            label = Role(role).label
+        except ValueError:
+            label = role
+        badges.append({"role": role, "label": label, "scope": _("、").join(held)})
     return badges
 
 
@@ -60,12 +77,16 @@ def navigation(request):
     # The entry whose address is the longest prefix of this page is the current one: on
     # /stations/manage/5/ that is 站点管理, not also the public 服务站点 at /stations/.
     matching = [e for e in entries if request.path.startswith(e["url"]) and e["url"] != "/"]
+    active_group = ""
     if matching:
-        max(matching, key=lambda e: len(e["url"]))["active"] = True
+        current = max(matching, key=lambda e: len(e["url"]))
+        current["active"] = True
+        active_group = current["group"]  # the desktop menu marks the folded group holding it
     badges = SimpleLazyObject(lambda: _role_badges(user)) if signed_in else []
     return {
         "nav": entries,
         "nav_groups": {e["group"] for e in entries},
         "user_roles": sorted(held),
         "role_badges": badges,
+        "nav_active_group": active_group,
     }

@@ -1,104 +1,164 @@
-"""Demo attendance (ACT-4, ACT-5): check-ins and check-outs for the demo's accepted enrollments
-of shifts that have ended, so hours can be confirmed and every flag a reviewer meets is seen —
-most by the activity's QR code, some by the session code or the e-card, one entered by hand
-with a reason, a few late or offline, and a few forgotten check-outs closed at the shift's end
-by ``attendance_close_overdue`` (flag ``auto_closed``).
+"""Demo shifts that already took place (issue 10 item 9, ACT-3 to ACT-5): the demo organization's
+published activities whose shifts have ended get sign-ups, check-ins and check-outs, written
+through the real services — ``activities.enrollment.enroll`` (and ``decide`` in review mode)
+before the shift, ``activities.attendance`` during it — each call inside ``demo_clock`` set to
+the moment it would have happened, so every rule (sign-up before the start, the check-in window,
+the geofence, the QR token and session code of that minute, the offline grace) is applied as
+it was then.
 
-Deterministic (the enrollment id picks the variant) and idempotent (an enrollment that has an
-attendance is left alone). Without past enrollments (the enrollment seed has not run) it does
-nothing."""
+The demo logins who volunteer (陈志愿, 李组织) take part in every past shift with a plain QR
+check-in and check-out, so 我的时长 has lines to confirm; the others show every flag a reviewer
+meets: a session code, a late arrival, a record entered by hand with a reason, one synced later
+from a phone that was offline, a forgotten check-out closed at the shift's end by
+``attendance_close_overdue`` (flag ``auto_closed``), and a no-show. A single activity whose
+shifts are all over is then marked finished.
+
+Deterministic (the enrollment id picks the variant) and idempotent: a shift with sign-ups gets
+none added, an enrollment with an attendance is left alone, request ids are fixed."""
 
 import datetime as dt
+import logging
 
-from django.db import transaction
 from django.utils import timezone
 
-from zhiyuan.activities.attendance import FLAG_LATE, FLAG_MANUAL, FLAG_OFFLINE, attendance_close_overdue
-from zhiyuan.activities.models import Attendance, CheckEvent, CheckMethod, Enrollment, EnrollmentStatus
+from zhiyuan.demo.clock import demo_clock
+
+log = logging.getLogger(__name__)
+
+MAX_SHIFTS = 6  # the newest past shifts of the demo organization
+PER_SHIFT = 9  # sign-ups per past shift (the named demo logins among them)
+MANUAL_REASON = "手机没电，现场登记"
 
 
-def _variant(enrollment_id: int) -> str:
-    n = enrollment_id % 20
-    if n == 0:
-        return "forgot"
-    if n == 1:
-        return "manual"
-    if n in (2, 3):
-        return "late"
-    if n == 4:
-        return "offline"
-    if n in (5, 6, 7):
-        return "code"
-    if n == 8:
-        return "ecard"
-    return "qr"
+def _variant(enrollment_id: int, named: bool) -> str:
+    if named:
+        return "qr"
+    return {0: "forgot", 1: "manual", 2: "late", 3: "offline", 4: "code", 5: "code", 6: "absent"}.get(enrollment_id % 10, "qr")
 
 
-@transaction.atomic
-def seed_attendance(*, progress=print, region_prefix: str = "4413", limit: int = 2_000) -> int:
-    now = timezone.now()
-    enrollments = list(
-        Enrollment.objects.filter(
-            status=EnrollmentStatus.ACCEPTED,
-            ends_at__lt=now,
-            region_code__startswith=region_prefix,
-            attendance__isnull=True,
-        )
-        .select_related("shift")
-        .order_by("id")[:limit]
-    )
-    if not enrollments:
-        progress("attendance: no past enrollments in the demo (skipped)")
-        return 0
+def _sign_up(shift, people, *, org_admin_user, start: int) -> list:
+    """Sign ``PER_SHIFT`` people up for ``shift`` before it began (the first slot with room)."""
+    from zhiyuan.activities import enrollment as svc
+    from zhiyuan.activities.models import EnrollmentMode, EnrollmentStatus, Slot
+    from zhiyuan.core.errors import DomainError
+
+    activity = shift.activity
+    published = activity.published_at or shift.starts_at - dt.timedelta(days=3)
+    opened = max(published, shift.starts_at - dt.timedelta(days=2))
+    if opened >= shift.starts_at:
+        return []
+    moment = opened + (shift.starts_at - opened) / 2  # while recruiting, before the start
+    slots = list(Slot.objects.filter(shift=shift).order_by("position_id"))
+    chosen = people[:2] + [people[2 + (start + i) % max(1, len(people) - 2)] for i in range(PER_SHIFT - 2)]
     made = []
-    events = []
-    for e in enrollments:
-        variant = _variant(e.pk)
-        start, end = e.shift.starts_at, e.shift.ends_at
-        check_in = start - dt.timedelta(minutes=e.pk % 9)
-        check_out = end - dt.timedelta(minutes=e.pk % 7)
-        flags, reason, method_in, method_out = [], "", CheckMethod.QR, CheckMethod.QR
-        if variant == "late":
-            check_in = start + dt.timedelta(minutes=15 + e.pk % 20)
-            flags.append(FLAG_LATE)
-        elif variant == "manual":
-            method_in = method_out = CheckMethod.MANUAL
-            flags.append(FLAG_MANUAL)
-            reason = "手机没电，现场登记"
-        elif variant == "offline":
-            flags.append(FLAG_OFFLINE)
-        elif variant == "code":
-            method_in = method_out = CheckMethod.CODE
-        elif variant == "ecard":
-            method_in = CheckMethod.ECARD
-        att = Attendance(
-            enrollment=e,
-            volunteer_id=e.volunteer_id,
-            activity_id=e.activity_id,
-            shift_id=e.shift_id,
-            organization_id=e.organization_id,
-            region_code=e.region_code,
-            check_in_at=min(check_in, end),
-            check_in_method=method_in,
-            check_out_at=None if variant == "forgot" else max(check_out, min(check_in, end)),
-            check_out_method="" if variant == "forgot" else method_out,
-            flags=flags,
-            reason=reason,
-        )
-        made.append(att)
-    Attendance.objects.bulk_create(made)
-    for att in made:
-        events.append(
-            CheckEvent(
-                client_request_id=f"demo-{att.enrollment_id}-in",
-                attendance=att,
-                kind="in",
-                method=att.check_in_method,
-                received_at=att.check_in_at,
-                result={"demo": True},
+    with demo_clock(moment):
+        for person in dict.fromkeys(chosen):  # in order, once each
+            for slot in slots:
+                try:
+                    e = svc.enroll(person.user, slot.pk, "")
+                except DomainError:  # full, not eligible, or already on this shift
+                    continue
+                if activity.enrollment_mode == EnrollmentMode.REVIEW and e.status == EnrollmentStatus.PENDING:
+                    try:
+                        e = svc.decide(org_admin_user, e, svc.ACCEPT)
+                    except DomainError:
+                        pass
+                made.append(e)
+                break
+    return made
+
+
+def _check(e, kind: str, *, at: dt.datetime, variant: str, org_admin_user) -> None:
+    from zhiyuan.activities import attendance as att
+
+    shift, activity = e.shift, e.activity
+    req = att.CheckRequest(
+        kind=kind, client_request_id=f"demo-{e.pk}-{kind}", latitude=activity.latitude, longitude=activity.longitude
+    )
+    if variant == "manual":
+        with demo_clock(e.shift.ends_at + dt.timedelta(minutes=20)):
+            operated = att.shift_get_for_attendance(actor=org_admin_user, shift_id=shift.pk)
+            att.attendance_record_manual(
+                actor=org_admin_user, shift=operated, req=req, reason=MANUAL_REASON, enrollment_id=e.pk, at=at
             )
+        return
+    if variant == "code":
+        with demo_clock(at):
+            code, _changes = att.session_code_for(shift.pk, now=at.timestamp())
+            att.attendance_check_by_code(actor=e.volunteer.user, req=req, code=code, shift_id=shift.pk)
+        return
+    received = at
+    if variant == "offline":  # the phone had no signal: the record reached the server later
+        req.device_time = at
+        received = shift.ends_at + dt.timedelta(minutes=40)
+    with demo_clock(received):
+        token, _expiry = att.qr_token_for(shift.pk, now=at.timestamp())
+        att.attendance_check_by_qr(actor=e.volunteer.user, req=req, token=token, shift_id=shift.pk)
+
+
+def _attend(e, *, org_admin_user) -> str:
+    from zhiyuan.activities.models import Attendance
+
+    variant = _variant(e.pk, e.named)
+    if variant == "absent" or Attendance.objects.filter(enrollment_id=e.pk).exists():
+        return ""
+    start, end = e.shift.starts_at, e.shift.ends_at
+    check_in = start - dt.timedelta(minutes=3 + e.pk % 9)
+    if variant == "late":
+        check_in = start + dt.timedelta(minutes=15 + e.pk % 20)
+    _check(e, "in", at=check_in, variant=variant, org_admin_user=org_admin_user)
+    if variant != "forgot":
+        _check(e, "out", at=end - dt.timedelta(minutes=e.pk % 7), variant=variant, org_admin_user=org_admin_user)
+    return variant
+
+
+def seed_attendance(*, org_admin_user, volunteers, progress=print) -> dict:
+    """Sign-ups and attendance for the demo organization's past shifts; returns counts."""
+    from zhiyuan.activities import services
+    from zhiyuan.activities.attendance import attendance_close_overdue
+    from zhiyuan.activities.models import Activity, ActivityStatus, Enrollment, EnrollmentStatus, Shift
+    from zhiyuan.core.errors import DomainError
+    from zhiyuan.records.permissions import admin_org_ids
+
+    out = {"enrollments": 0, "attendances": 0, "closed": 0, "finished": 0}
+    people = list(volunteers)
+    org_ids = sorted(admin_org_ids(org_admin_user)) if org_admin_user else []
+    if len(people) < 3 or not org_ids:
+        progress("attendance: no demo organization or volunteers (skipped)")
+        return out
+    now = timezone.now()
+    named = {p.pk for p in people[:2]}
+    shifts = list(
+        Shift.objects.filter(
+            activity__organization_id__in=org_ids,
+            activity__status=ActivityStatus.PUBLISHED,
+            ends_at__lt=now - dt.timedelta(hours=1),
+            cancelled=False,
         )
-    CheckEvent.objects.bulk_create(events, ignore_conflicts=True)
-    closed = attendance_close_overdue(now=now)
-    progress(f"attendance: {len(made)} check-ins of past shifts ({closed} forgotten check-outs closed and flagged)")
-    return len(made)
+        .select_related("activity__organization")
+        .order_by("-starts_at")[:MAX_SHIFTS]
+    )
+    for i, shift in enumerate(reversed(shifts)):
+        if not Enrollment.objects.filter(shift=shift).exists():
+            out["enrollments"] += len(_sign_up(shift, people, org_admin_user=org_admin_user, start=i * PER_SHIFT))
+    for e in (
+        Enrollment.objects.filter(shift__in=shifts, status=EnrollmentStatus.ACCEPTED, attendance__isnull=True)
+        .select_related("shift", "activity", "volunteer__user")
+        .order_by("shift__starts_at", "id")
+    ):
+        e.named = e.volunteer_id in named
+        try:
+            out["attendances"] += bool(_attend(e, org_admin_user=org_admin_user))
+        except DomainError as exc:  # a rule of today refuses the demo's plan: leave this one out
+            log.warning("demo attendance of enrollment %s refused: %s", e.pk, exc)
+    out["closed"] = attendance_close_overdue()
+    for activity in Activity.objects.filter(
+        organization_id__in=org_ids, status=ActivityStatus.PUBLISHED, ends_at__lt=now - dt.timedelta(hours=1)
+    ):
+        services.activity_finish(actor=org_admin_user, activity=activity)
+        out["finished"] += 1
+    progress(
+        "attendance: {enrollments} sign-ups and {attendances} check-ins of past shifts, "
+        "{closed} forgotten check-outs closed, {finished} activities finished".format(**out)
+    )
+    return out

@@ -100,8 +100,13 @@ DEMO_LOGINS = {
         "title": "站点管理员",
         "totp": False,
         "nav": NAV_SIGNED_IN + NAV_STATION_ADMIN + NAV_API,
-        "nav_hidden": NAV_MANAGER + NAV_PLATFORM_ADMIN + NAV_VOLUNTEER + NAV_ORG_ADMIN + NAV_ANONYMOUS
-        + NAV_INSURANCE + NAV_TRAINING_MANAGE,
+        "nav_hidden": NAV_MANAGER
+        + NAV_PLATFORM_ADMIN
+        + NAV_VOLUNTEER
+        + NAV_ORG_ADMIN
+        + NAV_ANONYMOUS
+        + NAV_INSURANCE
+        + NAV_TRAINING_MANAGE,
     },
     "volunteer": {
         "mobile": "13900001007",
@@ -404,15 +409,21 @@ def seed(*, progress=print, province_prefix: str | None = None) -> dict:
     # issue 10, in the order a real activity goes: projects and activities, enrollments,
     # check-ins of past shifts, confirmed hours, then evaluations of what took place
     _optional_seed("zhiyuan.demo.projects", org_admin_user=org_admin_volunteer.user, reviewer_user=_ensure_user("city_manager"))
-    _optional_seed("zhiyuan.demo.enrollment", volunteers=[volunteer, *city_volunteers[:40]], org_admin_user=org_admin_volunteer.user)  # noqa: E501
+    # shifts that took place: sign-ups, check-ins and check-outs at their time (the demo logins
+    # who volunteer first, so their 我的时长 has lines), then sign-ups for what is coming
     from zhiyuan.demo.attendance import seed_attendance
 
-    seed_attendance(progress=progress)
+    others = [v for v in city_volunteers[:40] if v.pk not in (volunteer.pk, org_admin_volunteer.pk)]
+    seed_attendance(org_admin_user=org_admin_volunteer.user, volunteers=[volunteer, org_admin_volunteer, *others],
+                    progress=progress)  # fmt: skip
+    _optional_seed(
+        "zhiyuan.demo.enrollment", volunteers=[volunteer, *city_volunteers[:40]], org_admin_user=org_admin_volunteer.user
+    )
     # confirm the hours of finished shifts, one honour grant (REC-1)
     hours = _optional_seed(
         "zhiyuan.demo.hours", org_admin_user=org_admin_volunteer.user, approver_user=_ensure_user("county_manager")
     )
-    _optional_seed("zhiyuan.demo.square")  # evaluations of past activities (ACT-6)
+    _optional_seed("zhiyuan.demo.square", first_users=[volunteer.user, org_admin_volunteer.user])  # ratings (ACT-6)
     _optional_seed("zhiyuan.demo.notify", volunteer_user=volunteer.user, manager_user=_ensure_user("city_manager"))
     return {
         "hours_confirmed": (hours or {}).get("confirmed", 0),

@@ -4,7 +4,8 @@ enrollment lists show a living system: accepted places, a waitlist where a posit
 in review-mode activities some sign-ups accepted by the organizer and one left pending.
 
 Activities come from the ``projects`` demo (``zhiyuan/demo/projects.py``); with none published,
-nothing is done. Idempotent: a person already on a shift, or not eligible, is skipped."""
+nothing is done. Idempotent: a slot with sign-ups is left alone; a person already on a shift, or not eligible,
+is skipped."""
 
 import logging
 
@@ -20,7 +21,7 @@ def seed(*, volunteers, org_admin_user=None, **_ignored) -> int:
     from django.utils import timezone
 
     from zhiyuan.activities import enrollment as svc
-    from zhiyuan.activities.models import Activity, ActivityStatus, EnrollmentMode, EnrollmentStatus, Slot
+    from zhiyuan.activities.models import Activity, ActivityStatus, Enrollment, EnrollmentMode, EnrollmentStatus, Slot
     from zhiyuan.core.errors import DomainError
 
     now = timezone.now()
@@ -42,6 +43,8 @@ def seed(*, volunteers, org_admin_user=None, **_ignored) -> int:
             )[:3]
         )
         for slot in slots:
+            if Enrollment.objects.filter(slot=slot).exists():
+                continue  # signed up for by an earlier run: a re-run adds nobody
             want = min(slot.capacity - slot.accepted + PER_SLOT_EXTRA, 6)
             for _ in range(max(0, want)):
                 if not people:

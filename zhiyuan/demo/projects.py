@@ -2,7 +2,8 @@
 organizations and training: for the organization the demo org admin runs (桥东街道长者关爱志愿服务中心,
 惠城区), projects in every state of the library — draft, waiting for review, rejected with a note,
 approved, running (a demonstration project), closed and evaluated (a brand project) — reviewed by
-the city's manager; and activities in the demo city: one that took place (finished), one
+the city's manager; and activities in the demo city: two that took place (signed up for,
+attended and finished by ``demo/attendance.py``; one recruited by review), one
 running now, upcoming single events (one with a dangerous position that admits no minors, one
 needing a training course), a weekly series that began two weeks ago, a weekly after-school
 series with a place for older minors, a draft and a cancelled one.
@@ -126,8 +127,15 @@ def seed(*, org_admin_user, reviewer_user) -> list:
         _activity(
             org, org_admin_user, title="重阳节敬老探访", place=QIAODONG, category="empty_nest_elderly", project_id=elderly.pk,
             content="走访辖区空巢、独居老人，送上节日慰问，陪伴聊天并检查居家安全隐患。",
-            shifts=[(_day(-10, 9), _day(-10, 11, 30))], publish_now=_day(-14, 9), status="finished",
+            shifts=[(_day(-10, 9), _day(-10, 11, 30))], publish_now=_day(-14, 9),
             positions=[P(name="探访志愿者", slots=10, duties="两人一组上门探访。"), guide],
+        ),  # took place: demo/attendance.py signs people up, checks them in and out, then finishes it
+        _activity(
+            org, org_admin_user, title="社区长者探访·冬季送暖", place=QIAODONG, category="empty_nest_elderly",
+            project_id=elderly.pk, enrollment_mode="review",
+            content="为辖区独居长者送去冬季御寒物资，陪伴聊天，协助整理居家环境。",
+            shifts=[(_day(-17, 14), _day(-17, 17, 30))], publish_now=_day(-24, 9),
+            positions=[P(name="探访志愿者", slots=8, duties="两人一组上门探访。")],
         ),
         _activity(
             org, org_admin_user, title="西枝江护河巡查（今日）", place=XIZHIJIANG, category="water",

@@ -6,7 +6,8 @@ the evaluation services; idempotent (a pair already rated is left as it is)."""
 import random
 
 
-def seed(**_kwargs) -> dict:
+def seed(*, first_users=(), **_kwargs) -> dict:
+    """``first_users``: the demo logins who volunteer; they rate and are rated wherever they took part."""
     from zhiyuan.accounts.models import RoleAssignment
     from zhiyuan.accounts.roles import Role
     from zhiyuan.activities import evaluations
@@ -25,6 +26,8 @@ def seed(**_kwargs) -> dict:
             .select_related("user")
             .first()
         )
+        first = {u.volunteer.pk for u in first_users if hasattr(u, "volunteer")}
+        people = [p for p in people if p.volunteer_id in first] + [p for p in people if p.volunteer_id not in first]
         for p in people[:6]:
             if not ActivityRating.objects.filter(activity=activity, volunteer_id=p.volunteer_id).exists():
                 from zhiyuan.volunteers.models import Volunteer

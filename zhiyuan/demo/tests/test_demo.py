@@ -151,3 +151,47 @@ def test_run_py_restarts_skip_a_demo_seed_already_loaded(monkeypatch, settings):
     monkeypatch.setattr(demo_seed, "demo_digest", lambda province=None: "a newer version")
     call_command("demo_seed", "--province", "44", "--quiet")
     assert len(calls) == 3
+
+
+def test_the_demo_has_shifts_that_took_place_with_hours_for_each_role(seeded, client):
+    """Issue #10 item 9: past shifts with sign-ups, attendance (some flagged), confirmed hours
+    for the demo volunteers, a confirmation queue for the organizer, ratings both ways, and
+    notices that match the data — all through the real services."""
+    from django.urls import reverse
+
+    from zhiyuan.activities.evaluation_models import ActivityRating, VolunteerRating
+    from zhiyuan.activities.models import Activity, Attendance, Enrollment, HoursState
+    from zhiyuan.core.models import Notification
+    from zhiyuan.records.models import HourEntry
+    from zhiyuan.records.permissions import admin_org_ids
+
+    def user(key):
+        return User.objects.get(mobile=data.DEMO_LOGINS[key]["mobile"])
+
+    volunteer, org_admin = user("volunteer"), user("org_admin")
+    finished = Activity.objects.get(title="重阳节敬老探访")
+    assert finished.status == "finished" and Enrollment.objects.filter(activity=finished).count() >= 5
+    flags = {f for a in Attendance.objects.all() for f in a.flags}
+    assert {"auto_closed", "manual", "offline", "late"} <= flags
+    assert Attendance.objects.filter(hours_state=HoursState.PENDING).exists()
+    for login in (volunteer, org_admin):
+        assert HourEntry.objects.filter(volunteer=login.volunteer).count() >= 2
+        assert ActivityRating.objects.filter(volunteer=login.volunteer).exists()
+        assert VolunteerRating.objects.filter(volunteer=login.volunteer).exists()
+    bodies = list(Notification.objects.filter(user=volunteer, kind="records.hours").values_list("body", flat=True))
+    assert any(finished.title in b for b in bodies), bodies  # the hours notice names a real activity
+    assert not Notification.objects.filter(body__contains="西湖").exists()
+
+    client.force_login(volunteer)
+    page = client.get(reverse("records:my_hours")).content.decode()
+    assert "重阳节敬老探访" in page or "冬季送暖" in page
+    client.force_login(org_admin)
+    org_id = sorted(admin_org_ids(org_admin))[0]
+    queue = client.get(reverse("records:org_queue", args=[org_id])).content.decode()
+    pending = Attendance.objects.filter(organization_id=org_id, hours_state=HoursState.PENDING).select_related("volunteer")
+    assert any(a.volunteer.name in queue for a in pending)
+
+    counts = (Enrollment.objects.count(), Attendance.objects.count(), HourEntry.objects.count(), Notification.objects.count())
+    data.seed(progress=lambda m: None, province_prefix="44")
+    assert counts == (Enrollment.objects.count(), Attendance.objects.count(), HourEntry.objects.count(),
+                      Notification.objects.count())  # fmt: skip

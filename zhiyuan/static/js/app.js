@@ -7,6 +7,22 @@ document.addEventListener("click", function (e) {
   var open = el.classList.toggle("open");
   t.setAttribute("aria-expanded", open ? "true" : "false");
 });
+// The desktop menu's drop-downs (管理, 我的账户): a click elsewhere or Escape folds an open one.
+function closeNavGroups(except) {
+  document.querySelectorAll(".navgroup > ul.open").forEach(function (ul) {
+    if (ul === except) return;
+    ul.classList.remove("open");
+    var b = ul.parentNode.querySelector("[data-toggle]");
+    if (b) b.setAttribute("aria-expanded", "false");
+  });
+}
+document.addEventListener("click", function (e) {
+  var group = e.target.closest && e.target.closest(".navgroup");
+  closeNavGroups(group ? group.querySelector("ul") : null);
+});
+document.addEventListener("keydown", function (e) {
+  if (e.key === "Escape") closeNavGroups(null);
+});
 document.addEventListener("click", function (e) {
   var t = e.target.closest("[data-confirm]");
   if (t && !window.confirm(t.getAttribute("data-confirm"))) e.preventDefault();

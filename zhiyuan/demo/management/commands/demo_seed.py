@@ -14,11 +14,11 @@ from zhiyuan.demo.models import DemoSeed
 
 
 def demo_digest(province: str | None = None) -> str:
-    """The version of the demo data: its code (``demo/data.py`` and every app's ``demo.py``) and
+    """The version of the demo data: its code (``demo/*.py`` and every app's ``demo.py``) and
     the regions loaded (all, or one province)."""
     root = Path(data.__file__).resolve().parents[1]
     digest = hashlib.sha256(f"regions:{province or '*'}\0".encode())
-    for path in sorted([root / "demo" / "data.py", *root.glob("*/demo.py")]):
+    for path in sorted([*root.glob("demo/*.py"), *root.glob("*/demo.py")]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
@@ -34,9 +34,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, quiet=False, force=False, province=None, again=False, **options):
         if not (settings.DEBUG or settings.ZHIYUAN_DEMO or force):
-            raise CommandError(
-                "The demo data publishes its passwords. Set ZHIYUAN_DEMO=1 (or DEBUG) or pass --force to load it."
-            )
+            raise CommandError("The demo data publishes its passwords. Set ZHIYUAN_DEMO=1 (or DEBUG) or pass --force to load it.")
 
         def progress(message):
             if not quiet:
@@ -57,7 +55,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"\nDemo logins — password for all: {data.DEMO_PASSWORD}; managers' TOTP secret: {data.DEMO_TOTP_SECRET}"
-            " (add it to an authenticator app, or run: .venv/bin/python -c \"import pyotp; print(pyotp.TOTP("
+            ' (add it to an authenticator app, or run: .venv/bin/python -c "import pyotp; print(pyotp.TOTP('
             f"'{data.DEMO_TOTP_SECRET}').now())\")"
         )
         for info in data.DEMO_LOGINS.values():
