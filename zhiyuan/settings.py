@@ -100,7 +100,9 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # ARCHITECTURE.md performance notes: WAL, synchronous=NORMAL, busy_timeout and IMMEDIATE
-    # transactions so concurrent writers wait instead of failing with "database is locked".
+    # transactions so concurrent writers wait instead of failing with "database is locked";
+    # the backend queues writers on a file lock so the next one starts the moment the last commits.
+    DATABASES["default"]["ENGINE"] = "zhiyuan.core.sqlite_writer"
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
