@@ -43,7 +43,7 @@ class VolunteersConfig(AppConfig):
         from zhiyuan.volunteers.services.import_jobs import FILE_PURPOSE, import_job_worker_lost
         from zhiyuan.volunteers.services.profile import CORRECTION_PURPOSE
 
-        register_role_provider(volunteer_role_provider)
+        register_role_provider(volunteer_role_provider, roles={Role.VOLUNTEER})
         # An import job is its uploader's (models.ImportJobQuerySet): the page, the API, the report.
         register_scope_provider("volunteers.ImportJob", import_job_uploader_q, actions=(VIEW, EXPORT),
                                 test=import_job_uploader_test)  # fmt: skip
