@@ -137,6 +137,7 @@ SESSION_COOKIE_AGE = env_int("ZHIYUAN_SESSION_SECONDS", 30 * 60)
 # Idle time-out: a request extends the session, saved at most once a minute (accounts.middleware.
 # SessionIdleRefreshMiddleware) rather than on every request (SESSION_SAVE_EVERY_REQUEST).
 SESSION_SAVE_EVERY_REQUEST = False
+SESSION_ENGINE = "zhiyuan.accounts.sessions"  # Django's db engine, its per-request read written out
 ZHIYUAN_SESSION_REFRESH_SECONDS = env_int("ZHIYUAN_SESSION_REFRESH_SECONDS", 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
