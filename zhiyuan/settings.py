@@ -103,6 +103,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # transactions so concurrent writers wait instead of failing with "database is locked";
     # the backend queues writers on a file lock so the next one starts the moment the last commits.
     DATABASES["default"]["ENGINE"] = "zhiyuan.core.sqlite_writer"
+    # Tests run in memory, as with Django's own SQLite engine (said outright: pytest-django
+    # recognises that engine by name only and would give parallel workers files named after ours).
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
