@@ -9,7 +9,8 @@
                             is installed) — extra arguments go to pytest
 
 Environment: DATABASE_URL (default SQLite under var/), ZHIYUAN_PORT (8000), ZHIYUAN_WORKERS (2),
-ZHIYUAN_THREADS (threads per worker, 1), ZHIYUAN_TASK_WORKER (1; 0 when the worker runs elsewhere, e.g. its own systemd unit).
+ZHIYUAN_THREADS (threads per worker, 4; 1 = sync workers), ZHIYUAN_TASK_WORKER (1; 0 when the worker runs
+elsewhere, e.g. its own systemd unit).
 """
 
 import hashlib
@@ -78,7 +79,7 @@ def web_command(gunicorn: str, port: str, *, workers: str | None = None, threads
     serve other requests while one waits for its commit to reach the disk, so concurrent commits
     share one flush (docs/decisions/0003-gthread-workers.md)."""
     workers = workers or os.environ.get("ZHIYUAN_WORKERS", "2")
-    threads = threads or os.environ.get("ZHIYUAN_THREADS", "1")
+    threads = threads or os.environ.get("ZHIYUAN_THREADS", "4")
     cmd = [gunicorn, "zhiyuan.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", workers]
     if int(threads) > 1:
         cmd += ["--worker-class", "gthread", "--threads", threads]
