@@ -13,9 +13,11 @@ queue in the kernel, and the next one wakes the moment the last one commits.
 * Only transactions begun by ``transaction.atomic`` take it. A write in autocommit mode, or a
   program that does not use this backend (the ``sqlite3`` shell), meets SQLite's own lock and
   ``busy_timeout`` as before, which stays the fallback.
-* A waiter waits as long as the holder's transaction runs (the holder's own ``BEGIN IMMEDIATE``
-  is still bounded by ``busy_timeout``); transactions here are short, and a request that waits too
-  long is ended by gunicorn's worker timeout like any other.
+* A waiter waits as long as the holder's transaction runs, with no time-out of its own (the
+  holder's own ``BEGIN IMMEDIATE`` is still bounded by ``busy_timeout``). Before, a writer gave up
+  with "database is locked" after ``busy_timeout`` (20 s); now it waits. Writes here are short
+  transactions, and the long jobs commit in chunks (the volunteer import: 5,000 rows a
+  transaction), so the wait is one chunk at most.
 * In-memory databases (the tests' default) have no file and no second process: no lock.
 """
 
