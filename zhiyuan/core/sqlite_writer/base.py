@@ -15,9 +15,10 @@ queue in the kernel, and the next one wakes the moment the last one commits.
   ``busy_timeout`` as before, which stays the fallback.
 * A waiter waits as long as the holder's transaction runs, with no time-out of its own (the
   holder's own ``BEGIN IMMEDIATE`` is still bounded by ``busy_timeout``). Before, a writer gave up
-  with "database is locked" after ``busy_timeout`` (20 s); now it waits. Writes here are short
-  transactions, and the long jobs commit in chunks (the volunteer import: 5,000 rows a
-  transaction), so the wait is one chunk at most.
+  with "database is locked" after ``busy_timeout`` (20 s); now it waits. Requests write in short
+  transactions; a job that holds one long transaction (a volunteer import in its all-or-nothing
+  mode) makes web writers wait for its end where they used to fail after 20 s — on SQLite, the
+  single-machine database, either way they cannot write meanwhile.
 * In-memory databases (the tests' default) have no file and no second process: no lock.
 """
 
