@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.core.models import Notification, NotificationDelivery, NotificationPreference
+from zhiyuan.core.rows import row_insert
 
 logger = logging.getLogger("zhiyuan.notifications")
 
@@ -108,15 +109,19 @@ def notify(
     transaction too when the queue is a table of this database (django-tasks' database backend,
     as deployed), otherwise once it commits (``deliver=False``: in-app only). Either way a
     rolled-back change sends nothing."""
-    if dedupe_key is not None and Notification.objects.filter(user=user, dedupe_key=dedupe_key).exists():
-        return None
-    try:
-        with transaction.atomic():
-            notice = Notification.objects.create(
-                user=user, kind=kind, title=str(title)[:120], body=str(body), url=_safe_path(url), dedupe_key=dedupe_key
-            )
-    except IntegrityError:  # the same dedupe key written concurrently
-        return None
+    notice = Notification(
+        user=user, kind=kind, title=str(title)[:120], body=str(body), url=_safe_path(url), dedupe_key=dedupe_key
+    )
+    if dedupe_key is None:
+        row_insert(notice)  # nothing unique to collide with: no savepoint (the sign-up's path)
+    else:
+        if Notification.objects.filter(user=user, dedupe_key=dedupe_key).exists():
+            return None
+        try:
+            with transaction.atomic():
+                row_insert(notice)
+        except IntegrityError:  # the same dedupe key written concurrently
+            return None
     if deliver:
         notice_id = notice.pk
         if transaction.get_connection().in_atomic_block and _queue_in_this_database():
