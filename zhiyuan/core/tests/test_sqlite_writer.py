@@ -83,9 +83,12 @@ def db_file(tmp_path):
 def test_concurrent_writers_queue_instead_of_failing(db_file):
     # busy_timeout 0: without the file lock the second writer's BEGIN IMMEDIATE fails at once
     errors, per_thread = [], 150
+    opened = threading.Barrier(3)
 
     def writer():
         conn = _connection(db_file, timeout=0)
+        conn.ensure_connection()  # opening a connection is not a write: outside the lock
+        opened.wait()
         try:
             for _ in range(per_thread):
                 with _transaction(conn) as cur:
