@@ -83,11 +83,14 @@ def db_file(tmp_path):
 def test_concurrent_writers_queue_instead_of_failing(db_file):
     # busy_timeout 0: without the file lock the second writer's BEGIN IMMEDIATE fails at once
     errors, per_thread = [], 150
-    opened = threading.Barrier(3)
+    opened, one_at_a_time = threading.Barrier(3), threading.Lock()
+    keeper = _connection(db_file)  # keeps the WAL open: no connection has to recover it
+    keeper.ensure_connection()
 
     def writer():
         conn = _connection(db_file, timeout=0)
-        conn.ensure_connection()  # opening a connection is not a write: outside the lock
+        with one_at_a_time:  # opening is not a write (outside the lock): not under test here
+            conn.ensure_connection()
         opened.wait()
         try:
             for _ in range(per_thread):
@@ -105,6 +108,7 @@ def test_concurrent_writers_queue_instead_of_failing(db_file):
         t.start()
     for t in threads:
         t.join()
+    keeper.close()
     assert errors == []
     conn = _connection(db_file)
     with conn.cursor() as cur:
