@@ -9,7 +9,8 @@
                             is installed) — extra arguments go to pytest
 
 Environment: DATABASE_URL (default SQLite under var/), ZHIYUAN_PORT (8000), ZHIYUAN_WORKERS (2),
-ZHIYUAN_TASK_WORKER (1; 0 when the worker runs elsewhere, e.g. its own systemd unit).
+ZHIYUAN_THREADS (threads per worker, 4; 1 = sync workers), ZHIYUAN_TASK_WORKER (1; 0 when the worker runs
+elsewhere, e.g. its own systemd unit).
 """
 
 import hashlib
@@ -63,25 +64,26 @@ def up() -> None:
     # before the new worker starts (it also runs after every job; schedule it hourly as well).
     manage("volunteers_import_sweep")
     port = os.environ.get("ZHIYUAN_PORT", "8000")
-    workers = os.environ.get("ZHIYUAN_WORKERS", "2")
-    web = [
-        str(BIN / "gunicorn"),
-        "zhiyuan.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        workers,
-        "--access-logfile",
-        "-",
-        "--graceful-timeout",
-        "10",
-    ]
+    web = web_command(str(BIN / "gunicorn"), port)
     children = {"web": web}
     if os.environ.get("ZHIYUAN_TASK_WORKER", "1") != "0":
         children["worker"] = [str(PY), "manage.py", "db_worker", "--no-reload", "--interval", "1"]
     print(f"\nZhiyuan is running at http://127.0.0.1:{port}/  (API docs: http://127.0.0.1:{port}/api/v1/docs)")
     print("Press Ctrl+C to stop.\n", flush=True)
     sys.exit(supervise(children))
+
+
+def web_command(gunicorn: str, port: str, *, workers: str | None = None, threads: str | None = None) -> list[str]:
+    """The gunicorn command line (also what bench/run.py measures): ZHIYUAN_WORKERS processes of
+    ZHIYUAN_THREADS threads each (``gthread``; 1 = the plain sync worker). Threads let a worker
+    serve other requests while one waits for its commit to reach the disk, so concurrent commits
+    share one flush (docs/decisions/0003-gthread-workers.md)."""
+    workers = workers or os.environ.get("ZHIYUAN_WORKERS", "2")
+    threads = threads or os.environ.get("ZHIYUAN_THREADS", "4")
+    cmd = [gunicorn, "zhiyuan.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", workers]
+    if int(threads) > 1:
+        cmd += ["--worker-class", "gthread", "--threads", threads]
+    return [*cmd, "--access-logfile", "-", "--graceful-timeout", "10"]
 
 
 class Child:

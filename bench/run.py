@@ -110,8 +110,10 @@ def production_server(url: str, *, workers: int, log: Path):
     sh(PY, "manage.py", "createcachetable", env=env)
     sh(PY, "manage.py", "collectstatic", "--noinput", "-v", "0", env=env, quiet=True)
     port = free_port()
-    argv = [GUNICORN, "zhiyuan.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--access-logfile", "-", "--graceful-timeout", "10"]  # fmt: skip
+    sys.path.insert(0, str(ROOT))
+    from run import web_command  # the same command line as run.py (ZHIYUAN_THREADS included)
+
+    argv = web_command(GUNICORN, str(port), workers=str(workers))
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as fh:
         proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)

@@ -100,7 +100,12 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # ARCHITECTURE.md performance notes: WAL, synchronous=NORMAL, busy_timeout and IMMEDIATE
-    # transactions so concurrent writers wait instead of failing with "database is locked".
+    # transactions so concurrent writers wait instead of failing with "database is locked";
+    # the backend queues writers on a file lock so the next one starts the moment the last commits.
+    DATABASES["default"]["ENGINE"] = "zhiyuan.core.sqlite_writer"
+    # Tests run in memory, as with Django's own SQLite engine (said outright: pytest-django
+    # recognises that engine by name only and would give parallel workers files named after ours).
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -135,6 +140,7 @@ SESSION_COOKIE_AGE = env_int("ZHIYUAN_SESSION_SECONDS", 30 * 60)
 # Idle time-out: a request extends the session, saved at most once a minute (accounts.middleware.
 # SessionIdleRefreshMiddleware) rather than on every request (SESSION_SAVE_EVERY_REQUEST).
 SESSION_SAVE_EVERY_REQUEST = False
+SESSION_ENGINE = "zhiyuan.accounts.sessions"  # Django's db engine, its per-request read written out
 ZHIYUAN_SESSION_REFRESH_SECONDS = env_int("ZHIYUAN_SESSION_REFRESH_SECONDS", 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -58,6 +58,7 @@ class ScopeRule(NamedTuple):
 
 _scope_providers: dict[tuple[str, str], list[ScopeRule]] = defaultdict(list)
 _role_providers: list[Callable] = []
+_provider_roles: dict[Callable, frozenset | None] = {}  # the roles a provider can give (None: any)
 _role_object_resolvers: dict[str, Callable] = {}
 _role_object_pickers: dict[str, Callable] = {}
 
@@ -81,10 +82,13 @@ def unregister_scope_provider(model_label: str, provider: Callable) -> None:
         rules[:] = [r for r in rules if r.provider is not provider]
 
 
-def register_role_provider(provider: Callable) -> None:
-    """``provider(actor) -> iterable of (role, scope)`` contributes roles held elsewhere."""
+def register_role_provider(provider: Callable, *, roles=None) -> None:
+    """``provider(actor) -> iterable of (role, scope)`` contributes roles held elsewhere.
+    ``roles``: the only roles it can give, so ``actor_has_role`` asking about others need not
+    call it (the two-factor test of every request does not read the volunteer profile)."""
     if provider not in _role_providers:
         _role_providers.append(provider)
+    _provider_roles[provider] = frozenset(roles) if roles is not None else None
 
 
 def role_providers() -> list[Callable]:
@@ -195,8 +199,15 @@ def actor_token_prefix(actor) -> str:
 
 def actor_role_cache_clear(actor) -> None:
     """Forget the roles cached on a user object (after a grant or revoke in the same request)."""
-    if actor is not None and hasattr(actor, "_zy_roles"):
-        del actor._zy_roles
+    for name in ("_zy_roles", TWO_FACTOR_HINT):
+        if actor is not None and hasattr(actor, name):
+            delattr(actor, name)
+
+
+# Set on the user by the authentication backend, read in the same query as the user row
+# (``accounts.backends``): does the user hold an active region manager / platform admin
+# assignment? Lets the two-factor test of every signed-in request skip the assignments query.
+TWO_FACTOR_HINT = "_zy_two_factor_assigned"
 
 
 def actor_is_platform_admin(actor) -> bool:
@@ -218,7 +229,26 @@ def actor_object_ids(actor, role: str) -> set[int]:
 
 
 def actor_has_role(actor, *roles: str) -> bool:
+    if getattr(actor, "_zy_roles", None) is None and getattr(actor, "is_authenticated", False):
+        if getattr(actor, "_zy_token", None) is None:  # a token may narrow the roles: read them all
+            return _has_role_from_sources(actor, frozenset(roles))
     return any(r.role in roles for r in actor_roles(actor))
+
+
+def _has_role_from_sources(actor, roles: frozenset) -> bool:
+    """``actor_has_role`` before the actor's roles are read: only the sources that can give one
+    of ``roles`` — the assignments (skipped when the user row came with the two-factor hint and
+    only two-factor roles are asked about) and the providers that can give one. Nothing cached:
+    the answer is as fresh as the request's user row."""
+    from zhiyuan.accounts.roles import TWO_FACTOR_ROLES
+
+    if getattr(actor, TWO_FACTOR_HINT, None) is not False or not roles <= TWO_FACTOR_ROLES:
+        return any(r.role in roles for r in actor_roles(actor))  # the full list, cached for the request
+    for provider in _role_providers:
+        can_give = _provider_roles.get(provider)
+        if (can_give is None or can_give & roles) and any(r.role in roles for r in provider(actor)):
+            return True
+    return False
 
 
 def region_in_scope(actor, region_code: str) -> bool:

@@ -72,6 +72,7 @@ from zhiyuan.activities.models import (
 from zhiyuan.core import crypto
 from zhiyuan.core.audit import audit_record
 from zhiyuan.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from zhiyuan.core.rows import row_insert
 from zhiyuan.volunteers.models import Volunteer
 
 IN, OUT = "in", "out"
@@ -507,7 +508,7 @@ def _record_new(*, actor, req, method, enrollment_of, at_check, geofence, reason
     try:
         with transaction.atomic():
             if req.kind == IN:
-                att = Attendance.objects.create(
+                att = row_insert(Attendance(
                     enrollment=enrollment,
                     volunteer_id=volunteer.pk,
                     activity_id=activity.pk,
@@ -519,7 +520,7 @@ def _record_new(*, actor, req, method, enrollment_of, at_check, geofence, reason
                     flags=flags,
                     reason=reason,
                     recorded_by=actor if method in (CheckMethod.MANUAL, CheckMethod.ECARD) else None,
-                )
+                ))  # fmt: skip
             else:
                 att = Attendance.objects.select_for_update().filter(enrollment=enrollment).first()
                 if att is None:
@@ -543,7 +544,7 @@ def _record_new(*, actor, req, method, enrollment_of, at_check, geofence, reason
                     update.append("recorded_by")
                 att.save(update_fields=update)
             result = _result(att, kind=req.kind, method=method, at=at, volunteer=volunteer)
-            CheckEvent.objects.create(
+            row_insert(CheckEvent(
                 client_request_id=req.client_request_id,
                 attendance=att,
                 kind=req.kind,
@@ -554,7 +555,7 @@ def _record_new(*, actor, req, method, enrollment_of, at_check, geofence, reason
                 longitude=position[1] if position else None,
                 actor=actor,
                 result=result,
-            )
+            ))  # fmt: skip
             if audit_action:
                 audit_record(
                     actor=actor,

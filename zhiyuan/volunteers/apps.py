@@ -43,7 +43,7 @@ class VolunteersConfig(AppConfig):
         from zhiyuan.volunteers.services.import_jobs import FILE_PURPOSE, import_job_worker_lost
         from zhiyuan.volunteers.services.profile import CORRECTION_PURPOSE
 
-        register_role_provider(volunteer_role_provider)
+        register_role_provider(volunteer_role_provider, roles={Role.VOLUNTEER})
         # An import job is its uploader's (models.ImportJobQuerySet): the page, the API, the report.
         register_scope_provider("volunteers.ImportJob", import_job_uploader_q, actions=(VIEW, EXPORT),
                                 test=import_job_uploader_test)  # fmt: skip
@@ -78,9 +78,7 @@ class VolunteersConfig(AppConfig):
             value_of=lambda v: f"{v.id_type}:{document_unseal(v.id_number_sealed)}",
         )  # fmt: skip
         volunteer = frozenset({Role.VOLUNTEER})
-        register_nav(
-            NavItem("volunteers.register", _("注册志愿者"), "volunteers:register", order=10, audience="anonymous")
-        )
+        register_nav(NavItem("volunteers.register", _("注册志愿者"), "volunteers:register", order=10, audience="anonymous"))
         register_nav(NavItem("volunteers.card", _("我的志愿者证"), "volunteers:card", roles=volunteer, order=20))
         register_nav(
             NavItem("volunteers.profile", _("个人资料"), "volunteers:profile", roles=volunteer, order=21, group="account")

@@ -274,3 +274,54 @@ def test_remind_command_runs_the_registered_reminders(db, capsys):
     assert "training.renewal\t0" in out and "insurance.expiry\t0" in out
     with pytest.raises(CommandError):
         call_command("notifications_remind", "--only", "no.such")
+
+
+# --- the queue as deployed: a table of this database ------------------------------------------------
+
+
+@pytest.fixture
+def database_queue(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.database.DatabaseBackend"}}
+
+
+def _queued(notice) -> int:
+    from django_tasks.backends.database.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(task_path__endswith="notification_deliver_task", args_kwargs__args=[notice.pk]).count()
+
+
+def test_with_the_database_queue_the_task_is_written_in_the_callers_transaction(
+    alice, database_queue, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with transaction.atomic():
+            notice = shift_notice(alice)
+            assert _queued(notice) == 1  # one commit for the change, the notice and its delivery
+    assert callbacks == []
+    assert mail.outbox == []  # the worker sends it, not the caller
+
+
+def test_with_the_database_queue_a_rolled_back_change_queues_nothing(alice, database_queue):
+    from django_tasks.backends.database.models import DBTaskResult
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        shift_notice(alice)
+        raise RuntimeError("the caller's change failed")
+    assert not Notification.objects.filter(user=alice).exists()
+    assert not DBTaskResult.objects.exists()
+
+
+def test_a_broken_queue_leaves_the_notice_and_the_callers_transaction(alice, database_queue, monkeypatch, caplog):
+    from django_tasks.backends.database import DatabaseBackend
+
+    def broken(*args, **kwargs):
+        Notification.objects.create(user=alice, kind="x", title="写了一半")  # a write the savepoint undoes
+        raise RuntimeError("queue table missing")
+
+    monkeypatch.setattr(DatabaseBackend, "enqueue", broken)
+    with transaction.atomic():
+        notice = shift_notice(alice)
+        assert notice is not None
+        alice.save(update_fields=["email"])  # the transaction is still usable
+    assert list(Notification.objects.filter(user=alice).values_list("title", flat=True)) == [notice.title]
+    assert "could not be queued" in caplog.text

@@ -163,7 +163,7 @@ def test_queue_page_query_count_is_constant(client, org, admin, activity, n, dja
     assert r.content.decode().count('name="ids"') == n
 
 
-MY_PAGE_QUERIES = 9  # includes the notification badge
+MY_PAGE_QUERIES = 8  # includes the notification badge
 
 
 @pytest.mark.parametrize("n", [1, 4])
