@@ -67,7 +67,7 @@ from zhiyuan.volunteers.selectors import volunteer_for
 LIVE = ACTIVE_ENROLLMENT
 ACCEPT, REJECT = "accept", "reject"
 INVALID_DATA = gettext_lazy("提交的数据有误，请检查后重试。")
-NOTICE_KIND = "enrollment"
+NOTICE_KIND = "activities.enrollment"  # the 报名结果 topic of core.notifications (ACT-7 preferences)
 
 
 # --- the answer ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from zhiyuan.activities.models import Activity, Enrollment, Shift, Slot
 from zhiyuan.activities.tests.factories import at, published_activity
 from zhiyuan.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from zhiyuan.core.models import AuditEntry, Notification
+from zhiyuan.core.notifications import topic_for
 from zhiyuan.organizations.tests.factories import active_org, applicant, member
 from zhiyuan.volunteers.models import Volunteer, VolunteerSkill
 from zhiyuan.volunteers.tests.factories import HUICHENG_TOWN, register, years_ago
@@ -70,6 +71,8 @@ def test_auto_mode_accepts_until_full_then_waitlists_and_keeps_counts(org):
     titles = list(Notification.objects.filter(user=vs[0].user).values_list("title", flat=True))
     assert titles == [f"报名成功：{a.title}"]
     assert Notification.objects.get(user=vs[2].user).title == f"已进入候补：{a.title}"
+    # filed under 报名结果, so the person's preferences for that topic apply (not 其他通知)
+    assert topic_for(Notification.objects.get(user=vs[2].user).kind).key == "activities.enrollment"
 
 
 def test_a_cancelled_place_goes_to_the_first_waitlisted_in_signup_order(org):
