@@ -16,11 +16,17 @@ from bench.sizes import parse_size
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def generated():
+@pytest.fixture(params=[1, 4], ids=["one-partition", "four-partitions"])
+def generated(request, monkeypatch):
+    """At smoke size one partition; again with four (as ``medium`` and ``large`` are split for the
+    producer processes: ``bench.stages.activities.Partitions``), walked one after the other here."""
     from bench.generate import generate
+    from bench.stages import activities
 
-    return generate(size=parse_size("smoke"), seed=3, province="44", quiet=True)
+    monkeypatch.setattr(activities, "PARTITION_VOLUNTEERS", 200 // request.param)
+    report = generate(size=parse_size("smoke"), seed=3, province="44", quiet=True)
+    assert activities.Partitions.last_k == request.param
+    return report
 
 
 def test_activity_stages_fill_their_models(generated):
