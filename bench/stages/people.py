@@ -126,9 +126,11 @@ class PeopleStage:
         with transaction.atomic():
             gen.prepare()
             batches = (gen.batch(start, min(n, start + bulk.BATCH)) for start in range(0, n, bulk.BATCH))
-            for tables in prefetch(batches):
-                for table, rows in tables:
-                    table.writer.write(rows, prepared=True)
+            # keys checked by one join each afterwards, not by a deferred trigger per row at commit
+            with bulk.foreign_keys_after(*(t.model for t in gen.tables)):
+                for tables in prefetch(batches):
+                    for table, rows in tables:
+                        table.writer.write(rows, prepared=True)
             for table in gen.tables:
                 bulk.reset_sequence(table.model)
             gen.finish()
