@@ -54,7 +54,7 @@ from bench import bulk
 from bench.geo import geo as geo_of
 from bench.pipeline import prefetch
 from bench.pool import volunteer_pool
-from bench.stages import Context, Skip, Table, get_model, require_models
+from bench.stages import Context, Phases, Skip, Table, get_model, require_models
 from bench.stages.organizations import DAY, REF, between, dt_utc
 from zhiyuan.regions.codes import region_prefix
 
@@ -564,10 +564,14 @@ class AttendanceStage:
 
         procs = parallel(ctx, k)
         ctx.progress.say(f"  [{stage}] {k} partition(s), {procs or 'no'} producer process(es)")
+        clock = Phases(ctx, stage)
         with transaction.atomic() if not procs else contextlib.nullcontext():
             with bulk.foreign_keys_after(Enrollment, Attendance), bulk.indexes_after(Enrollment, Attendance):
                 counts = run_partitions(ctx, partition, k)
+                clock.lap("partitions written")
+            clock.lap("indexes built, foreign keys added back")
             self.keep_counts(plan)
+            clock.lap("kept counts")
             for model in (Enrollment, Attendance):
                 bulk.reset_sequence(model)
         ctx.shared["attended"] = (spool, k)
@@ -617,9 +621,13 @@ class LedgerStage:
             counts = self._run(ctx, plan, spool, k, Entry, Interval, ChainHead)
         finally:
             shutil.rmtree(spool, ignore_errors=True)
-        counts.update(self.totals(Entry, Total, Region))
-        for model in (Total, Region):
-            bulk.reset_sequence(model)
+        clock = Phases(ctx, self.name)
+        with transaction.atomic() if not parallel(ctx, 2) else contextlib.nullcontext():
+            with bulk.indexes_after(Total, Region):
+                counts.update(self.totals(Entry, Total, Region))
+            for model in (Total, Region):
+                bulk.reset_sequence(model)
+        clock.lap("totals and region rollups summed")
         return counts
 
     def _run(self, ctx, plan, spool, k, Entry, Interval, ChainHead) -> dict[str, int]:
@@ -722,9 +730,12 @@ class LedgerStage:
 
         procs = parallel(ctx, k)
         ctx.progress.say(f"  [{stage}] {k} partition(s), {procs or 'no'} producer process(es)")
+        clock = Phases(ctx, stage)
         with transaction.atomic() if not procs else contextlib.nullcontext():
             with bulk.foreign_keys_after(Entry, Interval), bulk.indexes_after(Entry, Interval):
                 counts = run_partitions(ctx, partition, k)
+                clock.lap("partitions written")
+            clock.lap("indexes built, foreign keys added back")
             for model in (Entry, Interval, ChainHead):
                 bulk.reset_sequence(model)
         return {
