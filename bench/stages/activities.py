@@ -306,8 +306,8 @@ class ActivitiesStage:
 
 
 class Attended:
-    """Attendances checked out (candidates for the ledger) of one partition, in order of shift
-    start. Handed from the attendance stage to the ledger stage through a file per partition (the
+    """Attendances whose hours were confirmed (each gets its credit entry in the ledger stage) of
+    one partition, in order of shift start. Handed from the attendance stage to the ledger stage through a file per partition (the
     stages' producer processes do not share memory)."""
 
     def __init__(self):
@@ -469,9 +469,11 @@ class AttendanceStage:
                 "attendance": Table(ctx, stage, Attendance, [
                     "id", "enrollment_id", "volunteer_id", "activity_id", "shift_id", "organization_id", "region_code",
                     "check_in_at", "check_in_method", "check_out_at", "check_out_method", "flags", "reason",
-                    "recorded_by_id"], f"attendance{label}", None, start=bases[Attendance] + p, stride=k),
+                    "recorded_by_id", "hours_state"], f"attendance{label}", None, start=bases[Attendance] + p,
+                    stride=k),
             }  # fmt: skip
             attended = Attended()
+            recent = REF - 7 * DAY
             busy = array("q", bytes(8 * len(pool)))  # busy until (epoch seconds)
             mine = parts.everyone[p]
             shifts = [sk for sk in order if parts.of_shift[sk] == p] if k > 1 else order
@@ -540,10 +542,22 @@ class AttendanceStage:
                                 flags.append("auto_closed")
                             else:
                                 check_out, out_method = end + int(rng.uniform(-20, 15) * 60), method
+                            # the organization's decision on the hours (records): the last week's
+                            # half still waits in its queue, as do running shifts; the rest was
+                            # confirmed (a credit entry, the ledger stage), or voided when there was
+                            # no real check-out or no minute inside the shift
+                            if check_out is None or (end > recent and rng.random() < UNCONFIRMED_RECENT):
+                                state = "pending"
+                            elif out_method == "auto_close":
+                                state = "pending" if end > recent else "voided"
+                            elif min(check_out, end) - max(check_in, start) < 60:
+                                state = "voided"
+                            else:
+                                state = "confirmed"
                             att = T["attendance"].add((0, eid, pool.ids[i], aid, sid, org, region, dt_utc(check_in),
                                 method, dt_utc(check_out), out_method, flags,
-                                "现场设备故障，人工补录" if method == "manual" else "", recorder))  # fmt: skip
-                            if check_out is not None and out_method != "auto_close":
+                                "现场设备故障，人工补录" if method == "manual" else "", recorder, state))  # fmt: skip
+                            if state == "confirmed":
                                 attended.attendance.append(att)
                                 attended.volunteer.append(i)
                                 attended.shift.append(sk)
@@ -635,7 +649,6 @@ class LedgerStage:
         parts: Partitions = ctx.shared["partitions"]
         canonical = CanonicalEntry(Entry)
         bases = {m: bulk.next_id(m) for m in (Entry, Interval, ChainHead)}
-        recent = REF - 7 * DAY
         stage = self.name
 
         def partition(p: int) -> tuple[int, int, int]:
@@ -673,15 +686,11 @@ class LedgerStage:
                 for n in range(len(attended.attendance)):
                     sk = attended.shift[n]
                     start, end = plan.shift_start[sk], plan.shift_end[sk]
-                    if end > recent and rng.random() < UNCONFIRMED_RECENT:
-                        continue  # waits in the organization's confirmation queue
                     i = attended.volunteer[n]
                     a = plan.shift_act[sk]
                     org, aid, region = plan.act_org[a], plan.act_id[a], plan.act_region[a]
                     lo, hi = max(attended.check_in[n], start), min(attended.check_out[n], end)
-                    minutes = (hi - lo) // 60
-                    if minutes <= 0:
-                        continue
+                    minutes = (hi - lo) // 60  # ≥ 1: the attendance stage confirmed only those
                     hi = lo + minutes * 60
                     admins = plan.org_admins.get(org) or [None]
                     vid = pool.ids[i]
