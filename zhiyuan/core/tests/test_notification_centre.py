@@ -69,7 +69,7 @@ def test_marking_one_and_all_read(client, alice):
     assert r["Location"] == "/notifications/"  # never off-site
     client.post("/notifications/read-all/")
     assert not Notification.objects.filter(user=alice, unread=True).exists()
-    assert 'data-unread' not in client.get("/notifications/").content.decode()
+    assert "data-unread" not in client.get("/notifications/").content.decode()
 
 
 def test_opening_a_notice_marks_it_read_and_follows_its_link(client, alice):
