@@ -24,7 +24,7 @@ import json
 
 from django.apps import apps
 from django.db import connections, migrations, router, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from zhiyuan.core.models import ChainedEntry, ChainHead
 
@@ -213,8 +213,10 @@ def chain_verify(model, *, batch: int = 5000, shard: tuple[int, int] = (0, 1)) -
         return report
     # An entry whose partition has no head (a head row deleted): its partition was never walked.
     # Head and first entry are written in one transaction, so no race can produce one.
+    # NOT EXISTS (an anti-join), not NOT IN: with 10⁶ heads PostgreSQL cannot hash a NOT IN
+    # subquery in work_mem and compares every entry with every head (hours at 10⁷ entries).
     orphan = (
-        model.objects.exclude(partition__in=ChainHead.objects.filter(chain=name).values("partition"))
+        model.objects.exclude(Exists(ChainHead.objects.filter(chain=name, partition=OuterRef("partition"))))
         .order_by("partition", "seq")
         .first()
     )
