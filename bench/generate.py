@@ -23,9 +23,11 @@ RESULTS = Path(os.environ.get("ZHIYUAN_BENCH_RESULTS") or Path(__file__).resolve
 SQLITE_CACHE_KIB = 2_000_000  # 2 GB of page cache while generating (the machines have 24 GB)
 
 
-def generate(*, size: Size, seed: int = 1, province: str | None = "44", quiet: bool = False) -> dict:
+def generate(*, size: Size, seed: int = 1, province: str | None = "44", quiet: bool = False, workers: int = 1) -> dict:
     """Run every stage against the configured default database. Returns the report (also the
-    body of the JSON result). Call inside a configured Django (tests, the CLI below)."""
+    body of the JSON result). Call inside a configured Django (tests, the CLI below).
+    ``workers``: producer processes a stage may fork on PostgreSQL (the attendance and ledger
+    stages, by volunteer partition); the data do not depend on it."""
     from django.db import connection
 
     from bench.stages import Context, Progress, Skip, load_stages
@@ -37,7 +39,7 @@ def generate(*, size: Size, seed: int = 1, province: str | None = "44", quiet: b
         with connection.cursor() as cur:
             cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     progress = Progress(quiet=quiet)
-    ctx = Context(size=size, seed=seed, province=province, progress=progress)
+    ctx = Context(size=size, seed=seed, province=province, progress=progress, workers=workers)
     stages, tables = [], {}
     started = time.perf_counter()
     for stage in load_stages():
@@ -69,6 +71,7 @@ def generate(*, size: Size, seed: int = 1, province: str | None = "44", quiet: b
         "size": size.as_dict(),
         "seed": seed,
         "province": province,
+        "workers": workers,
         "vendor": connection.vendor,
         "stages": stages,
         "tables": tables,
@@ -131,6 +134,10 @@ def main(argv=None) -> dict:
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the database first")
     parser.add_argument("--json", help="write the result here (default bench/results/generate-…json)")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1,
+        help="producer processes per stage on PostgreSQL (default: the CPUs); the data do not depend on it",
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
     from bench import dbs
@@ -149,7 +156,7 @@ def main(argv=None) -> dict:
     print(f"Generating {size.name} ({size.volunteers:,} volunteers, seed {args.seed}) into {connection.vendor} "
           f"{connection.settings_dict['NAME']}", file=sys.stderr)  # fmt: skip
     migrate_seconds = migrate()
-    report = generate(size=size, seed=args.seed, province=province, quiet=args.quiet)
+    report = generate(size=size, seed=args.seed, province=province, quiet=args.quiet, workers=args.workers)
     report.update(
         benchmark="generate",
         date=now_iso(),

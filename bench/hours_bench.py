@@ -3,6 +3,11 @@ and an organization's confirmation queue, p95 < 100 ms.
 
     python -m bench.run hours --db sqlite|postgres --size small|medium [--entries 200000]
                               [--pending 200] [--repeat 40] [--database-url URL]
+    python -m bench.run hours --database-url URL --size large --generated [--repeat 40]
+
+``--generated`` measures a database ``bench.generate`` filled (its ledger and queues as they
+are, no fill): the ``--repeat`` volunteers with the longest ledgers, one request each, and the
+organization with the longest confirmation queue, through one of its admins.
 
 Until the generator has activity and ledger stages, ``fill`` adds a synthetic ledger to the
 generated dataset (idempotent, up to ``--entries``): activities of ten organizations with one
@@ -175,6 +180,46 @@ def fill(*, entries: int, pending: int, quiet: bool = False) -> dict:
     return out
 
 
+def heaviest(*, volunteers: int) -> dict:
+    """A generated database as it is (``--generated``, no fill): the ``volunteers`` volunteers with
+    the longest ledgers (their chain heads' ``seq`` is their number of entries) and the organization
+    with the longest confirmation queue, with one of its active admins."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from zhiyuan.accounts.models import RoleAssignment
+    from zhiyuan.activities.models import Attendance
+    from zhiyuan.core.models import ChainHead
+
+    heads = list(ChainHead.objects.filter(chain="records.hourentry").order_by("-seq", "partition")[:volunteers])
+    if not heads:
+        raise SystemExit("--generated: the database has no ledger (generate it with the activities stages first)")
+    queues = (
+        Attendance.objects.filter(hours_state="pending", shift__ends_at__lte=timezone.now())
+        .values("organization_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "organization_id")
+    )
+    for row in queues[:20]:
+        admin = (
+            RoleAssignment.objects.filter(role="org_admin", object_id=row["organization_id"], active=True)
+            .order_by("id")
+            .values_list("user_id", flat=True)
+            .first()
+        )
+        if admin is not None:
+            break
+    else:
+        raise SystemExit("--generated: no organization with a queue and an active admin")
+    return {
+        "volunteers": [int(h.partition[1:]) for h in heads],
+        "entries_of_volunteers": [h.seq for h in heads],
+        "organization": row["organization_id"],
+        "queue_length": row["n"],
+        "admin": admin,
+    }
+
+
 PLAN_QUERIES = {
     "my_entries": "the volunteer's entries page (keyset, newest first)",
     "my_totals": "the volunteer's kept totals",
@@ -229,6 +274,8 @@ def bench_hours(args) -> dict:
     size = parse_size(args.size)
     url = args.database_url or dbs.database_url(args.db, size.name)
     setup_django(url)
+    if args.generated and not args.database_url:
+        raise SystemExit("--generated needs --database-url (a database bench.generate filled)")
     if not args.database_url:
         ensure_dataset(args.db, size, seed=args.seed, regenerate=False)
     from django.conf import settings
@@ -243,12 +290,21 @@ def bench_hours(args) -> dict:
     from zhiyuan.records.models import HourEntry
     from zhiyuan.volunteers.models import Volunteer
 
-    print(f"fill: up to {args.entries:,} ledger entries", file=sys.stderr, flush=True)
-    filled = fill(entries=args.entries, pending=args.pending)
+    if args.generated:
+        print("the generated ledger as it is: the heaviest volunteers and queue", file=sys.stderr, flush=True)
+        filled = heaviest(volunteers=args.repeat)
+        print(f"  volunteers with {min(filled['entries_of_volunteers'])}–{max(filled['entries_of_volunteers'])} "
+              f"entries; organization {filled['organization']} with {filled['queue_length']:,} attendances "
+              f"in its queue", file=sys.stderr)  # fmt: skip
+        by_id = Volunteer.objects.select_related("user").in_bulk(filled["volunteers"])
+        people = [by_id[v] for v in filled["volunteers"]]
+    else:
+        print(f"fill: up to {args.entries:,} ledger entries", file=sys.stderr, flush=True)
+        filled = fill(entries=args.entries, pending=args.pending)
+        vids = list(HourEntry.objects.filter(action="confirm").order_by("-id").values_list("volunteer_id", flat=True)[:5000])
+        people = list(Volunteer.objects.filter(pk__in=sorted(set(vids))[: args.repeat]).select_related("user"))
     org = Organization.objects.get(pk=filled["organization"])
     admin = User.objects.get(pk=filled["admin"])
-    vids = list(HourEntry.objects.filter(action="confirm").order_by("-id").values_list("volunteer_id", flat=True)[:5000])
-    people = list(Volunteer.objects.filter(pk__in=sorted(set(vids))[: args.repeat]).select_related("user"))
     results = {}
 
     def scenario(key, label, who, url_of):
@@ -290,7 +346,12 @@ def bench_hours(args) -> dict:
         "date": now_iso(),
         "machine": machine_info(),
         "database": database_info(connection),
-        "dataset": {"size": size.as_dict(), "fill": filled, "ledger_entries": HourEntry.objects.count()},
+        "dataset": {
+            "size": size.as_dict(),
+            "fill": filled,
+            "generated": bool(args.generated),
+            "ledger_entries": HourEntry.objects.count(),
+        },
         "results": results,
         "plans": explained,
         "target_p95_ms": TARGET_MS,
@@ -308,4 +369,8 @@ def add_parser(sub) -> None:
     p.add_argument("--entries", type=int, default=200_000, help="fill the ledger up to this many entries")
     p.add_argument("--pending", type=int, default=200, help="undecided attendances in the queue")
     p.add_argument("--repeat", type=int, default=40)
+    p.add_argument(
+        "--generated", action="store_true",
+        help="measure the database as generated (with --database-url): no fill; the heaviest volunteers and queue",
+    )  # fmt: skip
     p.add_argument("--json")

@@ -3,6 +3,7 @@ previous one. The writer spends much of its time waiting on the database (a COPY
 SQLite's page writes) with the GIL released, which is when the producer thread runs; with two
 cores this hides most of the generation time behind the database's work."""
 
+import os
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -13,6 +14,9 @@ _DONE = object()
 def prefetch(batches: Iterable, depth: int = 2) -> Iterator:
     """Iterate ``batches`` in a background thread, at most ``depth`` batches ahead. An exception
     in the producer is re-raised in the caller; the producer stops if the caller stops early."""
+    if os.environ.get("ZHIYUAN_BENCH_INLINE"):  # one thread: for profiling (cProfile sees one thread)
+        yield from batches
+        return
     q: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 

@@ -86,6 +86,7 @@ class Context:
     province: str | None  # 2-digit prefix, or None for the whole country
     progress: Progress
     shared: dict = field(default_factory=dict)  # what a stage hands to later ones
+    workers: int = 1  # producer processes a stage may fork (PostgreSQL, outside a transaction)
 
     def rng(self, stage: str) -> random.Random:
         """A generator per stage, so adding a stage never changes the data of another."""
@@ -159,7 +160,10 @@ class Table:
     constant columns (:func:`constant_fill`). Rows are tuples in the order of ``fields``; only
     the columns the table really has are written."""
 
-    def __init__(self, ctx: Context, stage: str, model, fields: list[str], label: str, total: int | None):
+    def __init__(self, ctx: Context, stage: str, model, fields: list[str], label: str, total: int | None,
+                 *, start: int | None = None, stride: int = 1):  # fmt: skip
+        """``start``/``stride``: ids ``start, start + stride, …`` (a partition's share of the
+        table when several processes fill it, ``bench.stages.activities.Partitions``)."""
         from bench import bulk
 
         columns = bulk.db_columns(model)
@@ -170,13 +174,14 @@ class Table:
         kept = [fields[i] for i in self.keep]
         self.model = model
         self.writer = bulk.Writer(model, kept + extra_names, progress=ctx.progress.reporter(stage, label, total))
-        self.next_id = bulk.next_id(model)
+        self.next_id = bulk.next_id(model) if start is None else start
+        self.stride = stride
         self.rows: list = []
 
     def add(self, row: tuple) -> int:
         """Append a row whose first value is ignored and replaced by a fresh id; returns the id."""
         pk = self.next_id
-        self.next_id += 1
+        self.next_id += self.stride
         row = (pk, *row[1:])
         if not self.all_kept:
             row = tuple(row[i] for i in self.keep)

@@ -35,10 +35,17 @@ attendances at ``large``). Fields another engineer adds to these models get thei
 (``bench.stages.Table``); a required one without a default stops the run naming it.
 """
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
 import json
+import multiprocessing
+import os
+import pickle
+import shutil
+import tempfile
+import zlib
 from array import array
 
 from django.db import connection, transaction
@@ -47,7 +54,7 @@ from bench import bulk
 from bench.geo import geo as geo_of
 from bench.pipeline import prefetch
 from bench.pool import volunteer_pool
-from bench.stages import Context, Skip, Table, get_model, require_models
+from bench.stages import Context, Phases, Skip, Table, get_model, require_models
 from bench.stages.organizations import DAY, REF, between, dt_utc
 from zhiyuan.regions.codes import region_prefix
 
@@ -299,7 +306,9 @@ class ActivitiesStage:
 
 
 class Attended:
-    """Attendances checked out (candidates for the ledger), in order of shift start."""
+    """Attendances whose hours were confirmed (each gets its credit entry in the ledger stage) of
+    one partition, in order of shift start. Handed from the attendance stage to the ledger stage through a file per partition (the
+    stages' producer processes do not share memory)."""
 
     def __init__(self):
         self.attendance = array("q")
@@ -307,6 +316,68 @@ class Attended:
         self.shift = array("i")  # plan index
         self.check_in = array("q")
         self.check_out = array("q")
+
+    def save(self, path: str) -> None:
+        with open(path, "wb") as f:
+            pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @staticmethod
+    def load(path: str) -> "Attended":
+        with open(path, "rb") as f:
+            return pickle.load(f)
+
+
+PARTITION_VOLUNTEERS = 25_000  # one partition per this many volunteers (at most MAX_PARTITIONS)
+MAX_PARTITIONS = 8
+
+
+class Partitions:
+    """The attendance and ledger stages split the work by volunteer: every county unit's
+    volunteers (``VolunteerPool.by_unit``) belong to one of ``k`` partitions (balanced by number
+    of volunteers), and a shift to the partition of its activity's unit. A partition enrolls only
+    its own volunteers (the "anyone" fallback of a seat is anyone *of the partition*), so each
+    volunteer's busy time and hash chain live in one partition and the partitions can be generated
+    by separate processes, each with its own connection and COPY, in any order. ``k`` depends on
+    the size only (never on the number of processes), every partition has its own random stream,
+    and partition ``p``'s ids are ``base + p, base + p + k, …``: the data are the same whatever
+    ``--workers`` says. At ``k = 1`` (``small`` and below) this is the plain sequential walk."""
+
+    last_k = None  # for the tests
+
+    def __init__(self, ctx: Context, plan: Plan, pool, geo):
+        self.k = k = max(1, min(MAX_PARTITIONS, len(pool) // PARTITION_VOLUNTEERS))
+        Partitions.last_k = k
+        groups, everyone = pool.by_unit(geo)
+        load = [0] * k
+        part_of_unit = {}
+        for unit in sorted(groups, key=lambda u: (-len(groups[u]), u)):
+            p = min(range(k), key=lambda j: (load[j], j))
+            part_of_unit[unit] = p
+            load[p] += len(groups[unit])
+        if k == 1:
+            self.everyone = [everyone]
+        else:
+            self.everyone = [array("i") for _ in range(k)]
+            for unit in sorted(groups):
+                self.everyone[part_of_unit[unit]].extend(groups[unit])
+        biggest = max(range(k), key=lambda j: (len(self.everyone[j]), -j))
+        self.candidates: dict[str, array] = {}
+        region_part: dict[str, int] = {}
+        for region in sorted(set(plan.act_region)):
+            unit = geo.unit(region) if region in geo.level and geo.level[region] >= 3 else region
+            if unit in groups:
+                p = part_of_unit[unit]
+                self.candidates[region] = groups[unit]
+            else:  # nobody lives there: anyone of a partition chosen by the unit's code
+                p = zlib.crc32(unit.encode()) % k
+                if not len(self.everyone[p]):
+                    p = biggest
+                self.candidates[region] = self.everyone[p]
+            region_part[region] = p
+        self.of_shift = bytes(region_part[plan.act_region[a]] for a in plan.shift_act) if k > 1 else bytes(len(plan.shift_act))
+
+    def rng(self, ctx: Context, stage: str, p: int):
+        return ctx.rng(stage) if self.k == 1 else ctx.rng(f"{stage}:{p}")
 
 
 def _adult_from(born_after: dt.date) -> dict[int, int]:
@@ -323,6 +394,42 @@ def _adult_from(born_after: dt.date) -> dict[int, int]:
     return out
 
 
+def parallel(ctx: Context, k: int) -> int:
+    """How many producer processes a stage of ``k`` partitions forks: none (0, in this process,
+    in the caller's transaction) on SQLite, inside a transaction (a test), or with one worker."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block or ctx.workers <= 1 or k <= 1:
+        return 0
+    return min(ctx.workers, k)
+
+
+_JOB = None  # the stage's job, inherited by the forked producer processes
+
+
+def _run_partition(p: int):
+    from django.db import connection as conn
+
+    try:
+        return _JOB(p)
+    finally:
+        conn.close()
+
+
+def run_partitions(ctx: Context, job, k: int) -> list:
+    """``job(p)`` for every partition: in forked processes (each its own connection and
+    transaction) when :func:`parallel` says so, else here one after the other."""
+    global _JOB
+    procs = parallel(ctx, k)
+    if not procs:
+        return [job(p) for p in range(k)]
+    connection.close()  # the children open their own; nothing may be shared across fork
+    _JOB = job
+    try:
+        with multiprocessing.get_context("fork").Pool(procs) as workers:
+            return workers.map(_run_partition, range(k), chunksize=1)
+    finally:
+        _JOB = None
+
+
 class AttendanceStage:
     name = "attendance"
     models = ("activities.Enrollment", "activities.Attendance")
@@ -333,124 +440,157 @@ class AttendanceStage:
         if plan is None:
             raise Skip("the activities stage did not run")
         pool = volunteer_pool(ctx)
-        groups, everyone = pool.by_unit(geo_of(ctx))
+        geo = geo_of(ctx)
+        _groups, everyone = pool.by_unit(geo)
         if not len(everyone):
             raise Skip("no volunteers to enroll")
-        geo = geo_of(ctx)
+        parts = Partitions(ctx, plan, pool, geo)
+        k = parts.k
         first_day = _day_of(min(plan.shift_start, default=REF))
         adults = _adult_from(first_day.replace(year=first_day.year - 18, day=min(first_day.day, 28)))
         adult_from = array("q", (adults.get(vid, 0) for vid in pool.ids))  # 0: adult all along
-        unit_pool = {}
-        for region in set(plan.act_region):
-            unit = geo.unit(region) if region in geo.level and geo.level[region] >= 3 else region
-            unit_pool[region] = groups.get(unit) or everyone
-        rng = ctx.rng("attendance")
-        T = {
-            "enrollments": Table(ctx, self.name, Enrollment, [
-                "id", "slot_id", "volunteer_id", "shift_id", "activity_id", "organization_id", "region_code", "starts_at",
-                "ends_at", "status", "note", "reason", "applied_at", "decided_at", "decided_by_id", "cancelled_at"],
-                "enrollments", None),
-            "attendance": Table(ctx, self.name, Attendance, [
-                "id", "enrollment_id", "volunteer_id", "activity_id", "shift_id", "organization_id", "region_code",
-                "check_in_at", "check_in_method", "check_out_at", "check_out_method", "flags", "reason", "recorded_by_id"],
-                "attendance", None),
-        }  # fmt: skip
-        attended = Attended()
-        busy = array("q", bytes(8 * len(pool)))  # busy until (epoch seconds)
-        methods, mweights = list(METHODS), list(METHODS.values())
         slots_of_shift: dict[int, list[int]] = {}
-        for s, k in enumerate(plan.slot_shift):
-            slots_of_shift.setdefault(k, []).append(s)
+        for s, sk in enumerate(plan.slot_shift):
+            slots_of_shift.setdefault(sk, []).append(s)
         order = sorted(range(len(plan.shift_id)), key=plan.shift_start.__getitem__)
+        bases = {m: bulk.next_id(m) for m in (Enrollment, Attendance)}
+        spool = tempfile.mkdtemp(prefix="zy-bench-attended-")
+        methods, mweights = list(METHODS), list(METHODS.values())
+        stage = self.name
 
-        def pick(candidates, start: int, minors_allowed: int):
-            """A volunteer free at ``start`` (and an adult then, unless the position takes minors)."""
-            for _try in range(6):
-                i = candidates[rng.randrange(len(candidates))] if _try < 4 else everyone[rng.randrange(len(everyone))]
-                if busy[i] <= start and (minors_allowed or adult_from[i] <= start):
-                    return i
-            return None
+        def partition(p: int) -> tuple[int, int]:
+            rng = parts.rng(ctx, stage, p)
+            label = "" if k == 1 else f" p{p}"
+            T = {
+                "enrollments": Table(ctx, stage, Enrollment, [
+                    "id", "slot_id", "volunteer_id", "shift_id", "activity_id", "organization_id", "region_code",
+                    "starts_at", "ends_at", "status", "note", "reason", "applied_at", "decided_at", "decided_by_id",
+                    "cancelled_at"], f"enrollments{label}", None, start=bases[Enrollment] + p, stride=k),
+                "attendance": Table(ctx, stage, Attendance, [
+                    "id", "enrollment_id", "volunteer_id", "activity_id", "shift_id", "organization_id", "region_code",
+                    "check_in_at", "check_in_method", "check_out_at", "check_out_method", "flags", "reason",
+                    "recorded_by_id", "hours_state"], f"attendance{label}", None, start=bases[Attendance] + p,
+                    stride=k),
+            }  # fmt: skip
+            attended = Attended()
+            recent = REF - 7 * DAY
+            busy = array("q", bytes(8 * len(pool)))  # busy until (epoch seconds)
+            mine = parts.everyone[p]
+            shifts = [sk for sk in order if parts.of_shift[sk] == p] if k > 1 else order
 
-        def produce():
-            for n, k in enumerate(order):
-                a = plan.shift_act[k]
-                if not plan.act_live[a]:
-                    continue
-                start, end = plan.shift_start[k], plan.shift_end[k]
-                aid, org, region = plan.act_id[a], plan.act_org[a], plan.act_region[a]
-                sid = plan.shift_id[k]
-                admins = plan.org_admins.get(org) or [None]
-                candidates = unit_pool[region]
-                past, running = end <= REF, start <= REF < end
-                t_start, t_end = dt_utc(start), dt_utc(end)
-                for s in slots_of_shift.get(k, ()):
-                    cap = plan.slot_capacity[s]
-                    minors_allowed = plan.slot_minors[s]
-                    fill = rng.uniform(0.6, 1.0) if past or running else rng.uniform(0.2, 1.0)
-                    accepted = min(cap, round(cap * fill))
-                    extra = []  # statuses beyond the accepted seats
-                    if not past and not running:
-                        if accepted == cap:
-                            extra += ["waitlisted"] * rng.randint(0, 3)
-                        if plan.act_review[a]:
-                            extra += ["pending"] * rng.randint(0, 3)
-                    extra += ["cancelled"] * sum(1 for _ in range(accepted) if rng.random() < CANCELLED_ENROLLMENT)
-                    if plan.act_review[a] and rng.random() < 0.2:
-                        extra.append("rejected")
-                    for status in ["accepted"] * accepted + extra:
-                        i = pick(candidates, start, minors_allowed)
-                        if i is None:
-                            continue
-                        live = status in ("accepted", "pending", "waitlisted")
-                        if live:
-                            busy[i] = end
-                        applied = start - rng.uniform(1, 10) * DAY
-                        decided = applied + (rng.uniform(0.2, 2) * DAY if plan.act_review[a] else 1)
-                        eid = T["enrollments"].add((0, plan.slot_id[s], pool.ids[i], sid, aid, org, region, t_start, t_end,
-                            status, "", "时间冲突" if status == "cancelled" else ("名额已满" if status == "rejected" else ""),
-                            dt_utc(applied), dt_utc(decided) if status in ("accepted", "rejected") else None,
-                            admins[0] if plan.act_review[a] and status in ("accepted", "rejected") else None,
-                            dt_utc(decided + rng.uniform(0, 2) * DAY) if status == "cancelled" else None))  # fmt: skip
-                        if status != "accepted" or not (past or running) or rng.random() < NO_SHOW:
-                            continue
-                        method = rng.choices(methods, mweights)[0]
-                        check_in = start + int(rng.uniform(-15, 10) * 60)
-                        flags = ["late"] if check_in > start + 300 else []
-                        if method == "manual":
-                            flags.append("manual")
-                        recorder = admins[0] if method in ("manual", "ecard") else None
-                        if running:
-                            check_out, out_method = None, ""
-                        elif rng.random() < FORGOT_CHECKOUT:
-                            check_out, out_method = end, "auto_close"
-                            flags.append("auto_closed")
-                        else:
-                            check_out, out_method = end + int(rng.uniform(-20, 15) * 60), method
-                        att = T["attendance"].add((0, eid, pool.ids[i], aid, sid, org, region, dt_utc(check_in), method,
-                            dt_utc(check_out), out_method, flags, "现场设备故障，人工补录" if method == "manual" else "",
-                            recorder))  # fmt: skip
-                        if check_out is not None and out_method != "auto_close":
-                            attended.attendance.append(att)
-                            attended.volunteer.append(i)
-                            attended.shift.append(k)
-                            attended.check_in.append(check_in)
-                            attended.check_out.append(check_out)
-                if len(T["enrollments"].rows) >= FLUSH_ROWS or n == len(order) - 1:
-                    yield T["enrollments"].take(), T["attendance"].take()
-            yield T["enrollments"].take(), T["attendance"].take()
+            def pick(candidates, start: int, minors_allowed: int):
+                """A volunteer free at ``start`` (and an adult then, unless the position takes minors)."""
+                for _try in range(6):
+                    i = candidates[rng.randrange(len(candidates))] if _try < 4 else mine[rng.randrange(len(mine))]
+                    if busy[i] <= start and (minors_allowed or adult_from[i] <= start):
+                        return i
+                return None
 
-        with transaction.atomic():
-            for key in ("enrollments", "attendance"):
-                T[key].start()
-            with bulk.foreign_keys_after(Enrollment, Attendance), bulk.indexes_after(Enrollment, Attendance):
+            def produce():
+                for n, sk in enumerate(shifts):
+                    a = plan.shift_act[sk]
+                    if not plan.act_live[a]:
+                        continue
+                    start, end = plan.shift_start[sk], plan.shift_end[sk]
+                    aid, org, region = plan.act_id[a], plan.act_org[a], plan.act_region[a]
+                    sid = plan.shift_id[sk]
+                    admins = plan.org_admins.get(org) or [None]
+                    candidates = parts.candidates[region]
+                    past, running = end <= REF, start <= REF < end
+                    t_start, t_end = dt_utc(start), dt_utc(end)
+                    for s in slots_of_shift.get(sk, ()):
+                        cap = plan.slot_capacity[s]
+                        minors_allowed = plan.slot_minors[s]
+                        fill = rng.uniform(0.6, 1.0) if past or running else rng.uniform(0.2, 1.0)
+                        accepted = min(cap, round(cap * fill))
+                        extra = []  # statuses beyond the accepted seats
+                        if not past and not running:
+                            if accepted == cap:
+                                extra += ["waitlisted"] * rng.randint(0, 3)
+                            if plan.act_review[a]:
+                                extra += ["pending"] * rng.randint(0, 3)
+                        extra += ["cancelled"] * sum(1 for _ in range(accepted) if rng.random() < CANCELLED_ENROLLMENT)
+                        if plan.act_review[a] and rng.random() < 0.2:
+                            extra.append("rejected")
+                        for status in ["accepted"] * accepted + extra:
+                            i = pick(candidates, start, minors_allowed)
+                            if i is None:
+                                continue
+                            live = status in ("accepted", "pending", "waitlisted")
+                            if live:
+                                busy[i] = end
+                            applied = start - rng.uniform(1, 10) * DAY
+                            decided = applied + (rng.uniform(0.2, 2) * DAY if plan.act_review[a] else 1)
+                            eid = T["enrollments"].add((0, plan.slot_id[s], pool.ids[i], sid, aid, org, region, t_start,
+                                t_end, status, "",
+                                "时间冲突" if status == "cancelled" else ("名额已满" if status == "rejected" else ""),
+                                dt_utc(applied), dt_utc(decided) if status in ("accepted", "rejected") else None,
+                                admins[0] if plan.act_review[a] and status in ("accepted", "rejected") else None,
+                                dt_utc(decided + rng.uniform(0, 2) * DAY) if status == "cancelled" else None))  # fmt: skip
+                            if status != "accepted" or not (past or running) or rng.random() < NO_SHOW:
+                                continue
+                            method = rng.choices(methods, mweights)[0]
+                            check_in = start + int(rng.uniform(-15, 10) * 60)
+                            flags = ["late"] if check_in > start + 300 else []
+                            if method == "manual":
+                                flags.append("manual")
+                            recorder = admins[0] if method in ("manual", "ecard") else None
+                            if running:
+                                check_out, out_method = None, ""
+                            elif rng.random() < FORGOT_CHECKOUT:
+                                check_out, out_method = end, "auto_close"
+                                flags.append("auto_closed")
+                            else:
+                                check_out, out_method = end + int(rng.uniform(-20, 15) * 60), method
+                            # the organization's decision on the hours (records): the last week's
+                            # half still waits in its queue, as do running shifts; the rest was
+                            # confirmed (a credit entry, the ledger stage), or voided when there was
+                            # no real check-out or no minute inside the shift
+                            if check_out is None or (end > recent and rng.random() < UNCONFIRMED_RECENT):
+                                state = "pending"
+                            elif out_method == "auto_close":
+                                state = "pending" if end > recent else "voided"
+                            elif min(check_out, end) - max(check_in, start) < 60:
+                                state = "voided"
+                            else:
+                                state = "confirmed"
+                            att = T["attendance"].add((0, eid, pool.ids[i], aid, sid, org, region, dt_utc(check_in),
+                                method, dt_utc(check_out), out_method, flags,
+                                "现场设备故障，人工补录" if method == "manual" else "", recorder, state))  # fmt: skip
+                            if state == "confirmed":
+                                attended.attendance.append(att)
+                                attended.volunteer.append(i)
+                                attended.shift.append(sk)
+                                attended.check_in.append(check_in)
+                                attended.check_out.append(check_out)
+                    if len(T["enrollments"].rows) >= FLUSH_ROWS or n == len(shifts) - 1:
+                        yield T["enrollments"].take(), T["attendance"].take()
+                yield T["enrollments"].take(), T["attendance"].take()
+
+            with transaction.atomic():
+                for t in T.values():
+                    t.start()
                 for enrollments, attendances in prefetch(produce()):
                     T["enrollments"].writer.write(enrollments, prepared=True)
                     T["attendance"].writer.write(attendances, prepared=True)
+            attended.save(os.path.join(spool, f"{p}.pickle"))
+            return T["enrollments"].writer.count, T["attendance"].writer.count
+
+        procs = parallel(ctx, k)
+        ctx.progress.say(f"  [{stage}] {k} partition(s), {procs or 'no'} producer process(es)")
+        clock = Phases(ctx, stage)
+        with transaction.atomic() if not procs else contextlib.nullcontext():
+            with bulk.foreign_keys_after(Enrollment, Attendance), bulk.indexes_after(Enrollment, Attendance):
+                counts = run_partitions(ctx, partition, k)
+                clock.lap("partitions written")
+            clock.lap("indexes built, foreign keys added back")
             self.keep_counts(plan)
-            for t in T.values():
-                bulk.reset_sequence(t.model)
-        ctx.shared["attended"] = attended
-        return {t.model._meta.label: t.writer.count for t in T.values()}
+            clock.lap("kept counts")
+            for model in (Enrollment, Attendance):
+                bulk.reset_sequence(model)
+        ctx.shared["attended"] = (spool, k)
+        ctx.shared["partitions"] = parts
+        return {Enrollment._meta.label: sum(c[0] for c in counts), Attendance._meta.label: sum(c[1] for c in counts)}
 
     @staticmethod
     def keep_counts(plan: Plan) -> None:
@@ -485,104 +625,133 @@ class LedgerStage:
         Entry, Total, Region, Interval = require_models(*self.models)
         ChainHead = get_model("core.ChainHead")
         plan: Plan | None = ctx.shared.get("activities")
-        attended: Attended | None = ctx.shared.get("attended")
-        if plan is None or attended is None:
+        spooled = ctx.shared.get("attended")
+        if plan is None or spooled is None:
             raise Skip("the activities and attendance stages did not run")
-        if Entry.objects.exists():
-            raise Skip("the ledger already has entries: generate into an empty database")
+        spool, k = spooled
+        try:
+            if Entry.objects.exists():
+                raise Skip("the ledger already has entries: generate into an empty database")
+            counts = self._run(ctx, plan, spool, k, Entry, Interval, ChainHead)
+        finally:
+            shutil.rmtree(spool, ignore_errors=True)
+        clock = Phases(ctx, self.name)
+        with transaction.atomic() if not parallel(ctx, 2) else contextlib.nullcontext():
+            with bulk.indexes_after(Total, Region):
+                counts.update(self.totals(Entry, Total, Region))
+            for model in (Total, Region):
+                bulk.reset_sequence(model)
+        clock.lap("totals and region rollups summed")
+        return counts
+
+    def _run(self, ctx, plan, spool, k, Entry, Interval, ChainHead) -> dict[str, int]:
         pool = volunteer_pool(ctx)
-        rng = ctx.rng("ledger")
+        parts: Partitions = ctx.shared["partitions"]
         canonical = CanonicalEntry(Entry)
-        T = {
-            "entries": Table(ctx, self.name, Entry, ["id", *canonical.fields], "entries", ctx.size.ledger_entries),
-            "intervals": Table(ctx, self.name, Interval, ["id", "volunteer_id", "entry_id", "activity_id", "starts_at",
-                                                          "ends_at"], "credited intervals", None),
-            "heads": Table(ctx, self.name, ChainHead, ["id", "chain", "partition", "seq", "hash"], "chain heads", None),
-        }  # fmt: skip
-        seq = array("i", bytes(4 * len(pool)))
-        last_hash: list[str] = [GENESIS] * len(pool)
-        last_created = array("q", bytes(8 * len(pool)))
-        recent = REF - 7 * DAY
+        bases = {m: bulk.next_id(m) for m in (Entry, Interval, ChainHead)}
+        stage = self.name
 
-        def append(i: int, created: int, row: dict) -> int:
-            created = max(created, last_created[i] + 1)
-            last_created[i] = created
-            seq[i] += 1
-            row["created_at"] = created
-            row["seq"] = seq[i]
-            row["prev_hash"] = last_hash[i]
-            eid = T["entries"].next_id
-            digest = canonical.hash(row)
-            last_hash[i] = digest
-            row["hash"] = digest
-            T["entries"].add(canonical.row(eid, row))
-            return eid
+        def partition(p: int) -> tuple[int, int, int]:
+            rng = parts.rng(ctx, stage, p)
+            attended = Attended.load(os.path.join(spool, f"{p}.pickle"))
+            label = "" if k == 1 else f" p{p}"
+            T = {
+                "entries": Table(ctx, stage, Entry, ["id", *canonical.fields], f"entries{label}",
+                                 None if k > 1 else ctx.size.ledger_entries, start=bases[Entry] + p, stride=k),
+                "intervals": Table(ctx, stage, Interval, ["id", "volunteer_id", "entry_id", "activity_id", "starts_at",
+                                                          "ends_at"], f"credited intervals{label}", None,
+                                   start=bases[Interval] + p, stride=k),
+                "heads": Table(ctx, stage, ChainHead, ["id", "chain", "partition", "seq", "hash"], f"chain heads{label}",
+                               None, start=bases[ChainHead] + p, stride=k),
+            }  # fmt: skip
+            seq: dict[int, int] = {}
+            last_hash: dict[int, str] = {}
+            last_created: dict[int, int] = {}
 
-        def produce():
-            for n in range(len(attended.attendance)):
-                k = attended.shift[n]
-                start, end = plan.shift_start[k], plan.shift_end[k]
-                if end > recent and rng.random() < UNCONFIRMED_RECENT:
-                    continue  # waits in the organization's confirmation queue
-                i = attended.volunteer[n]
-                a = plan.shift_act[k]
-                org, aid, region = plan.act_org[a], plan.act_id[a], plan.act_region[a]
-                lo, hi = max(attended.check_in[n], start), min(attended.check_out[n], end)
-                minutes = (hi - lo) // 60
-                if minutes <= 0:
-                    continue
-                hi = lo + minutes * 60
-                admins = plan.org_admins.get(org) or [None]
-                vid = pool.ids[i]
-                created = min(end + int(rng.uniform(1, 72) * HOUR), int(REF))
-                base = {"volunteer": vid, "organization": org, "region": region, "activity": aid,
-                        "attendance": attended.attendance[n], "kind": "credit", "action": "confirm", "minutes": minutes,
-                        "starts_at": lo, "ends_at": hi, "service_date": _day_of(lo), "refers_to": None, "correction": None,
-                        "reason": "", "recorded_by": admins[0], "approved_by": None}  # fmt: skip
-                root = append(i, created, dict(base))
-                r = rng.random()
-                live = (root, lo, hi)
-                if r < VOID_SHARE:
-                    append(i, created + int(rng.uniform(1, 10) * DAY), {**base, "attendance": None, "action": "void",
-                           "minutes": -minutes, "starts_at": None, "ends_at": None, "refers_to": root,
-                           "reason": "重复记录，作废"})  # fmt: skip
-                    live = None
-                elif r < VOID_SHARE + CORRECT_SHARE and minutes > 30:
-                    cut = rng.randint(15, min(60, minutes - 15))
-                    fixed = append(i, created + int(rng.uniform(1, 10) * DAY), {**base, "attendance": None,
-                                   "action": "correct", "minutes": -cut, "ends_at": hi - cut * 60, "refers_to": root,
-                                   "reason": "签退时间更正"})  # fmt: skip
-                    live = (fixed, lo, hi - cut * 60)
-                if live is not None:
-                    T["intervals"].add((0, vid, live[0], aid, dt_utc(live[1]), dt_utc(live[2])))
-                # about 30 % of the entries' organizations have two admins: one records, the other approves
-                if len(admins) > 1 and rng.random() < HONOUR_SHARE / 0.3:
-                    append(i, created + 60, {**base, "attendance": None, "kind": "honour",
-                           "minutes": rng.choice((60, 120, 240, 480)),
-                           "starts_at": None, "ends_at": None, "reason": "表现突出，授予荣誉时长",
-                           "recorded_by": admins[0], "approved_by": admins[1]})  # fmt: skip
-                if len(T["entries"].rows) >= FLUSH_ROWS:
-                    yield T["entries"].take(), T["intervals"].take()
-            yield T["entries"].take(), T["intervals"].take()
+            def append(i: int, created: int, row: dict) -> int:
+                created = max(created, last_created.get(i, 0) + 1)
+                last_created[i] = created
+                seq[i] = n = seq.get(i, 0) + 1
+                row["created_at"] = created
+                row["seq"] = n
+                row["prev_hash"] = last_hash.get(i, GENESIS)
+                eid = T["entries"].next_id
+                digest = canonical.hash(row)
+                last_hash[i] = digest
+                row["hash"] = digest
+                T["entries"].add(canonical.row(eid, row))
+                return eid
 
-        with transaction.atomic():
-            for t in T.values():
-                t.start()
-            with bulk.foreign_keys_after(Entry, Interval), bulk.indexes_after(Entry, Interval):
+            def produce():
+                for n in range(len(attended.attendance)):
+                    sk = attended.shift[n]
+                    start, end = plan.shift_start[sk], plan.shift_end[sk]
+                    i = attended.volunteer[n]
+                    a = plan.shift_act[sk]
+                    org, aid, region = plan.act_org[a], plan.act_id[a], plan.act_region[a]
+                    lo, hi = max(attended.check_in[n], start), min(attended.check_out[n], end)
+                    minutes = (hi - lo) // 60  # ≥ 1: the attendance stage confirmed only those
+                    hi = lo + minutes * 60
+                    admins = plan.org_admins.get(org) or [None]
+                    vid = pool.ids[i]
+                    created = min(end + int(rng.uniform(1, 72) * HOUR), int(REF))
+                    base = {"volunteer": vid, "organization": org, "region": region, "activity": aid,
+                            "attendance": attended.attendance[n], "kind": "credit", "action": "confirm",
+                            "minutes": minutes, "starts_at": lo, "ends_at": hi, "service_date": _day_of(lo),
+                            "refers_to": None, "correction": None, "reason": "", "recorded_by": admins[0],
+                            "approved_by": None}  # fmt: skip
+                    root = append(i, created, dict(base))
+                    r = rng.random()
+                    live = (root, lo, hi)
+                    if r < VOID_SHARE:
+                        append(i, created + int(rng.uniform(1, 10) * DAY), {**base, "attendance": None, "action": "void",
+                               "minutes": -minutes, "starts_at": None, "ends_at": None, "refers_to": root,
+                               "reason": "重复记录，作废"})  # fmt: skip
+                        live = None
+                    elif r < VOID_SHARE + CORRECT_SHARE and minutes > 30:
+                        cut = rng.randint(15, min(60, minutes - 15))
+                        fixed = append(i, created + int(rng.uniform(1, 10) * DAY), {**base, "attendance": None,
+                                       "action": "correct", "minutes": -cut, "ends_at": hi - cut * 60,
+                                       "refers_to": root, "reason": "签退时间更正"})  # fmt: skip
+                        live = (fixed, lo, hi - cut * 60)
+                    if live is not None:
+                        T["intervals"].add((0, vid, live[0], aid, dt_utc(live[1]), dt_utc(live[2])))
+                    # about 30 % of the entries' organizations have two admins: one records, the other approves
+                    if len(admins) > 1 and rng.random() < HONOUR_SHARE / 0.3:
+                        append(i, created + 60, {**base, "attendance": None, "kind": "honour",
+                               "minutes": rng.choice((60, 120, 240, 480)),
+                               "starts_at": None, "ends_at": None, "reason": "表现突出，授予荣誉时长",
+                               "recorded_by": admins[0], "approved_by": admins[1]})  # fmt: skip
+                    if len(T["entries"].rows) >= FLUSH_ROWS:
+                        yield T["entries"].take(), T["intervals"].take()
+                yield T["entries"].take(), T["intervals"].take()
+
+            with transaction.atomic():
+                for t in T.values():
+                    t.start()
                 for entries, intervals in prefetch(produce()):
                     T["entries"].writer.write(entries, prepared=True)
                     T["intervals"].writer.write(intervals, prepared=True)
-            for i in range(len(pool)):
-                if seq[i]:
+                for i in sorted(seq):
                     T["heads"].add((0, CHAIN, f"v{pool.ids[i]}", seq[i], last_hash[i]))
-                    if len(T["heads"].rows) >= FLUSH_ROWS:
-                        T["heads"].flush()
-            T["heads"].flush()
-            counts = {t.model._meta.label: t.writer.count for t in T.values()}
-            counts.update(self.totals(Entry, Total, Region))
-            for model in (Entry, Interval, ChainHead, Total, Region):
+                T["heads"].flush()
+            return T["entries"].writer.count, T["intervals"].writer.count, T["heads"].writer.count
+
+        procs = parallel(ctx, k)
+        ctx.progress.say(f"  [{stage}] {k} partition(s), {procs or 'no'} producer process(es)")
+        clock = Phases(ctx, stage)
+        with transaction.atomic() if not procs else contextlib.nullcontext():
+            with bulk.foreign_keys_after(Entry, Interval), bulk.indexes_after(Entry, Interval):
+                counts = run_partitions(ctx, partition, k)
+                clock.lap("partitions written")
+            clock.lap("indexes built, foreign keys added back")
+            for model in (Entry, Interval, ChainHead):
                 bulk.reset_sequence(model)
-        return counts
+        return {
+            Entry._meta.label: sum(c[0] for c in counts),
+            Interval._meta.label: sum(c[1] for c in counts),
+            ChainHead._meta.label: sum(c[2] for c in counts),
+        }
 
     @staticmethod
     def totals(Entry, Total, Region) -> dict[str, int]:

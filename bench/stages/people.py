@@ -18,6 +18,7 @@ preferred service categories. Families whose model or table does not exist (yet)
 * Columns this stage does not know get their default; see ``stages.constant_fill``.
 """
 
+import contextlib
 import datetime as dt
 
 from django.contrib.auth.hashers import make_password
@@ -110,11 +111,16 @@ class Person:
     __slots__ = ("age", "birth", "gender", "name", "region", "registered", "state")
 
 
+BLOCK = 50_000  # volunteers per block: each block its own random stream and transaction
+
+
 class PeopleStage:
     name = "people"
     models = ("accounts.User", "volunteers.Volunteer")
 
     def run(self, ctx: Context) -> dict[str, int]:
+        from bench.stages.activities import parallel, run_partitions
+
         User, Volunteer = require_models(*self.models)
         residence = ctx.shared.get("residence")
         if residence is None:
@@ -122,19 +128,41 @@ class PeopleStage:
         if Volunteer.objects.exists():
             raise Skip("volunteers already exist: generate into an empty database")
         n = ctx.size.volunteers
-        gen = _Generator(ctx, User, Volunteer)
-        with transaction.atomic():
-            gen.prepare()
-            batches = (gen.batch(start, min(n, start + bulk.BATCH)) for start in range(0, n, bulk.BATCH))
-            for tables in prefetch(batches):
-                for table, rows in tables:
-                    table.writer.write(rows, prepared=True)
-            for table in gen.tables:
-                bulk.reset_sequence(table.model)
-            gen.finish()
-        ctx.shared["volunteer_ids"] = range(gen.volunteers.next_id - n, gen.volunteers.next_id)
+        # Blocks of BLOCK volunteers, each with its own random stream; users and volunteers get
+        # the ids base + row number, the other tables base + b, base + b + k, … (k blocks), so
+        # the blocks can be written by separate processes and the data do not depend on how many.
+        k = max(1, -(-n // BLOCK))
+        shared = _Generator(ctx, User, Volunteer).shared()
+        procs = parallel(ctx, k)
+
+        def block(b: int) -> dict[str, int]:
+            gen = _Generator(ctx, User, Volunteer)
+            gen.prepare(block=b, blocks=k, shared=shared)
+            start, stop = b * BLOCK, min(n, (b + 1) * BLOCK)
+            with transaction.atomic():
+                batches = (gen.batch(lo, min(stop, lo + bulk.BATCH)) for lo in range(start, stop, bulk.BATCH))
+                for tables in prefetch(batches):
+                    for table, rows in tables:
+                        table.writer.write(rows, prepared=True)
+            return {t.model._meta.label: t.writer.count for t in gen.tables}
+
+        if k > 1:
+            ctx.progress.say(f"  [people] {k} blocks, {procs or 'no'} producer process(es)")
+        with transaction.atomic() if not procs else contextlib.nullcontext():
+            # keys checked by one join each afterwards, not by a deferred trigger per row at commit
+            with bulk.foreign_keys_after(*shared["models"]):
+                counts = run_partitions(ctx, block, k)
+            for model in shared["models"]:
+                bulk.reset_sequence(model)
+            _Generator(ctx, User, Volunteer).finish(top=shared["bases"][Volunteer] + n - 1)
+        base = shared["bases"][Volunteer]
+        ctx.shared["volunteer_ids"] = range(base, base + n)
         ctx.shared["password"] = PASSWORD
-        return {t.model._meta.label: t.writer.count for t in gen.tables}
+        total: dict[str, int] = {}
+        for c in counts:
+            for label, rows in c.items():
+                total[label] = total.get(label, 0) + rows
+        return total
 
 
 class _Generator:
@@ -143,22 +171,50 @@ class _Generator:
         self.User, self.Volunteer = User, Volunteer
         self.rng = ctx.rng("people")
 
-    def prepare(self) -> None:
+    def shared(self) -> dict:
+        """What every block shares, made once: the password hash, the privacy notice, the mobile
+        permutation's offset, the tables' first ids."""
+        self.prepare(block=0, blocks=1, shared=None)
+        return {
+            "password_hash": self.password_hash,
+            "mobile_add": self.mobile_add,
+            "bases": {t.model: t.next_id for t in self.tables},
+            "models": [t.model for t in self.tables],
+        }
+
+    def prepare(self, *, block: int, blocks: int, shared: dict | None) -> None:
         ctx, n = self.ctx, self.ctx.size.volunteers
-        self.password_hash = make_password(PASSWORD)  # once, with the configured (argon2) hasher
-        self.users = Table(ctx, "people", self.User, ["id", "mobile", "display_name", "password", "date_joined"], "users", n)
+        if shared is None:
+            self.password_hash = make_password(PASSWORD)  # once, with the configured (argon2) hasher
+        else:
+            self.password_hash = shared["password_hash"]
+            if blocks > 1:
+                self.rng = ctx.rng(f"people:{block}")
+        self.block, self.blocks = block, blocks
+        first = block * BLOCK
+
+        def table(model, fields, label, total=None, dense=False):
+            if shared is None:
+                return Table(ctx, "people", model, fields, label, total)
+            base = shared["bases"][model]
+            if dense:  # one row per volunteer: the row number
+                return Table(ctx, "people", model, fields, label, total, start=base + first)
+            return Table(ctx, "people", model, fields, label, total, start=base + block, stride=blocks)
+
+        self._table = table
+        self.users = table(self.User, ["id", "mobile", "display_name", "password", "date_joined"], "users", n, dense=True)
         vol_fields = ["id", "user_id", "volunteer_no", "name", "id_type", "id_number_sealed", "id_number_index",
                       "id_number_masked", "gender", "birth_date", "region_code", "status", "restricted_at",
                       "registered_at", "updated_at", "political_status", "education", "ethnicity", "availability"]  # fmt: skip
         known = {f.attname for f in self.Volunteer._meta.concrete_fields}
         self.vol_fields = [f for f in vol_fields if f in known]
-        self.volunteers = Table(ctx, "people", self.Volunteer, self.vol_fields, "volunteers", n)
+        self.volunteers = table(self.Volunteer, self.vol_fields, "volunteers", n, dense=True)
         self.tables = [self.users, self.volunteers]
 
         Consent = get_model("volunteers.ConsentRecord", migrated=True)
         self.consents = self.guardians = None
         if Consent is not None:
-            self.consents = Table(ctx, "people", Consent, ["id", "volunteer_id", "kind", "notice_id", "version", "source",
+            self.consents = table(Consent, ["id", "volunteer_id", "kind", "notice_id", "version", "source",
                                                  "accepted_at", "withdrawn_at"], "consents", None)  # fmt: skip
             self.tables.append(self.consents)
             self.notice = self._privacy_notice()
@@ -167,7 +223,7 @@ class _Generator:
             self.oath_version, self.guardian_version = OATH_VERSION, GUARDIAN_CONSENT_VERSION
             Guardian = get_model("volunteers.GuardianConsent", migrated=True)
             if Guardian is not None:
-                self.guardians = Table(ctx, "people", Guardian, ["id", "volunteer_id", "consent_id", "guardian_name", "relation",
+                self.guardians = table(Guardian, ["id", "volunteer_id", "consent_id", "guardian_name", "relation",
                                                        "guardian_mobile", "consented_at"], "guardians", None)  # fmt: skip
                 self.tables.append(self.guardians)
         self.status_changes = self._optional(
@@ -194,14 +250,14 @@ class _Generator:
         self.number_for = _volunteer_no_function()
         self.protect = _protector()
         self.migrants = self.ctx.shared.get("migrant_counties") or []
-        self.mobile_add = self.rng.randrange(10**8)
+        self.mobile_add = self.rng.randrange(10**8) if shared is None else shared["mobile_add"]
         self.taken: set[str] = set()
 
     def _optional(self, label, fields, name):
         model = get_model(label, migrated=True)
         if model is None:
             return None
-        table = Table(self.ctx, "people", model, fields, name, None)
+        table = self._table(model, fields, name)
         self.tables.append(table)
         return table
 
@@ -239,7 +295,9 @@ class _Generator:
         local = not self.migrants or rng.random() < realism.LOCAL_BIRTH_SHARE
         address = p.region[:6] if local else rng.choice(self.migrants)
         while True:
-            number = idcards.resident_id(address, p.birth, rng.randrange(500) * 2 + (1 if p.gender == "1" else 0))
+            # blocks draw from disjoint sequence codes, so two blocks never make the same number
+            serial = rng.randrange(500 // self.blocks) * self.blocks + self.block
+            number = idcards.resident_id(address, p.birth, serial * 2 + (1 if p.gender == "1" else 0))
             if number not in self.taken:
                 self.taken.add(number)
                 return number
@@ -309,11 +367,10 @@ class _Generator:
             for code in sorted(set(rng.choices(self.cat_names, self.cat_weights, k=k))) if k else ():
                 self.categories.add((0, vid, code))
 
-    def finish(self) -> None:
+    def finish(self, *, top: int) -> None:
         """Move the volunteer-number allocator past the generated serials (VOL-3)."""
         Counter = get_model("volunteers.VolunteerNumberCounter", migrated=True)
-        if Counter is not None and self.number_for is not fallback_volunteer_no:
-            top = self.volunteers.next_id - 1
+        if Counter is not None and _volunteer_no_function() is not fallback_volunteer_no:
             Counter.objects.update_or_create(pk=1, defaults={"last_serial": top})
         # The kept totals per region and status (volunteers/tallies.py), as the services keep them.
         if get_model("volunteers.VolunteerTally", migrated=True) is not None:

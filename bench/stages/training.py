@@ -130,7 +130,7 @@ class TrainingStage:
         }  # fmt: skip
         counties = sorted({pool.codes[r][:6] + "000000" for r in set(pool.region)})
         ref_day = dt.datetime.fromtimestamp(REF, dt.UTC).date()
-        with transaction.atomic():
+        with transaction.atomic(), bulk.foreign_keys_after(*(t.model for t in T.values())):
             # courses and their question banks
             courses = []  # (id, online, hours, months, qtype, region)
             bank: dict[int, list[int]] = {}

@@ -16,11 +16,17 @@ from bench.sizes import parse_size
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def generated():
+@pytest.fixture(params=[1, 4], ids=["one-partition", "four-partitions"])
+def generated(request, monkeypatch):
+    """At smoke size one partition; again with four (as ``medium`` and ``large`` are split for the
+    producer processes: ``bench.stages.activities.Partitions``), walked one after the other here."""
     from bench.generate import generate
+    from bench.stages import activities
 
-    return generate(size=parse_size("smoke"), seed=3, province="44", quiet=True)
+    monkeypatch.setattr(activities, "PARTITION_VOLUNTEERS", 200 // request.param)
+    report = generate(size=parse_size("smoke"), seed=3, province="44", quiet=True)
+    assert activities.Partitions.last_k == request.param
+    return report
 
 
 def test_activity_stages_fill_their_models(generated):
@@ -118,3 +124,22 @@ def test_ledger_chain_verifies_and_totals_equal_the_entries(generated):
     for windows in per_volunteer.values():
         for (_s1, e1), (s2, _e2) in pairwise(sorted(windows)):
             assert e1 <= s2
+
+
+def test_attendance_hours_state_matches_the_ledger(generated):
+    """An attendance is ``confirmed`` exactly when it has its credit entry; the confirmation queue
+    holds the rest of the last week's (and running shifts'); older undecided ones were voided."""
+    from zhiyuan.activities.models import Attendance
+    from zhiyuan.records.models import HourEntry
+
+    credited = set(HourEntry.objects.filter(action="confirm", kind="credit").values_list("attendance_id", flat=True))
+    states = Counter()
+    week_before = dt.datetime(2026, 11, 15, tzinfo=dt.UTC)
+    for att in Attendance.objects.select_related("shift"):
+        states[att.hours_state] += 1
+        assert (att.hours_state == "confirmed") == (att.pk in credited)
+        if att.hours_state == "pending":
+            assert att.check_out_at is None or att.shift.ends_at > week_before
+        if "auto_closed" in att.flags:
+            assert att.hours_state != "confirmed"
+    assert states["confirmed"] > states["pending"] > 0

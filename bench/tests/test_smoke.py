@@ -320,6 +320,36 @@ def test_uscc_and_organization_codes_carry_their_check_characters():
 
 
 @pytest.mark.django_db
+def test_generator_people_in_blocks(monkeypatch):
+    """The people stage in blocks (one random stream and transaction each, ``medium`` and ``large``
+    are cut in blocks of 50,000 for the producer processes), here four blocks of 50 walked one
+    after the other: ids follow the row number, ID numbers, mobiles and volunteer numbers stay
+    unique, the related rows are there, and the same seed gives the same people again."""
+    from django.db import transaction
+
+    from bench.generate import generate
+    from bench.stages import people
+
+    monkeypatch.setattr(people, "BLOCK", 50)
+
+    def run():
+        with transaction.atomic():
+            generate(size=parse_size("smoke"), seed=5, quiet=True)
+            rows = _generated()
+            out = [(v.pk - rows[0][0].pk, v.user_id - rows[0][0].user_id, v.name, v.user.mobile, v.volunteer_no, n)
+                   for v, n in rows]  # fmt: skip
+            _assert_related_rows_like_registration([v for v, _ in rows])
+            transaction.set_rollback(True)
+        return out
+
+    first = run()
+    assert [r[0] for r in first] == [r[1] for r in first] == list(range(200))
+    for column in (3, 4, 5):
+        assert len({r[column] for r in first}) == 200
+    assert run() == first
+
+
+@pytest.mark.django_db
 def test_generator_is_reproducible_for_a_seed():
     from django.db import transaction
 

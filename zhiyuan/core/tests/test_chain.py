@@ -46,6 +46,21 @@ def test_verify_names_the_first_broken_entry_of_each_partition():
     assert report.partitions == 3 and not report.ok
 
 
+def test_shards_share_the_partitions_and_together_find_what_one_walk_finds():
+    """``chain_verify(shard=(i, n))`` (``chain_verify --workers n``): every partition in exactly one
+    shard, the broken one reported by its shard, the table-wide checks by shard 0 only."""
+    tampered = [entry("test-s1") for _ in range(3)]
+    for p in ("test-s2", "test-s3", "test-s4", "test-s5"):
+        entry(p)
+        entry(p)
+    sql("UPDATE core_auditentry SET action = 'test.forged' WHERE id = %s", [tampered[1].id])
+    whole = chain.chain_verify(AuditEntry, batch=2)
+    shards = [chain.chain_verify(AuditEntry, batch=2, shard=(i, 3)) for i in range(3)]
+    assert sum(r.partitions for r in shards) == whole.partitions
+    assert sum(r.entries for r in shards) == whole.entries
+    assert [p.partition for r in shards for p in r.problems] == [p.partition for p in whole.problems] == ["test-s1"]
+
+
 @pytest.mark.parametrize("partition", ["", "x" * 65, None])
 def test_an_entry_needs_a_partition(partition):
     with pytest.raises(ValueError):
