@@ -101,13 +101,13 @@ def test_check_in_cut_by_the_network_is_kept_and_synced_flagged(browser, live_se
         # the next record is the check-out, as another request
         assert page.is_checked("input[name=kind][value=out]")
         assert page.input_value("input[name=client_request_id]") != sent_id
-        assert not Attendance.objects.filter(volunteer=volunteer).exists()
+        assert not Attendance.objects.filter(shift=shift, volunteer=volunteer).exists()
 
         page.unroute_all(behavior="ignoreErrors")
         _retry(page)
         assert page.inner_text("[data-offline-status]") == "离线记录已补传。"
         att = Attendance.objects.get(shift=shift, volunteer=volunteer)
-        assert Attendance.objects.filter(volunteer=volunteer).count() == 1
+        assert Attendance.objects.filter(shift=shift, volunteer=volunteer).count() == 1
         assert "offline" in att.flags and att.check_out_at is None
         assert CheckEvent.objects.get(attendance=att).client_request_id == sent_id
         assert _page_errors(errors) == []
@@ -143,7 +143,7 @@ def test_check_in_whose_answer_was_lost_is_not_recorded_twice(browser, live_serv
         _retry(page)
         # the stored answer (a new id would have been refused: 已于…签到)
         assert page.inner_text("[data-offline-status]") == "离线记录已补传。"
-        assert Attendance.objects.filter(volunteer=volunteer).count() == 1
+        assert Attendance.objects.filter(shift=shift, volunteer=volunteer).count() == 1
         assert CheckEvent.objects.filter(attendance=att).count() == 1
         att.refresh_from_db()
         assert att.flags == [] and att.check_out_at is None
@@ -164,7 +164,7 @@ def test_refusal_is_shown_and_not_kept(browser, live_server, demo):
         page.click("[data-submit]")
         page.wait_for_selector("main :text('签到码不正确或已过期')")
         assert _kept(page) == [] and page.is_hidden("[data-offline-status]")
-        assert not Attendance.objects.filter(volunteer=volunteer).exists()
+        assert not Attendance.objects.filter(shift=shift, volunteer=volunteer).exists()
 
         page.fill("input[name=code]", right)
         page.click("[data-submit]")
@@ -211,7 +211,7 @@ def test_kept_records_are_sent_in_order(browser, live_server, demo):
         page.wait_for_timeout(1_000)
         assert [i["url"].rsplit("/", 1)[1] for i in _kept(page)] == ["check-in", "check-out"]
         assert check_outs == []
-        assert not Attendance.objects.filter(volunteer=volunteer).exists()
+        assert not Attendance.objects.filter(shift=shift, volunteer=volunteer).exists()
 
         page.unroute_all(behavior="ignoreErrors")
         _retry(page)

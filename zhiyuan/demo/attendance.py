@@ -30,10 +30,12 @@ PER_SHIFT = 9  # sign-ups per past shift (the named demo logins among them)
 MANUAL_REASON = "手机没电，现场登记"
 
 
-def _variant(enrollment_id: int, named: bool) -> str:
+def _variant(ordinal: int, named: bool) -> str:
+    """The case an unnamed participant shows, by their place among the shift's unnamed sign-ups
+    (not by row id: ids differ between databases, and every shift should show every case)."""
     if named:
         return "qr"
-    return {0: "forgot", 1: "manual", 2: "late", 3: "offline", 4: "code", 5: "code", 6: "absent"}.get(enrollment_id % 10, "qr")
+    return {0: "forgot", 1: "manual", 2: "late", 3: "offline", 4: "code", 5: "code", 6: "absent"}.get(ordinal % 10, "qr")
 
 
 def _sign_up(shift, people, *, org_admin_user, start: int) -> list:
@@ -99,7 +101,7 @@ def _check(e, kind: str, *, at: dt.datetime, variant: str, org_admin_user) -> No
 def _attend(e, *, org_admin_user) -> str:
     from zhiyuan.activities.models import Attendance
 
-    variant = _variant(e.pk, e.named)
+    variant = _variant(e.ordinal, e.named)
     if variant == "absent" or Attendance.objects.filter(enrollment_id=e.pk).exists():
         return ""
     start, end = e.shift.starts_at, e.shift.ends_at
@@ -141,12 +143,22 @@ def seed_attendance(*, org_admin_user, volunteers, progress=print) -> dict:
     for i, shift in enumerate(reversed(shifts)):
         if not Enrollment.objects.filter(shift=shift).exists():
             out["enrollments"] += len(_sign_up(shift, people, org_admin_user=org_admin_user, start=i * PER_SHIFT))
+    ordinal = {}  # enrollment id → its place among the shift's unnamed sign-ups (stable on re-runs)
+    for shift in shifts:
+        unnamed = (
+            Enrollment.objects.filter(shift=shift, status=EnrollmentStatus.ACCEPTED)
+            .exclude(volunteer_id__in=named)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        ordinal.update({pk: n for n, pk in enumerate(unnamed)})
     for e in (
         Enrollment.objects.filter(shift__in=shifts, status=EnrollmentStatus.ACCEPTED, attendance__isnull=True)
         .select_related("shift", "activity", "volunteer__user")
         .order_by("shift__starts_at", "id")
     ):
         e.named = e.volunteer_id in named
+        e.ordinal = ordinal.get(e.pk, 0)
         try:
             out["attendances"] += bool(_attend(e, org_admin_user=org_admin_user))
         except DomainError as exc:  # a rule of today refuses the demo's plan: leave this one out
